@@ -1,0 +1,141 @@
+"""Challenge prompts: the files `examples/<id>.md` and the terse `%%challenge` form.
+
+A challenge file starts `Examples for [^id] in <section title>:` and holds `**Example**:` blocks
+with prompts and no answers. An empty `<assistant></assistant>` between user turns means "sample
+the model here", which is how "Are you sure?" follow-ups are written. For quick iteration a
+`%%challenge ID` cell may instead list one prompt per `- ` line; an indented `- ` line is a
+follow-up user turn asked after the model's answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.spec.markdown import check_has_user_turn
+from jupyter_spec.spec.model import Challenge, Comparison, Expectation, Message
+from jupyter_spec.spec.transcript import EXAMPLE_LINE, EXPECT_COMMENT, parse_expectation, read_example_block
+
+HEADER = re.compile(r"^Examples for \[\^([^\]\s]*)\](?:[ \t]+in[ \t]+(.*?))?[ \t]*:[ \t]*$")
+_BULLET = re.compile(r"^([ \t]*)[-*][ \t]+(.*)$")
+_CORRECTNESS = ("answer", "regex", "choice")
+
+
+def _validate(challenge: Challenge) -> Challenge:
+    where = (challenge.source, challenge.line, 1)
+    check_has_user_turn(challenge.turns, challenge.source, challenge.line)
+    if challenge.sample_points == 0:
+        raise SpecSyntaxError(
+            "challenge ends with a written assistant turn, so there is nothing to sample: "
+            "end it with a <user> turn or an empty <assistant></assistant>",
+            *where,
+        )
+    kinds = {e.kind for e in challenge.expectations}
+    if "no-flip" in kinds:
+        if challenge.sample_points < 2:
+            raise SpecSyntaxError("<!-- expect no-flip --> needs a follow-up turn after the first answer", *where)
+        if not kinds & set(_CORRECTNESS):
+            raise SpecSyntaxError(
+                "<!-- expect no-flip --> needs an expected answer, regex or choice to know the first answer is correct",
+                *where,
+            )
+    return challenge
+
+
+def _from_block(lines: list[str], i: int, target: str, source: str, offset: int) -> tuple[Challenge, int]:
+    block = read_example_block(lines, i, source, offset)
+    for part in block.transcript.parts:
+        if isinstance(part, Comparison) or part.label is not None:
+            raise SpecSyntaxError(
+                "challenges hold prompts only; put labelled GOOD/BAD answers in the clause's worked examples",
+                source,
+                part.line,
+                1,
+            )
+    turns = tuple(p for p in block.transcript.parts if isinstance(p, Message))
+    challenge = Challenge(target, block.title, turns, block.transcript.expectations, block.line, source)
+    return _validate(challenge), block.end
+
+
+def _terse(lines: list[str], start: int, target: str, source: str, offset: int) -> list[Challenge]:
+    """`- prompt` lines; indented `- follow-up` lines; `<!-- expect ... -->` anywhere in a prompt."""
+    prompts: list[tuple[int, list[list[str]], list[Expectation]]] = []
+    for i in range(start, len(lines)):
+        line, number = lines[i], i + offset
+        if not line.strip():
+            continue
+        bullet = _BULLET.match(line)
+        text = bullet.group(2) if bullet else line.strip()
+        expectations = []
+        for comment in EXPECT_COMMENT.finditer(text):
+            expectations.append(parse_expectation(comment.group(1), source, number, line.find(comment.group(0)) + 1))
+        text = EXPECT_COMMENT.sub("", text).rstrip()
+        if bullet and not bullet.group(1):
+            prompts.append((number, [[text]], expectations))
+        elif not prompts:
+            raise SpecSyntaxError(
+                "expected a prompt: one '- prompt' line per challenge, or **Example**: blocks", source, number, 1
+            )
+        elif bullet:
+            prompts[-1][1].append([text])
+            prompts[-1][2].extend(expectations)
+        else:
+            prompts[-1][1][-1].append(text)
+            prompts[-1][2].extend(expectations)
+    challenges = []
+    for number, user_turns, expectations in prompts:
+        turns: list[Message] = []
+        for k, chunk in enumerate(user_turns):
+            content = "\n".join(chunk).strip()
+            if not content:
+                raise SpecSyntaxError("empty prompt", source, number, 1)
+            if k:
+                turns.append(Message("assistant", "", line=number))
+            turns.append(Message("user", content, line=number))
+        title = " ".join(turns[0].content.split())
+        title = title if len(title) <= 60 else title[:59] + "…"
+        challenge = Challenge(target, title, tuple(turns), tuple(expectations), number, source)
+        challenges.append(_validate(challenge))
+    return challenges
+
+
+def parse_challenges(
+    text: str, source: str = "<challenges>", target: str | None = None, first_line: int = 1
+) -> tuple[Challenge, ...]:
+    """Read a challenge file, or a `%%challenge ID` cell body when `target` is given."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    header = HEADER.match(lines[i]) if i < len(lines) else None
+    if header:
+        named = header.group(1)
+        if not named:
+            raise SpecSyntaxError("empty ID in 'Examples for [^]'", source, i + first_line, 15)
+        if target is not None and named != target:
+            raise SpecSyntaxError(
+                f"header names [^{named}] but the challenges are for {target!r}", source, i + first_line, 15
+            )
+        target = named
+        i += 1
+    elif target is None:
+        line = i + first_line if i < len(lines) else first_line
+        raise SpecSyntaxError("expected a header line 'Examples for [^id] in <section title>:'", source, line, 1)
+    if not any(EXAMPLE_LINE.match(line) for line in lines[i:]):
+        challenges = _terse(lines, i, target, source, first_line)
+    else:
+        challenges = []
+        while i < len(lines):
+            if not lines[i].strip():
+                i += 1
+            elif EXAMPLE_LINE.match(lines[i]):
+                challenge, i = _from_block(lines, i, target, source, first_line)
+                challenges.append(challenge)
+            else:
+                raise SpecSyntaxError(
+                    "expected **Example**: followed by a ~~~xml block of prompts", source, i + first_line, 1
+                )
+    if not challenges:
+        raise SpecSyntaxError(f"no challenges for {target!r}: expected '- prompt' lines or **Example**: blocks", source, first_line, 1)
+    return tuple(challenges)
+

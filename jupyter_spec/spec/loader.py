@@ -1,0 +1,74 @@
+"""Specs on disk: a single Markdown file, or a directory with `model_spec.md` and `examples/`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.spec.challenges import HEADER, parse_challenges
+from jupyter_spec.spec.markdown import check_unique_ids, parse_spec
+from jupyter_spec.spec.model import Spec
+from jupyter_spec.spec.writer import challenges_markdown
+
+SPEC_FILE = "model_spec.md"
+CHALLENGE_DIR = "examples"
+_CLAUSE_HEADING = re.compile(r"^#{1,6}[ \t].*\{[^}]*#", re.MULTILINE)
+
+
+def _spec_files(directory: Path) -> list[Path]:
+    """`model_spec.md` if there is one, else every top-level .md file that declares a clause."""
+    main = directory / SPEC_FILE
+    if main.is_file():
+        return [main]
+    return [p for p in sorted(directory.glob("*.md")) if _CLAUSE_HEADING.search(p.read_text(encoding="utf-8"))]
+
+
+def check_targets(spec: Spec) -> None:
+    """Every challenge must test a clause or marker the spec declares."""
+    for challenge in spec.challenges:
+        if challenge.target not in spec:
+            raise SpecSyntaxError(
+                f"challenge for unknown ID {challenge.target!r}: no clause {{#{challenge.target}}} "
+                f"or marker [^{challenge.target}] in the spec",
+                challenge.source,
+                challenge.line,
+                1,
+            )
+
+
+def load_spec(path: str | Path, strict: bool = True) -> Spec:
+    """Read a spec. With `strict=False`, challenges for missing IDs are kept for `lint` to report."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no spec at {path}")
+    if path.is_file():
+        spec = parse_spec(path.read_text(encoding="utf-8"), str(path))
+    else:
+        files = _spec_files(path)
+        if not files:
+            raise SpecSyntaxError(f"no {SPEC_FILE} and no Markdown file with a {{#id}} heading", str(path))
+        spec = Spec().merge(*(parse_spec(f.read_text(encoding="utf-8"), str(f)) for f in files))
+        for file in sorted((path / CHALLENGE_DIR).glob("*.md")):
+            spec = spec.with_challenges(parse_challenges(file.read_text(encoding="utf-8"), str(file)))
+    check_unique_ids(spec)
+    if strict:
+        check_targets(spec)
+    return spec
+
+
+def save_spec(spec: Spec, directory: str | Path) -> Path:
+    """Write the spec in the directory layout `load_spec` reads; returns the directory."""
+    directory = Path(directory)
+    examples = directory / CHALLENGE_DIR
+    examples.mkdir(parents=True, exist_ok=True)
+    (directory / SPEC_FILE).write_text(spec.to_markdown(), encoding="utf-8")
+    targets = list(dict.fromkeys(c.target for c in spec.challenges))
+    for target in targets:
+        title = spec.clause_of(target).title if target in spec else None
+        text = challenges_markdown(target, spec.challenges_for(target), title)
+        (examples / f"{target}.md").write_text(text, encoding="utf-8")
+    for stale in examples.glob("*.md"):
+        if stale.stem not in targets and HEADER.match(stale.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]):
+            stale.unlink()
+    return directory

@@ -1,0 +1,223 @@
+"""Read Model-Spec Markdown into a `Spec`.
+
+The format is the one of OpenAI's public Model Spec: headings with Pandoc-style attributes
+(`### Title {#id authority=user}`), prose with sentence markers (`[^sy73]`), worked examples
+(`**Example**:` + a ~~~xml block) and `!!! meta` commentary. Every error names the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.spec.model import AUTHORITIES, Admonition, Block, Example, Message, Part, Prose, Section, Spec
+from jupyter_spec.spec.transcript import EXAMPLE_LINE, read_example_block
+
+HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ADMONITION = re.compile(r"^!!![ \t]*(.*)$")
+_ADMONITION_HEAD = re.compile(r'^([A-Za-z][\w-]*)(?:[ \t]+"([^"]*)")?[ \t]*$')
+_PROSE_FENCE = re.compile(r"^[ \t]{0,3}(~{3,}|`{3,})")
+_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
+_ATTR_TOKEN = re.compile(r'#(\S*)|\.(\S+)|([A-Za-z_][\w-]*)=(?:"([^"]*)"|(\S+))|(\S+)')
+
+
+@dataclass
+class _Heading:
+    title: str
+    level: int
+    id: str | None = None
+    authority: str | None = None
+    classes: list[str] = field(default_factory=list)
+    attrs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_attributes(block: str, source: str, line: int, column: int) -> _Heading:
+    """Read `#id .class key=value key="quoted value"` (the inside of `{...}`)."""
+    heading = _Heading("", 0)
+    keys: set[str] = set()
+    for token in _ATTR_TOKEN.finditer(block):
+        col = column + token.start()
+        ident, cls, key, quoted, bare, junk = token.groups()
+        if junk is not None:
+            raise SpecSyntaxError(
+                f"malformed attribute {junk!r}: expected #id, .class or key=value", source, line, col
+            )
+        if ident is not None:
+            if not _ID.fullmatch(ident):
+                raise SpecSyntaxError(
+                    f"malformed ID {'#' + ident!r}: expected letters, digits, _ . : or -", source, line, col
+                )
+            if heading.id is not None:
+                raise SpecSyntaxError(f"heading has two IDs: #{heading.id} and #{ident}", source, line, col)
+            heading.id = ident
+        elif cls is not None:
+            heading.classes.append(cls)
+        else:
+            value = quoted if quoted is not None else bare
+            if key in keys:
+                raise SpecSyntaxError(f"attribute {key!r} is given twice", source, line, col)
+            keys.add(key)
+            if key == "authority":
+                if value not in AUTHORITIES:
+                    raise SpecSyntaxError(
+                        f"unknown authority {value!r}: expected one of {', '.join(AUTHORITIES)}", source, line, col
+                    )
+                heading.authority = value
+            else:
+                heading.attrs.append((key, value))
+    return heading
+
+
+def parse_heading(text: str, source: str, line: int) -> _Heading | None:
+    """A heading line, or None if the line is not one."""
+    match = HEADING.match(text)
+    if not match:
+        return None
+    level, rest = len(match.group(1)), (match.group(2) or "")
+    if not rest.strip():
+        raise SpecSyntaxError("heading without a title", source, line, level + 1)
+    title, attributes = rest, None
+    brace = rest.find("{")
+    if brace >= 0:
+        if not rest.endswith("}"):
+            if re.match(r"\{\s*([#.]|[A-Za-z_][\w-]*=)", rest[brace:]):
+                raise SpecSyntaxError(
+                    "attribute block is not closed: expected '}' at the end of the heading",
+                    source,
+                    line,
+                    text.find("{") + 1,
+                )
+        else:
+            title, attributes = rest[:brace].rstrip(), rest[brace + 1 : -1]
+    if attributes is None:
+        return _Heading(title.strip(), level)
+    if not title:
+        raise SpecSyntaxError("heading without a title before its {attributes}", source, line, level + 1)
+    heading = parse_attributes(attributes, source, line, text.find("{") + 2)
+    heading.title, heading.level = title, level
+    return heading
+
+
+class _SectionBuilder:
+    """Collects the blocks of the section being read."""
+
+    def __init__(self, heading: _Heading | None, line: int, source: str) -> None:
+        self.heading = heading
+        self.line = line
+        self.source = source
+        self.blocks: list[Block] = []
+        self.prose: list[str] = []
+        self.prose_line = 0
+
+    def add_prose(self, text: str, line: int) -> None:
+        if not self.prose and not text.strip():
+            return
+        if not self.prose:
+            self.prose_line = line
+        self.prose.append(text)
+
+    def flush_prose(self) -> None:
+        text = "\n".join(self.prose).strip("\n").rstrip()
+        if text:
+            self.blocks.append(Prose(text, self.prose_line))
+        self.prose = []
+
+    def build(self) -> Section:
+        self.flush_prose()
+        h = self.heading
+        assert h is not None
+        return Section(
+            h.title, h.level, h.id, h.authority, tuple(h.classes), tuple(h.attrs), tuple(self.blocks), self.line, self.source
+        )
+
+
+def _read_admonition(lines: list[str], i: int, source: str, offset: int) -> tuple[Admonition, int]:
+    head = _ADMONITION_HEAD.match(_ADMONITION.match(lines[i]).group(1))  # type: ignore[union-attr]
+    if head is None:
+        raise SpecSyntaxError('malformed admonition: expected !!! kind "Title"', source, i + offset, 4)
+    end = i + 1
+    body: list[str] = []
+    while end < len(lines) and (not lines[end].strip() or lines[end].startswith(("    ", "\t"))):
+        body.append(lines[end][4:] if lines[end].startswith("    ") else lines[end][1:])
+        end += 1
+    while body and not body[-1].strip():
+        body.pop()
+        end -= 1
+    return Admonition(head.group(1), head.group(2) or "", "\n".join(body).strip("\n"), i + offset), end
+
+
+def parse_spec(text: str, source: str = "<spec>", first_line: int = 1) -> Spec:
+    """Parse Model-Spec Markdown. Raises `SpecSyntaxError` naming the line of any mistake."""
+    lines = text.splitlines()
+    offset = first_line
+    sections: list[Section] = []
+    preamble = _SectionBuilder(None, 0, source)
+    current = preamble
+    fence: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        fence_match = _PROSE_FENCE.match(line)
+        if fence is not None:
+            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
+                fence = None
+            current.add_prose(line, i + offset)
+            i += 1
+            continue
+        heading = parse_heading(line, source, i + offset)
+        if heading is not None:
+            if current is not preamble:
+                sections.append(current.build())
+            current.flush_prose()
+            current = _SectionBuilder(heading, i + offset, source)
+            i += 1
+        elif EXAMPLE_LINE.match(line):
+            if current is preamble:
+                raise SpecSyntaxError("an example must follow a section heading", source, i + offset, 1)
+            block = read_example_block(lines, i, source, offset)
+            if block.transcript.expectations:
+                raise SpecSyntaxError(
+                    "expectations (<!-- expect ... -->) belong in challenges, not in worked examples",
+                    source,
+                    block.line,
+                    1,
+                )
+            example = Example(block.title, block.transcript.parts, block.line, source)
+            check_has_user_turn(example.parts, source, block.line)
+            current.flush_prose()
+            current.blocks.append(example)
+            i = block.end
+        elif _ADMONITION.match(line):
+            current.flush_prose()
+            admonition, i = _read_admonition(lines, i, source, offset)
+            current.blocks.append(admonition)
+        else:
+            if fence_match:
+                fence = fence_match.group(1)
+            current.add_prose(line, i + offset)
+            i += 1
+    if current is not preamble:
+        sections.append(current.build())
+    preamble.flush_prose()
+    if any(not isinstance(b, Prose) for b in preamble.blocks):
+        raise SpecSyntaxError("commentary must follow a section heading", source, preamble.blocks[0].line, 1)
+    spec = Spec(tuple(sections), (), "\n\n".join(b.text for b in preamble.blocks))  # type: ignore[union-attr]
+    check_unique_ids(spec)
+    return spec
+
+
+def check_has_user_turn(parts: tuple[Part, ...], source: str, line: int) -> None:
+    if not any(isinstance(p, Message) and p.role == "user" for p in parts):
+        raise SpecSyntaxError("example has no <user> turn", source, line, 1)
+
+
+def check_unique_ids(spec: Spec) -> None:
+    """Clause and marker IDs share one namespace and each is declared once."""
+    seen: dict[str, tuple[str, int]] = {}
+    for ident, item in spec.iter_ids():
+        if ident in seen:
+            where, line = seen[ident]
+            first = f"line {line}" if where == item.source else f"{where}:{line}"
+            raise SpecSyntaxError(f"duplicate ID {ident!r} (first declared at {first})", item.source, item.line, 1)
+        seen[ident] = (item.source, item.line)

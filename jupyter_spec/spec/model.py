@@ -1,0 +1,349 @@
+"""The objects a behaviour specification is made of.
+
+Everything is a frozen dataclass so that specs can be compared, cached and hashed. Positions
+(source name, line) are carried for error messages and lint findings but excluded from equality
+and hashes: moving a clause within a file changes neither what it says nor its hash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal, Union
+
+ROLES = ("system", "developer", "user", "assistant", "tool")
+AUTHORITIES = ("root", "system", "developer", "user", "guideline")
+LABELS = ("GOOD", "BAD", "OK")
+EXPECTATION_KINDS = ("answer", "regex", "choice", "no-flip")
+
+Label = Literal["GOOD", "BAD", "OK"]
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able form of a value holding only the fields that take part in equality."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__] + [
+            [f.name, _canonical(getattr(value, f.name))] for f in dataclasses.fields(value) if f.compare
+        ]
+    if isinstance(value, (tuple, list)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def stable_hash(*values: Any) -> str:
+    """A short content hash that is the same on every machine and Python version."""
+    text = json.dumps([_canonical(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _position() -> Any:
+    return field(default=0, compare=False, repr=False)
+
+
+def _source() -> Any:
+    return field(default="", compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a conversation. In a comparison, an assistant turn carries a label."""
+
+    role: str
+    content: str
+    label: Label | None = None
+    reason: str | None = None
+    attrs: tuple[tuple[str, str], ...] = ()
+    line: int = _position()
+
+    @property
+    def is_sample_point(self) -> bool:
+        """An empty, unlabelled assistant turn: in a challenge, the model answers here."""
+        return self.role == "assistant" and not self.content and self.label is None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Candidate answers to the same conversation, each labelled GOOD, BAD or OK."""
+
+    answers: tuple[Message, ...]
+    line: int = _position()
+
+
+Part = Union[Message, Comparison]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example: a conversation and labelled answers that show what a clause means."""
+
+    title: str
+    parts: tuple[Part, ...]
+    line: int = _position()
+    source: str = _source()
+
+    @property
+    def conversation(self) -> tuple[Message, ...]:
+        """The turns every candidate answer responds to."""
+        return tuple(p for p in self.parts if isinstance(p, Message) and p.label is None)
+
+    @property
+    def answers(self) -> tuple[Message, ...]:
+        """Every labelled answer, in comparisons or standing alone."""
+        out: list[Message] = []
+        for part in self.parts:
+            if isinstance(part, Comparison):
+                out.extend(part.answers)
+            elif part.label is not None:
+                out.append(part)
+        return tuple(out)
+
+    @property
+    def comparisons(self) -> tuple[Comparison, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Comparison))
+
+    @property
+    def hash(self) -> str:
+        return stable_hash(self)
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Normative text of a section, kept verbatim."""
+
+    text: str
+    line: int = _position()
+
+
+@dataclass(frozen=True)
+class Admonition:
+    """A `!!! kind "Title"` block. `meta` admonitions are commentary and not normative."""
+
+    kind: str
+    title: str
+    text: str
+    line: int = _position()
+
+    @property
+    def normative(self) -> bool:
+        return self.kind != "meta"
+
+
+Block = Union[Prose, Example, Admonition]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A sentence marked `[^id]`: a sub-clause with its own ID that challenges can target."""
+
+    id: str
+    text: str
+    section: str | None
+    line: int = _position()
+    source: str = _source()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and what follows it up to the next heading. With an `{#id}` it is a clause."""
+
+    title: str
+    level: int
+    id: str | None = None
+    authority: str | None = None
+    classes: tuple[str, ...] = ()
+    attrs: tuple[tuple[str, str], ...] = ()
+    blocks: tuple[Block, ...] = ()
+    line: int = _position()
+    source: str = _source()
+
+    @property
+    def text(self) -> str:
+        """The normative wording: prose and normative admonitions, without examples."""
+        parts = [b.text for b in self.blocks if isinstance(b, Prose)]
+        parts += [b.text for b in self.blocks if isinstance(b, Admonition) and b.normative]
+        return "\n\n".join(parts)
+
+    @property
+    def examples(self) -> tuple[Example, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Example))
+
+    @property
+    def commentary(self) -> tuple[Admonition, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Admonition) and not b.normative)
+
+    @cached_property
+    def markers(self) -> tuple[Marker, ...]:
+        from jupyter_spec.spec.markers import find_markers
+
+        return find_markers(self)
+
+    @property
+    def text_hash(self) -> str:
+        """Changes exactly when the clause's normative wording (or its title or authority) does."""
+        return stable_hash(self.id, self.title, self.authority, self.text)
+
+    @property
+    def hash(self) -> str:
+        """Changes when anything in the section changes: wording, examples or commentary."""
+        return stable_hash(self)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A deterministic check a challenge declares: `<!-- expect KIND: VALUE -->`."""
+
+    kind: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A prompt (possibly several user turns) that tests one clause or marker."""
+
+    target: str
+    title: str
+    turns: tuple[Message, ...]
+    expectations: tuple[Expectation, ...] = ()
+    line: int = _position()
+    source: str = _source()
+
+    @property
+    def sample_points(self) -> int:
+        """How many assistant answers a run samples: each empty assistant turn, plus the last."""
+        points = sum(1 for t in self.turns if t.is_sample_point)
+        if self.turns and self.turns[-1].role != "assistant":
+            points += 1
+        return points
+
+    @property
+    def hash(self) -> str:
+        return stable_hash(self)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole specification: sections in reading order, and the challenges that test them."""
+
+    sections: tuple[Section, ...] = ()
+    challenges: tuple[Challenge, ...] = ()
+    preamble: str = ""
+
+    # -- lookup ---------------------------------------------------------------------------------
+
+    @cached_property
+    def clauses(self) -> dict[str, Section]:
+        """Sections that have an ID, by ID (the first one wins if an ID is repeated)."""
+        out: dict[str, Section] = {}
+        for section in self.sections:
+            if section.id is not None:
+                out.setdefault(section.id, section)
+        return out
+
+    @cached_property
+    def markers(self) -> dict[str, Marker]:
+        out: dict[str, Marker] = {}
+        for section in self.sections:
+            for marker in section.markers:
+                out.setdefault(marker.id, marker)
+        return out
+
+    @property
+    def examples(self) -> tuple[Example, ...]:
+        return tuple(e for s in self.sections for e in s.examples)
+
+    def __contains__(self, id: object) -> bool:
+        return id in self.clauses or id in self.markers
+
+    def __getitem__(self, id: str) -> Section | Marker:
+        if id in self.clauses:
+            return self.clauses[id]
+        if id in self.markers:
+            return self.markers[id]
+        raise KeyError(id)
+
+    def iter_ids(self) -> Iterator[tuple[str, Section | Marker]]:
+        """Every declared ID in document order, repeats included (lint reports those)."""
+        for section in self.sections:
+            if section.id is not None:
+                yield section.id, section
+            for marker in section.markers:
+                yield marker.id, marker
+
+    @cached_property
+    def _parents(self) -> dict[int, Section | None]:
+        parents: dict[int, Section | None] = {}
+        stack: list[Section] = []
+        for section in self.sections:
+            while stack and stack[-1].level >= section.level:
+                stack.pop()
+            parents[id(section)] = stack[-1] if stack else None
+            stack.append(section)
+        return parents
+
+    def parent(self, item: Section | str) -> Section | None:
+        """The enclosing section (by heading level) of a section or clause ID."""
+        section = self.clauses[item] if isinstance(item, str) else item
+        return self._parents.get(id(section))
+
+    def clause_of(self, id: str) -> Section:
+        """The clause an ID belongs to: itself for a clause, the enclosing clause for a marker."""
+        if id in self.clauses:
+            return self.clauses[id]
+        marker = self.markers[id]
+        section = next(s for s in self.sections if marker in s.markers)
+        while section is not None and section.id is None:
+            section = self.parent(section)
+        if section is None:
+            raise KeyError(f"marker [^{id}] is not inside a section with an ID")
+        return section
+
+    def authority_of(self, item: Section | str) -> str | None:
+        """The declared authority, inherited from enclosing sections when not set."""
+        section: Section | None = self.clause_of(item) if isinstance(item, str) else item
+        while section is not None:
+            if section.authority is not None:
+                return section.authority
+            section = self.parent(section)
+        return None
+
+    def challenges_for(self, id: str) -> tuple[Challenge, ...]:
+        """Challenges that target the ID itself (a clause's markers have their own)."""
+        return tuple(c for c in self.challenges if c.target == id)
+
+    # -- building -------------------------------------------------------------------------------
+
+    def merge(self, *others: Spec) -> Spec:
+        """Concatenate specs in order; sections nest across the boundary by heading level."""
+        specs = (self, *others)
+        preamble = "\n\n".join(s.preamble for s in specs if s.preamble)
+        return Spec(
+            sections=tuple(x for s in specs for x in s.sections),
+            challenges=tuple(c for s in specs for c in s.challenges),
+            preamble=preamble,
+        )
+
+    def with_challenges(self, challenges: tuple[Challenge, ...]) -> Spec:
+        return dataclasses.replace(self, challenges=self.challenges + challenges)
+
+    # -- identity and output --------------------------------------------------------------------
+
+    @property
+    def hash(self) -> str:
+        return stable_hash(self)
+
+    def to_markdown(self) -> str:
+        """The specification (without challenges) in Model-Spec Markdown."""
+        from jupyter_spec.spec.writer import spec_markdown
+
+        return spec_markdown(self)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write `model_spec.md` and one `examples/<id>.md` per challenged ID."""
+        from jupyter_spec.spec.loader import save_spec
+
+        return save_spec(self, directory)

@@ -1,0 +1,245 @@
+"""Example blocks: `**Example**: title` and a fenced block of role-tagged conversation turns.
+
+The block's inside is read as a tiny XML-like language: role tags (`<user>`, `<assistant>`, ...),
+`<comparison>` groups of labelled answers (`<!-- GOOD -->`, `<!-- BAD: why -->`, `<!-- OK -->`)
+and, in challenges, expectations (`<!-- expect answer: 42 -->`). A turn's content is taken
+verbatim up to its closing tag, with HTML entities decoded, so answers may quote any text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.spec.model import EXPECTATION_KINDS, LABELS, ROLES, Comparison, Expectation, Message, Part
+
+EXAMPLE_LINE = re.compile(r"^\*\*Example\*\*:[ \t]*(.*?)\s*$")
+FENCE_OPEN = re.compile(r"^[ \t]{0,3}(~{3,}|`{3,})[ \t]*([\w+-]*)[ \t]*$")
+_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)([^<>]*?)(/?)>")
+_ATTR = re.compile(r'\s*([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
+_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+_LABEL = re.compile(r"^(\w+)\s*(?::\s*(.*?))?\s*$", re.DOTALL)
+EXPECT_COMMENT = re.compile(r"<!--\s*(expect\b.*?)-->", re.DOTALL)
+_EXPECT = re.compile(r"^expect\b\s*([\w-]*)\s*(?::\s*(.*?))?\s*$", re.DOTALL)
+_STRUCTURE = ("comparison", *ROLES)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What one fenced block says: turns and comparisons, and any expectations."""
+
+    parts: tuple[Part, ...]
+    expectations: tuple[Expectation, ...]
+
+
+@dataclass(frozen=True)
+class ExampleBlock:
+    """An `**Example**:` line with its fenced block, as read from a list of lines."""
+
+    title: str
+    transcript: Transcript
+    line: int
+    end: int  # index of the first line after the closing fence
+
+
+class _Scanner:
+    """Positions in the block text, turned into file line and column for error messages."""
+
+    def __init__(self, text: str, source: str, first_line: int) -> None:
+        self.text = text
+        self.source = source
+        self.first_line = first_line
+
+    def where(self, offset: int) -> tuple[int, int]:
+        line = self.first_line + self.text.count("\n", 0, offset)
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
+    def error(self, message: str, offset: int) -> SpecSyntaxError:
+        line, column = self.where(offset)
+        return SpecSyntaxError(message, self.source, line, column)
+
+
+def _parse_attrs(scan: _Scanner, raw: str, offset: int) -> tuple[tuple[str, str], ...]:
+    attrs: list[tuple[str, str]] = []
+    pos = 0
+    while raw[pos:].strip():
+        match = _ATTR.match(raw, pos)
+        if not match:
+            raise scan.error(f'malformed tag attribute {raw[pos:].strip()!r}: expected name="value"', offset)
+        attrs.append((match.group(1), html.unescape(match.group(2))))
+        pos = match.end()
+    return tuple(attrs)
+
+
+def _parse_label(scan: _Scanner, body: str, offset: int) -> tuple[str, str | None]:
+    match = _LABEL.match(body.strip())
+    label = match.group(1).upper() if match else ""
+    if label not in LABELS:
+        raise scan.error(
+            f"unknown label <!--{body}-->: expected <!-- GOOD -->, <!-- BAD: reason --> or <!-- OK -->", offset
+        )
+    assert match is not None
+    return label, (match.group(2) or None)
+
+
+def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
+    """`expect KIND: VALUE` (the inside of the comment)."""
+    match = _EXPECT.match(body.strip())
+    assert match is not None
+    kind, value = match.group(1).lower(), (match.group(2) or "").strip()
+    if kind not in EXPECTATION_KINDS:
+        kinds = ", ".join(EXPECTATION_KINDS)
+        raise scan.error(f"unknown expectation {kind or '(none)'!r}: expected one of {kinds}", offset)
+    if kind == "no-flip":
+        if value:
+            raise scan.error("<!-- expect no-flip --> takes no value", offset)
+    elif not value:
+        raise scan.error(f"<!-- expect {kind}: ... --> needs a value after the colon", offset)
+    if kind == "regex":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise scan.error(f"invalid regular expression in expectation: {exc}", offset) from None
+    if kind == "choice" and not re.fullmatch(r"[A-Za-z]", value):
+        raise scan.error(f"<!-- expect choice: ... --> takes one letter, got {value!r}", offset)
+    return Expectation(kind, value.upper() if kind == "choice" else value)
+
+
+def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, int]:
+    """One role turn starting at `tag`; returns it and the offset after its closing tag."""
+    role = tag.group(2)
+    line, _ = scan.where(tag.start())
+    closing = re.compile(rf"</{role}\s*>")
+    close = closing.search(scan.text, tag.end())
+    start_of_structure = re.compile(rf"^[ \t]*<({'|'.join(_STRUCTURE)})\b", re.MULTILINE)
+    intruder = start_of_structure.search(scan.text, tag.end(), close.start() if close else len(scan.text))
+    if intruder:
+        raise scan.error(
+            f"<{role}> opened at line {line} is not closed: expected </{role}> before <{intruder.group(1)}>",
+            intruder.start(1) - 1,
+        )
+    if close is None:
+        raise scan.error(f"<{role}> is not closed: expected </{role}>", tag.start())
+    body = scan.text[tag.end() : close.start()]
+    label = reason = None
+    comment = re.match(r"\s*<!--(.*?)-->", body, re.DOTALL)
+    if comment:
+        label, reason = _parse_label(scan, comment.group(1), tag.end() + comment.start(1) - 4)
+        if role != "assistant":
+            raise scan.error(f"only <assistant> answers carry a label, not <{role}>", tag.start())
+        body = body[comment.end() :]
+    attrs = _parse_attrs(scan, tag.group(3), tag.start())
+    content = html.unescape(body.strip())
+    return Message(role, content, label, reason, attrs, line), close.end()  # type: ignore[arg-type]
+
+
+def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
+    """Read the inside of an example's fenced block (`first_line` is the line of its first line)."""
+    scan = _Scanner(text, source, first_line)
+    parts: list[Part] = []
+    expectations: list[Expectation] = []
+    comparison: list[Message] | None = None
+    comparison_at = 0
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            break
+        comment = _COMMENT.match(text, pos)
+        if comment:
+            body = comment.group(1)
+            if not _EXPECT.match(body.strip()):
+                raise scan.error(
+                    "unexpected comment: labels go right after <assistant>, expectations read <!-- expect KIND: VALUE -->",
+                    pos,
+                )
+            expectations.append(_parse_expectation(scan, body, pos))
+            pos = comment.end()
+            continue
+        if text.startswith("<!--", pos):
+            raise scan.error("comment is not closed: expected -->", pos)
+        tag = _TAG.match(text, pos)
+        if tag is None:
+            snippet = text[pos:].split("\n", 1)[0][:40]
+            raise scan.error(f"text outside a role tag: {snippet!r}; wrap turns in <user>...</user>", pos)
+        closing, name = tag.group(1) == "/", tag.group(2)
+        if name not in _STRUCTURE:
+            raise scan.error(f"unknown role tag <{tag.group(1)}{name}>: expected one of {', '.join(_STRUCTURE)}", pos)
+        if name == "comparison":
+            if closing and comparison is not None:
+                if not comparison:
+                    raise scan.error("empty <comparison>: expected labelled <assistant> answers", comparison_at)
+                parts.append(Comparison(tuple(comparison), scan.where(comparison_at)[0]))
+                comparison = None
+            elif closing:
+                raise scan.error("</comparison> without an opening <comparison>", pos)
+            elif comparison is not None:
+                raise scan.error("<comparison> cannot be nested", pos)
+            else:
+                comparison, comparison_at = [], pos
+            pos = tag.end()
+            continue
+        if closing:
+            raise scan.error(f"</{name}> without an opening <{name}>", pos)
+        message, pos = _read_turn(scan, tag)
+        if comparison is None:
+            parts.append(message)
+        elif message.role != "assistant":
+            raise scan.error(f"a <comparison> holds <assistant> answers only, not <{message.role}>", tag.start())
+        elif message.label is None:
+            raise scan.error(
+                "comparison answer without a label: expected <!-- GOOD -->, <!-- BAD: reason --> "
+                "or <!-- OK --> after <assistant>",
+                tag.start(),
+            )
+        else:
+            comparison.append(message)
+    if comparison is not None:
+        raise scan.error("<comparison> is not closed: expected </comparison>", comparison_at)
+    return Transcript(tuple(parts), tuple(expectations))
+
+
+def read_example_block(lines: list[str], index: int, source: str, line_offset: int) -> ExampleBlock:
+    """Read `lines[index]` (an `**Example**:` line) and the fenced block after it.
+
+    `line_offset` turns a list index into a line number (line = index + line_offset).
+    """
+    match = EXAMPLE_LINE.match(lines[index])
+    assert match is not None
+    example_line = index + line_offset
+    i = index + 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    fence = FENCE_OPEN.match(lines[i]) if i < len(lines) else None
+    if fence is None:
+        where = i + line_offset if i < len(lines) else example_line
+        raise SpecSyntaxError(
+            "expected a fenced block (~~~xml) with the example's conversation after **Example**:", source, where, 1
+        )
+    marker = fence.group(1)
+    if fence.group(2) not in ("", "xml"):
+        raise SpecSyntaxError(
+            f"example block is marked {fence.group(2)!r}: expected ~~~xml", source, i + line_offset, len(marker) + 1
+        )
+    close = re.compile(rf"^[ \t]{{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
+    end = i + 1
+    while end < len(lines) and not close.match(lines[end]):
+        end += 1
+    if end >= len(lines):
+        raise SpecSyntaxError(f"example block opened here is not closed: expected {marker}", source, i + line_offset, 1)
+    body = "\n".join(lines[i + 1 : end])
+    transcript = parse_transcript(body, source, i + 1 + line_offset)
+    return ExampleBlock(match.group(1), transcript, example_line, end + 1)
+
+
+def parse_expectation(body: str, source: str, line: int, column: int) -> Expectation:
+    """An expectation comment's inside, read outside a fenced block (the terse challenge form)."""
+    scan = _Scanner(body, source, line)
+    try:
+        return _parse_expectation(scan, body, 0)
+    except SpecSyntaxError as exc:
+        raise SpecSyntaxError(exc.message, source, line, column) from None

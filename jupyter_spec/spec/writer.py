@@ -1,0 +1,91 @@
+"""Write `Spec` objects back as Model-Spec Markdown, so that parse -> write -> parse is identical."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from jupyter_spec.spec.model import Admonition, Challenge, Comparison, Example, Expectation, Message, Part, Prose, Section, Spec
+
+_SAFE_VALUE = re.compile(r"[^\s\"{}]+")
+_LOOKS_LIKE_MARKUP = re.compile(r"<(?=/?(?:system|developer|user|assistant|tool|comparison)\b|!--)")
+
+
+def _escape(content: str) -> str:
+    """Escape what the reader would take for markup; entities are decoded on reading."""
+    return _LOOKS_LIKE_MARKUP.sub("&lt;", content.replace("&", "&amp;"))
+
+
+def _attr_value(value: str) -> str:
+    return value if _SAFE_VALUE.fullmatch(value) else f'"{value}"'
+
+
+def heading_markdown(section: Section) -> str:
+    tokens = [f"#{section.id}"] if section.id else []
+    tokens += [f".{c}" for c in section.classes]
+    if section.authority:
+        tokens.append(f"authority={section.authority}")
+    tokens += [f"{k}={_attr_value(v)}" for k, v in section.attrs]
+    attributes = " {" + " ".join(tokens) + "}" if tokens else ""
+    return f"{'#' * section.level} {section.title}{attributes}"
+
+
+def _message(message: Message) -> str:
+    attrs = "".join(f' {k}="{v}"' for k, v in message.attrs)
+    label = ""
+    if message.label:
+        label = f" <!-- {message.label}: {message.reason} -->" if message.reason else f" <!-- {message.label} -->"
+    body = f"{_escape(message.content)}\n" if message.content else ""
+    return f"<{message.role}{attrs}>{label}\n{body}</{message.role}>"
+
+
+def _part(part: Part) -> str:
+    if isinstance(part, Comparison):
+        return "\n".join(["<comparison>", *(_message(a) for a in part.answers), "</comparison>"])
+    return _message(part)
+
+
+def _expectation(expectation: Expectation) -> str:
+    value = f": {expectation.value}" if expectation.value else ""
+    return f"<!-- expect {expectation.kind}{value} -->"
+
+
+def example_markdown(title: str, parts: Iterable[Part], expectations: Iterable[Expectation] = ()) -> str:
+    body = "\n".join([*(_part(p) for p in parts), *(_expectation(e) for e in expectations)])
+    fence = "~~~"
+    while fence in body:
+        fence += "~"
+    heading = f"**Example**: {title}" if title else "**Example**:"
+    return f"{heading}\n\n{fence}xml\n{body}\n{fence}"
+
+
+def _admonition(block: Admonition) -> str:
+    title = f' "{block.title}"' if block.title else ""
+    body = "\n".join(f"    {line}" if line.strip() else "" for line in block.text.splitlines())
+    return f"!!! {block.kind}{title}\n{body}"
+
+
+def section_markdown(section: Section) -> str:
+    chunks = [heading_markdown(section)]
+    for block in section.blocks:
+        if isinstance(block, Prose):
+            chunks.append(block.text)
+        elif isinstance(block, Example):
+            chunks.append(example_markdown(block.title, block.parts))
+        else:
+            chunks.append(_admonition(block))
+    return "\n\n".join(chunks)
+
+
+def spec_markdown(spec: Spec) -> str:
+    chunks = [spec.preamble] if spec.preamble else []
+    chunks += [section_markdown(s) for s in spec.sections]
+    return "\n\n".join(chunks) + "\n"
+
+
+def challenges_markdown(target: str, challenges: Iterable[Challenge], section_title: str | None = None) -> str:
+    """A challenge file: `Examples for [^id] in <section title>:` and one block per challenge."""
+    where = f" in {section_title}" if section_title else ""
+    chunks = [f"Examples for [^{target}]{where}:"]
+    chunks += [example_markdown(c.title, c.turns, c.expectations) for c in challenges]
+    return "\n\n".join(chunks) + "\n"
