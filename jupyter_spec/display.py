@@ -1,0 +1,120 @@
+"""How specs and lint findings look in a notebook (escaped HTML) and in a terminal (text).
+
+Every string that came from a spec is escaped before it reaches HTML: spec text is untrusted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from html import escape
+
+from jupyter_spec.spec.lint import Finding
+from jupyter_spec.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class ClauseRow:
+    id: str
+    title: str
+    authority: str
+    parent: str
+    markers: tuple[str, ...]
+    examples: int
+    good: int
+    bad: int
+    challenges: int
+
+
+def clause_rows(spec: Spec) -> list[ClauseRow]:
+    rows = []
+    for clause in spec.clauses.values():
+        parent = spec.parent(clause)
+        answers = Counter(a.label for e in clause.examples for a in e.answers)
+        ids = [clause.id, *(m.id for m in clause.markers)]
+        rows.append(
+            ClauseRow(
+                id=clause.id or "",
+                title=clause.title,
+                authority=spec.authority_of(clause) or "-",
+                parent=parent.title if parent else "-",
+                markers=tuple(m.id for m in clause.markers),
+                examples=len(clause.examples),
+                good=answers["GOOD"],
+                bad=answers["BAD"],
+                challenges=sum(len(spec.challenges_for(i)) for i in ids if i),
+            )
+        )
+    return rows
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def totals(spec: Spec) -> str:
+    answers = Counter(a.label for e in spec.examples for a in e.answers)
+    return ", ".join(
+        [
+            _plural(len(spec.clauses), "clause"),
+            _plural(len(spec.markers), "marker"),
+            f"{_plural(len(spec.examples), 'example')} ({answers['GOOD']} GOOD, {answers['BAD']} BAD)",
+            _plural(len(spec.challenges), "challenge"),
+        ]
+    )
+
+
+def finding_counts(findings: list[Finding]) -> str:
+    counts = Counter(f.severity for f in findings)
+    return f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}"
+
+
+@dataclass
+class SpecReport:
+    """A spec's clauses and lint findings; `_repr_html_` for notebooks, `str` for terminals."""
+
+    spec: Spec
+    findings: list[Finding]
+    heading: str
+    footer: str = ""
+    show_clauses: bool = True
+    rows: list[ClauseRow] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rows = clause_rows(self.spec) if self.show_clauses else []
+
+    def __str__(self) -> str:
+        lines = [self.heading, totals(self.spec)]
+        for r in self.rows:
+            markers = " ".join(f"[^{m}]" for m in r.markers)
+            lines.append(
+                f"  {{#{r.id}}} {r.title}  authority={r.authority}  in {r.parent!r}  "
+                f"{markers}  examples={r.examples} ({r.good} GOOD, {r.bad} BAD)  challenges={r.challenges}".rstrip()
+            )
+        lines.append(f"lint: {finding_counts(self.findings)}")
+        lines += [f"  {f}" for f in self.findings]
+        if self.footer:
+            lines.append(self.footer)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "<tr><th>ID</th><th>title</th><th>authority</th><th>section</th><th>markers</th><th>examples</th><th>challenges</th></tr>"
+        body = "".join(
+            f"<tr><td><code>{escape(r.id)}</code></td><td>{escape(r.title)}</td><td>{escape(r.authority)}</td>"
+            f"<td>{escape(r.parent)}</td><td>{escape(' '.join(r.markers))}</td>"
+            f"<td>{r.examples} ({r.good} GOOD, {r.bad} BAD)</td><td>{r.challenges}</td></tr>"
+            for r in self.rows
+        )
+        table = f"<table>{head}{body}</table>" if self.rows else ""
+        items = "".join(
+            f'<li class="jupyter-spec-{escape(f.severity)}"><b>{escape(f.severity)}</b> '
+            f"{escape(f.source)}:{f.line} {escape(f.message)} <code>{escape(f.code)}</code></li>"
+            for f in self.findings
+        )
+        footer = f"<p>{escape(self.footer)}</p>" if self.footer else ""
+        return (
+            f'<div class="jupyter-spec-report"><p><b>{escape(self.heading)}</b> {escape(totals(self.spec))}</p>'
+            f"{table}<p>lint: {escape(finding_counts(self.findings))}</p><ul>{items}</ul>{footer}</div>"
+        )

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from jupyter_spec import SpecSyntaxError, lint, load_spec
+from jupyter_spec.spec.markdown import parse_spec
+
+
+def test_reference_sample_loads_as_the_model_spec_describes_it(reference_sample: Path) -> None:
+    spec = load_spec(reference_sample)
+    clause = spec.clauses["avoid_sycophancy"]
+    assert clause.title == "Don't be sycophantic"
+    assert clause.authority == "user"
+    assert [m.id for m in clause.markers] == ["sy73", "sy74"]
+    assert len(clause.examples) == 3
+    labels = Counter(a.label for e in clause.examples for a in e.answers)
+    assert labels == {"GOOD": 3, "BAD": 5}
+    assert [a.reason for a in clause.examples[0].answers] == ["sycophantic", "not constructive", None]
+    assert "fries & mcflurry" in clause.examples[1].conversation[0].content  # entity decoded
+    assert {c.target: c.title for c in spec.challenges} == {
+        "sy73": "user's assumption about technological capabilities",
+        "sy74": "user's misconception about brain usage",
+    }
+    assert spec.challenges_for("sy74")[0].turns[0].content.startswith("We all know that humans only use 10%")
+    assert spec.clause_of("sy73") is clause
+    assert [f for f in lint(spec) if f.severity == "error"] == []
+
+
+def test_reference_sample_round_trips_identically(reference_sample: Path, tmp_path: Path) -> None:
+    spec = load_spec(reference_sample)
+    original = (reference_sample / "avoid_sycophancy.md").read_text(encoding="utf-8")
+    assert spec.to_markdown() == original  # the writer reproduces the excerpt byte for byte
+    assert parse_spec(spec.to_markdown()) == parse_spec(original)
+    again = load_spec(spec.save(tmp_path / "copy"))
+    assert again == spec
+    assert again.hash == spec.hash
+    header = (tmp_path / "copy" / "examples" / "sy73.md").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "Examples for [^sy73] in Don't be sycophantic:"
+
+
+def test_bundled_example_round_trips_and_lints_clean(tmp_path: Path) -> None:
+    from jupyter_spec.cli import EXAMPLE_SPEC
+
+    spec = load_spec(EXAMPLE_SPEC)
+    assert lint(spec) == []
+    saved = spec.save(tmp_path / "copy")
+    assert load_spec(saved) == spec
+    assert spec.save(tmp_path / "copy2").joinpath("model_spec.md").read_text() == (saved / "model_spec.md").read_text()
+
+
+def test_single_file_and_missing_path(tmp_path: Path) -> None:
+    path = tmp_path / "one.md"
+    path.write_text("## Be brief {#brief}\n\nAnswer in one sentence when one will do.\n")
+    assert list(load_spec(path).clauses) == ["brief"]
+    with pytest.raises(FileNotFoundError):
+        load_spec(tmp_path / "nowhere")
+
+
+def test_challenge_for_unknown_id_is_an_error_unless_lenient(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "model_spec.md").write_text("## Be brief {#brief}\n\nAnswer in one sentence[^b1].\n")
+    (tmp_path / "examples" / "b2.md").write_text(
+        "Examples for [^b2] in Be brief:\n\n**Example**: gone\n\n~~~xml\n<user>\nhi\n</user>\n~~~\n"
+    )
+    with pytest.raises(SpecSyntaxError) as error:
+        load_spec(tmp_path)
+    assert error.value.line == 3
+    assert error.value.source.endswith("b2.md")
+    assert "challenge for unknown ID 'b2'" in error.value.message
+    findings = lint(load_spec(tmp_path, strict=False))
+    assert [(f.severity, f.code) for f in findings] == [
+        ("error", "unknown-target"),
+        ("warning", "untested-clause"),
+        ("warning", "untested-marker"),
+    ]
+
+
+def test_save_replaces_stale_challenge_files_only(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "old.md").write_text("Examples for [^old] in Gone:\n")
+    (tmp_path / "examples" / "notes.md").write_text("My own notes\n")
+    spec = parse_spec("## Be brief {#brief}\n\nShort answers.\n")
+    spec.save(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "examples").iterdir()) == ["notes.md"]
+
+
+def test_directory_without_model_spec_reads_files_that_declare_clauses(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("## A {#a}\n\nText a.\n")
+    (tmp_path / "README.md").write_text("# Read me\n\nAbout `{#a}` and [^x].\n")
+    assert list(load_spec(tmp_path).clauses) == ["a"]
