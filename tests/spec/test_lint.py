@@ -1,0 +1,87 @@
+"""Each lint rule on a spec built to trigger it, with severity and location."""
+
+from __future__ import annotations
+
+from jupyter_spec import Spec, lint, parse_challenges, parse_spec
+from jupyter_spec.spec.model import Section
+
+SPEC = """\
+## Parent {#parent}
+
+### Tested {#tested}
+
+Answer accurately[^t1]. Give reasons[^t2].
+
+### Untested {#untested}
+
+Respond appropriately, etc.
+
+### Example only {#example_only}
+
+Be kind. Use `appropriate` in code without a finding.
+
+**Example**: one-sided
+
+~~~xml
+<user>
+hi
+</user>
+<comparison>
+<assistant> <!-- GOOD -->
+hello
+</assistant>
+<assistant> <!-- OK -->
+hey
+</assistant>
+</comparison>
+~~~
+
+# No ID
+
+Loose sentence[^loose].
+"""
+
+
+def _spec() -> Spec:
+    spec = parse_spec(SPEC, "spec.md")
+    return spec.with_challenges(
+        parse_challenges("- q\n", "c.md", target="t1") + parse_challenges("- q\n", "gone.md", target="gone")
+    )
+
+
+def test_every_rule_reports_severity_and_line() -> None:
+    found = [(f.severity, f.code, f.source, f.line) for f in lint(_spec())]
+    assert found == [
+        ("error", "unknown-target", "gone.md", 1),
+        ("warning", "untested-marker", "spec.md", 5),
+        ("warning", "untested-clause", "spec.md", 7),
+        ("warning", "vague-wording", "spec.md", 9),
+        ("warning", "vague-wording", "spec.md", 9),
+        ("warning", "one-sided-comparison", "spec.md", 21),
+        ("warning", "untested-marker", "spec.md", 33),
+        ("warning", "marker-outside-clause", "spec.md", 33),
+    ]
+    messages = [f.message for f in lint(_spec())]
+    assert "comparison in example 'one-sided' has no BAD answer" in messages
+    assert "vague wording 'appropriately' in clause 'untested': say what a grader should check" in messages
+    assert any("'etc.'" in m for m in messages)
+
+
+def test_vague_word_list_is_configurable() -> None:
+    codes = [f.message for f in lint(_spec(), vague_words=["be kind"]) if f.code == "vague-wording"]
+    assert codes == ["vague wording 'Be kind' in clause 'example_only': say what a grader should check"]
+    assert [f for f in lint(_spec(), vague_words=[]) if f.code == "vague-wording"] == []
+
+
+def test_duplicates_in_a_hand_built_spec() -> None:
+    spec = Spec((Section("A", 2, "a", line=1), Section("B", 2, "a", line=5)))
+    (finding,) = [f for f in lint(spec) if f.code == "duplicate-id"]
+    assert (finding.severity, finding.line) == ("error", 5)
+    assert str(finding) == ":5: error: ID 'a' is declared again (first at line 1) [duplicate-id]"
+
+
+def test_the_reference_sample_and_an_empty_spec_are_clean(reference_sample) -> None:
+    from jupyter_spec import load_spec
+
+    assert [f for f in lint(load_spec(reference_sample)) if f.severity == "error"] == []
+    assert lint(Spec()) == []
