@@ -19,7 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jupyter-spec", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     show = commands.add_parser("show", help="list a spec's clauses and lint findings")
-    show.add_argument("path", nargs="?", default=str(EXAMPLE_SPEC), help="spec file or directory (default: the bundled example)")
+    show.add_argument(
+        "path", nargs="?", default=str(EXAMPLE_SPEC), help="spec file or directory (default: the bundled example)"
+    )
     check = commands.add_parser("lint", help="lint a spec; exit 1 if there are errors")
     check.add_argument("path", help="spec file or directory")
     commands.add_parser("demo", help="show the bundled example spec")

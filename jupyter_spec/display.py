@@ -100,14 +100,16 @@ class SpecReport:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head = "<tr><th>ID</th><th>title</th><th>authority</th><th>section</th><th>markers</th><th>examples</th><th>challenges</th></tr>"
+        head = "".join(
+            f"<th>{h}</th>" for h in ("ID", "title", "authority", "section", "markers", "examples", "challenges")
+        )
         body = "".join(
             f"<tr><td><code>{escape(r.id)}</code></td><td>{escape(r.title)}</td><td>{escape(r.authority)}</td>"
             f"<td>{escape(r.parent)}</td><td>{escape(' '.join(r.markers))}</td>"
             f"<td>{r.examples} ({r.good} GOOD, {r.bad} BAD)</td><td>{r.challenges}</td></tr>"
             for r in self.rows
         )
-        table = f"<table>{head}{body}</table>" if self.rows else ""
+        table = f"<table><tr>{head}</tr>{body}</table>" if self.rows else ""
         items = "".join(
             f'<li class="jupyter-spec-{escape(f.severity)}"><b>{escape(f.severity)}</b> '
             f"{escape(f.source)}:{f.line} {escape(f.message)} <code>{escape(f.code)}</code></li>"

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -158,7 +158,9 @@ class SpecMagics(Magics):
         clause = spec.clause_of(id)
         ids = [clause.id, *(m.id for m in clause.markers)]
         chunks = [section_markdown(clause)]
-        chunks += [challenges_markdown(i, spec.challenges_for(i), clause.title) for i in ids if i and spec.challenges_for(i)]
+        chunks += [
+            challenges_markdown(i, spec.challenges_for(i), clause.title) for i in ids if i and spec.challenges_for(i)
+        ]
         return TextView("\n\n".join(chunks))
 
     def lint_command(self, *rest: str) -> Any:
@@ -189,7 +191,7 @@ class SpecMagics(Magics):
         self.working.clear()
         return TextView("working spec cleared")
 
-    commands: dict[str, Callable[..., Any]] = {
+    commands: ClassVar[dict[str, Callable[..., Any]]] = {
         "show": show,
         "lint": lint_command,
         "save": save,

@@ -136,6 +136,7 @@ def parse_challenges(
                     "expected **Example**: followed by a ~~~xml block of prompts", source, i + first_line, 1
                 )
     if not challenges:
-        raise SpecSyntaxError(f"no challenges for {target!r}: expected '- prompt' lines or **Example**: blocks", source, first_line, 1)
+        raise SpecSyntaxError(
+            f"no challenges for {target!r}: expected '- prompt' lines or **Example**: blocks", source, first_line, 1
+        )
     return tuple(challenges)
-

@@ -59,7 +59,13 @@ def _structure(spec: Spec) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for ident, item in spec.iter_ids():
         if ident in seen:
-            yield Finding("error", "duplicate-id", f"ID {ident!r} is declared again (first at line {seen[ident]})", item.source, item.line)
+            yield Finding(
+                "error",
+                "duplicate-id",
+                f"ID {ident!r} is declared again (first at line {seen[ident]})",
+                item.source,
+                item.line,
+            )
         seen.setdefault(ident, item.line)
     for challenge in spec.challenges:
         if challenge.target not in spec:
@@ -74,17 +80,29 @@ def _structure(spec: Spec) -> Iterator[Finding]:
     for index, section in enumerate(spec.sections):
         for marker in section.markers:
             if marker.id not in targets:
-                yield Finding("warning", "untested-marker", f"marker [^{marker.id}] has no challenges", marker.source, marker.line)
+                yield Finding(
+                    "warning", "untested-marker", f"marker [^{marker.id}] has no challenges", marker.source, marker.line
+                )
             try:
                 spec.clause_of(marker.id)
             except KeyError:
-                yield Finding("warning", "marker-outside-clause", f"marker [^{marker.id}] is in no section with an ID", marker.source, marker.line)
+                yield Finding(
+                    "warning",
+                    "marker-outside-clause",
+                    f"marker [^{marker.id}] is in no section with an ID",
+                    marker.source,
+                    marker.line,
+                )
         if section.id is None or not section.text or _descendants_have_ids(spec, index):
             continue
         tested = section.id in targets or any(m.id in targets for m in section.markers)
         if not tested and not section.examples:
             yield Finding(
-                "warning", "untested-clause", f"clause {section.id!r} has neither challenges nor examples", section.source, section.line
+                "warning",
+                "untested-clause",
+                f"clause {section.id!r} has neither challenges nor examples",
+                section.source,
+                section.line,
             )
 
 
@@ -104,14 +122,14 @@ def _comparisons(spec: Spec) -> Iterator[Finding]:
 
 
 def _vague(spec: Spec, words: Iterable[str]) -> Iterator[Finding]:
-    patterns = [(w, re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.IGNORECASE)) for w in words if w.strip()]
+    patterns = [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.IGNORECASE) for w in words if w.strip()]
     for section in spec.sections:
         for block in section.blocks:
             if not isinstance(block, (Prose, Admonition)) or (isinstance(block, Admonition) and not block.normative):
                 continue
             text = blank_code_spans(block.text)
             first = block.line + (1 if isinstance(block, Admonition) else 0)
-            for word, pattern in patterns:
+            for pattern in patterns:
                 for match in pattern.finditer(text):
                     line = first + text.count("\n", 0, match.start()) if block.line else 0
                     where = f"clause {section.id!r}" if section.id else f"section {section.title!r}"
@@ -129,4 +147,3 @@ def lint(spec: Spec, vague_words: Iterable[str] = DEFAULT_VAGUE_WORDS) -> list[F
     findings = [*_structure(spec), *_comparisons(spec), *_vague(spec, vague_words)]
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.source, f.line))
-

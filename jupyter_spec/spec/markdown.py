@@ -40,9 +40,7 @@ def parse_attributes(block: str, source: str, line: int, column: int) -> _Headin
         col = column + token.start()
         ident, cls, key, quoted, bare, junk = token.groups()
         if junk is not None:
-            raise SpecSyntaxError(
-                f"malformed attribute {junk!r}: expected #id, .class or key=value", source, line, col
-            )
+            raise SpecSyntaxError(f"malformed attribute {junk!r}: expected #id, .class or key=value", source, line, col)
         if ident is not None:
             if not _ID.fullmatch(ident):
                 raise SpecSyntaxError(
@@ -128,7 +126,15 @@ class _SectionBuilder:
         h = self.heading
         assert h is not None
         return Section(
-            h.title, h.level, h.id, h.authority, tuple(h.classes), tuple(h.attrs), tuple(self.blocks), self.line, self.source
+            h.title,
+            h.level,
+            h.id,
+            h.authority,
+            tuple(h.classes),
+            tuple(h.attrs),
+            tuple(self.blocks),
+            self.line,
+            self.source,
         )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 AUTHORITIES = ("root", "system", "developer", "user", "guideline")
@@ -74,7 +74,7 @@ class Comparison:
     line: int = _position()
 
 
-Part = Union[Message, Comparison]
+Part = Message | Comparison
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class Admonition:
         return self.kind != "meta"
 
 
-Block = Union[Prose, Example, Admonition]
+Block = Prose | Example | Admonition
 
 
 @dataclass(frozen=True)

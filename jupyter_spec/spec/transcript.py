@@ -154,7 +154,8 @@ def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
             body = comment.group(1)
             if not _EXPECT.match(body.strip()):
                 raise scan.error(
-                    "unexpected comment: labels go right after <assistant>, expectations read <!-- expect KIND: VALUE -->",
+                    "unexpected comment: labels go right after <assistant>, "
+                    "expectations read <!-- expect KIND: VALUE -->",
                     pos,
                 )
             expectations.append(_parse_expectation(scan, body, pos))

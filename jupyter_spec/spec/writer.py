@@ -5,7 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from jupyter_spec.spec.model import Admonition, Challenge, Comparison, Example, Expectation, Message, Part, Prose, Section, Spec
+from jupyter_spec.spec.model import (
+    Admonition,
+    Challenge,
+    Comparison,
+    Example,
+    Expectation,
+    Message,
+    Part,
+    Prose,
+    Section,
+    Spec,
+)
 
 _SAFE_VALUE = re.compile(r"[^\s\"{}]+")
 _LOOKS_LIKE_MARKUP = re.compile(r"<(?=/?(?:system|developer|user|assistant|tool|comparison)\b|!--)")

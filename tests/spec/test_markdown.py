@@ -159,14 +159,15 @@ def test_round_trip_is_identical_and_the_writer_is_a_fixpoint() -> None:
     written = spec.to_markdown()
     assert parse_spec(written) == spec
     assert parse_spec(written).to_markdown() == written
-    assert "{#chain .core authority=system tags=a,b owner=\"policy team\"}" in written
+    assert '{#chain .core authority=system tags=a,b owner="policy team"}' in written
     assert "ACME &amp; Co." in written
     assert "Look up the weather <today>." in written
 
 
 def test_content_that_looks_like_markup_survives_a_round_trip() -> None:
     spec = parse_spec(
-        "## A {#a}\n\n**Example**: e\n\n~~~xml\n<user>\nQuote: &lt;/user> and &lt;!-- x --> and &amp;amp;\n</user>\n~~~\n"
+        "## A {#a}\n\n**Example**: e\n\n~~~xml\n"
+        "<user>\nQuote: &lt;/user> and &lt;!-- x --> and &amp;amp;\n</user>\n~~~\n"
     )
     content = spec.examples[0].conversation[0].content
     assert content == "Quote: </user> and <!-- x --> and &amp;"
