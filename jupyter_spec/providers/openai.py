@@ -1,0 +1,65 @@
+"""Any OpenAI-compatible endpoint through the official `openai` client (`AsyncOpenAI`).
+
+OpenAI itself, Azure-style gateways, vLLM, Ollama, LM Studio and `llama_cpp.server` all speak
+this protocol. The client's own retries are switched off: the runner retries, records every
+attempt, and honours `Retry-After` itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+
+from jupyter_spec.providers.base import Completion, Messages, ProviderError
+
+
+def _retry_after(error: openai.APIStatusError) -> float | None:
+    value = error.response.headers.get("retry-after") if error.response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class OpenAIProvider:
+    """`openai:<model>`; the key comes from the environment and is held only by the client."""
+
+    name = "openai"
+
+    def __init__(self, model: str, *, api_key: str | None, base_url: str | None, concurrency: int = 16) -> None:
+        self.model = model
+        self.concurrency = concurrency
+        self.base_url = base_url
+        # Local servers need no key, but the client insists on one: send a placeholder.
+        self._client = openai.AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url, max_retries=0)
+
+    def __repr__(self) -> str:
+        return f"OpenAIProvider(model={self.model!r}, base_url={self.base_url!r})"
+
+    async def complete(self, messages: Messages, params: dict[str, Any]) -> Completion:
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model, messages=list(messages), **params
+            )
+        except openai.APIStatusError as error:
+            status = error.status_code
+            retryable = status == 429 or status == 408 or status >= 500
+            raise ProviderError(
+                f"HTTP {status}: {error.message}", retryable=retryable, status=status, retry_after=_retry_after(error)
+            ) from None
+        except openai.APITimeoutError:
+            raise ProviderError("request timed out", retryable=True) from None
+        except openai.APIConnectionError as error:
+            raise ProviderError(f"connection failed: {error}", retryable=True) from None
+        if not response.choices:
+            raise ProviderError("the endpoint returned no choices", retryable=True)
+        choice = response.choices[0]
+        usage = response.usage
+        return Completion(
+            text=choice.message.content or "",
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            finish_reason=choice.finish_reason,
+            raw=response.model_dump(mode="json"),
+        )

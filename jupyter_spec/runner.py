@@ -1,0 +1,372 @@
+"""Scheduling: bounded concurrency per provider, retries, the cache, cancellation, progress.
+
+`run(...)` returns a `Run` at once; the work happens on the background loop. Each completion is
+looked up in the store before any request is sent and committed as soon as it arrives, so an
+unchanged re-run sends nothing and an interrupted run resumes with exactly what is missing.
+A request that keeps failing ends as an error for its sample, never as a verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_spec import background
+from jupyter_spec.config import Settings, settings as default_settings
+from jupyter_spec.plan import PlanItem, conversation, make_plan
+from jupyter_spec.providers import Provider, ProviderError, get_provider
+from jupyter_spec.providers.base import Completion
+from jupyter_spec.spec.model import Challenge, Message, Spec, stable_hash
+from jupyter_spec.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; a server's `Retry-After` wins when it gives one."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    timeout: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        if retry_after is not None:
+            return max(0.0, retry_after)
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    total: int
+    done: int = 0
+    errors: int = 0
+    in_flight: int = 0
+    cached: int = 0
+    requests: int = 0
+    retries: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.errors
+
+    @property
+    def rate(self) -> float:
+        """Samples finished per second so far."""
+        return self.finished / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        remaining = self.total - self.finished
+        return remaining / self.rate if self.rate > 0 else (0.0 if remaining == 0 else None)
+
+    def __str__(self) -> str:
+        eta = f"{self.eta:.0f}s" if self.eta is not None else "?"
+        return (
+            f"{self.status}: {self.finished}/{self.total} samples ({self.errors} errors, {self.cached} cached), "
+            f"{self.in_flight} in flight, {self.requests} requests, {self.retries} retries, "
+            f"{self.rate:.1f}/s, ETA {eta}"
+        )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One plan item after sampling: the whole conversation with the model's answers in place."""
+
+    key: str
+    target: str
+    clause: str
+    challenge: Challenge
+    model: str
+    sample_index: int
+    status: str  # "ok" or "error"
+    transcript: tuple[dict[str, str], ...] = ()
+    responses: tuple[str, ...] = ()
+    error: str | None = None
+    latency: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    requests: int = 0  # requests sent for it in this run; 0 when every answer came from the cache
+
+    @property
+    def response(self) -> str | None:
+        return self.responses[-1] if self.responses else None
+
+
+class SampleFailed(Exception):
+    """A request that failed for good; the sample is recorded as an error."""
+
+
+_semaphores: dict[int, asyncio.Semaphore] = {}
+
+
+def _semaphore(provider: Provider, settings: Settings) -> asyncio.Semaphore:
+    """One limit per provider instance, shared by every run (all live on the background loop)."""
+    if id(provider) not in _semaphores:
+        _semaphores[id(provider)] = asyncio.Semaphore(settings.concurrency.get(provider.name, provider.concurrency))
+    return _semaphores[id(provider)]
+
+
+class Run:
+    """A handle on a run in progress: progress events, cancel, `wait()` or `await`."""
+
+    def __init__(
+        self,
+        plan: list[PlanItem],
+        store: Store,
+        settings: Settings,
+        *,
+        run_id: str | None = None,
+        config: dict[str, Any] | None = None,
+        skip: Iterable[str] = (),
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.id = run_id or uuid.uuid4().hex[:12]
+        self.plan = plan
+        self.store = store
+        self.settings = settings
+        self.config = config or {}
+        self.retry = retry or RetryPolicy(max_attempts=settings.max_attempts, timeout=settings.timeout)
+        self._skip = set(skip)
+        self._samples: dict[str, Sample] = {}
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[Progress], None]] = []
+        self._counts = {"done": 0, "errors": 0, "in_flight": 0, "cached": 0, "requests": 0, "retries": 0}
+        self._status = "starting"
+        self._started = time.monotonic()
+        self._ended: float | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._cancelled = False
+        self._rng = random.Random()
+        self._future = background.submit(self._main())
+
+    # -- public -------------------------------------------------------------------------------
+
+    @property
+    def progress(self) -> Progress:
+        with self._lock:
+            end = self._ended or time.monotonic()
+            return Progress(self._status, len(self.plan), elapsed=end - self._started, **self._counts)
+
+    @property
+    def samples(self) -> list[Sample]:
+        """Finished samples so far, in plan order."""
+        with self._lock:
+            return [self._samples[i.key] for i in self.plan if i.key in self._samples]
+
+    @property
+    def done(self) -> bool:
+        return self._future.done()
+
+    def subscribe(self, listener: Callable[[Progress], None]) -> None:
+        """Call `listener(progress)` (from the runner's thread) whenever a sample finishes."""
+        self._listeners.append(listener)
+        listener(self.progress)
+
+    def cancel(self) -> None:
+        """Stop sending requests; finished samples stay in the store, a later run resumes."""
+        self._cancelled = True
+        background.call_soon(lambda: [t.cancel() for t in self._tasks])
+
+    def wait(self, timeout: float | None = None) -> list[Sample]:
+        if threading.current_thread().name == "jupyter-spec-runner":
+            raise RuntimeError("Run.wait() cannot be called from the runner's own thread")
+        self._future.result(timeout)
+        return self.samples
+
+    def __await__(self) -> Any:
+        async def finished() -> list[Sample]:
+            await asyncio.wrap_future(self._future)
+            return self.samples
+
+        return finished().__await__()
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id} {self.progress}>"
+
+    # -- execution ----------------------------------------------------------------------------
+
+    def _emit(self, **changes: int) -> None:
+        with self._lock:
+            for name, delta in changes.items():
+                self._counts[name] += delta
+        progress = self.progress
+        for listener in list(self._listeners):
+            try:
+                listener(progress)
+            except Exception:  # a broken view must not break the run
+                log.exception("progress listener failed")
+
+    async def _main(self) -> None:
+        self.store.create_run(self.id, self.config, [item.to_json() for item in self.plan])
+        self._status = "running"
+        self._started = time.monotonic()
+        todo = [item for item in self.plan if item.key not in self._skip]
+        for item in self.plan:
+            if item.key in self._skip:
+                self._samples[item.key] = _sample_from_row(item, self.store, self.id)
+        with self._lock:
+            self._counts["done"] += len(self.plan) - len(todo)
+        self._tasks = [asyncio.ensure_future(self._execute(item)) for item in todo]
+        if self._cancelled:
+            for task in self._tasks:
+                task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._status = "cancelled" if self._cancelled else "done"
+        self._ended = time.monotonic()
+        self.store.set_run_status(self.id, self._status)
+        self._emit()
+        log.info("run %s %s: %s", self.id, self._status, self.progress)
+
+    async def _execute(self, item: PlanItem) -> None:
+        messages: list[dict[str, str]] = []
+        responses: list[str] = []
+        totals = {"latency": 0.0, "prompt_tokens": 0, "completion_tokens": 0, "requests": 0}
+        error = None
+        try:
+            turns = list(item.challenge.turns)
+            if turns and turns[-1].role != "assistant":
+                turns.append(_SAMPLE_HERE)
+            for turn in turns:
+                if turn.is_sample_point:
+                    completion, latency, requested = await self._complete(item, tuple(messages))
+                    messages.append({"role": "assistant", "content": completion.text})
+                    responses.append(completion.text)
+                    totals["latency"] += latency
+                    totals["prompt_tokens"] += completion.prompt_tokens
+                    totals["completion_tokens"] += completion.completion_tokens
+                    totals["requests"] += requested
+                else:
+                    messages += conversation([turn])
+        except SampleFailed as failure:
+            error = str(failure)
+        sample = Sample(
+            item.key, item.target, item.clause, item.challenge, item.model, item.sample_index,
+            "error" if error else "ok", tuple(messages), tuple(responses), error,
+            totals["latency"], int(totals["prompt_tokens"]), int(totals["completion_tokens"]), int(totals["requests"]),
+        )  # fmt: skip
+        self.store.put_sample(self.id, _sample_row(sample))
+        with self._lock:
+            self._samples[item.key] = sample
+        cached = 1 if not error and sample.requests == 0 else 0
+        self._emit(errors=1 if error else 0, done=0 if error else 1, cached=cached)
+
+    async def _complete(self, item: PlanItem, messages: tuple[dict[str, str], ...]) -> tuple[Completion, float, int]:
+        """One answer: from the store if it has it, else from the provider, retrying what can be."""
+        params = item.request_params()
+        key = stable_hash(item.model, sorted(params.items()), messages, item.sample_index)
+        hit = self.store.completion(key)
+        if hit is not None:
+            return hit[0], hit[1], 0
+        try:
+            provider = get_provider(item.model, self.settings)
+        except ValueError as error:
+            raise SampleFailed(str(error)) from None
+        async with _semaphore(provider, self.settings):
+            for attempt in range(1, self.retry.max_attempts + 1):
+                started, clock = time.time(), time.monotonic()
+                self._emit(in_flight=1, requests=1, retries=1 if attempt > 1 else 0)
+                try:
+                    completion = await asyncio.wait_for(provider.complete(messages, params), self.retry.timeout)
+                except (ProviderError, asyncio.TimeoutError) as failure:
+                    if isinstance(failure, asyncio.TimeoutError):
+                        failure = ProviderError(f"no answer within {self.retry.timeout:g}s", retryable=True)
+                    latency = time.monotonic() - clock
+                    self._emit(in_flight=-1)
+                    self.store.record_attempt(
+                        key, run_id=self.id, attempt=attempt, started=started, latency=latency,
+                        outcome="error", status=failure.status, error=str(failure),
+                    )  # fmt: skip
+                    if not failure.retryable or attempt == self.retry.max_attempts:
+                        raise SampleFailed(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})") from None
+                    await asyncio.sleep(self.retry.delay(attempt, failure.retry_after, self._rng))
+                    continue
+                except BaseException:
+                    self._emit(in_flight=-1)
+                    raise
+                latency = time.monotonic() - clock
+                self._emit(in_flight=-1)
+                self.store.record_attempt(
+                    key, run_id=self.id, attempt=attempt, started=started, latency=latency, outcome="ok"
+                )
+                self.store.put_completion(
+                    key, run_id=self.id, model=item.model, params=params, messages=messages,
+                    sample_index=item.sample_index, completion=completion, latency=latency, attempts=attempt,
+                )  # fmt: skip
+                return completion, latency, 1
+        raise AssertionError("unreachable")
+
+
+def _sample_row(sample: Sample) -> dict[str, Any]:
+    return {
+        "key": sample.key,
+        "target": sample.target,
+        "clause": sample.clause,
+        "challenge": sample.challenge.hash,
+        "model": sample.model,
+        "sample_index": sample.sample_index,
+        "status": sample.status,
+        "transcript": list(sample.transcript),
+        "responses": list(sample.responses),
+        "error": sample.error,
+        "latency": sample.latency,
+        "prompt_tokens": sample.prompt_tokens,
+        "completion_tokens": sample.completion_tokens,
+        "requests": sample.requests,
+    }
+
+
+def _sample_from_row(item: PlanItem, store: Store, run_id: str) -> Sample:
+    row = store.sample(run_id, item.key)
+    return Sample(
+        item.key, item.target, item.clause, item.challenge, item.model, item.sample_index, row["status"],
+        tuple(row["transcript"]), tuple(row["responses"]), row["error"], row["latency"], row["prompt_tokens"],
+        row["completion_tokens"], 0,
+    )  # fmt: skip
+
+
+_SAMPLE_HERE = Message("assistant", "")
+
+
+def run(
+    spec: Spec,
+    models: Sequence[str] | str | None = None,
+    samples: int = 1,
+    *,
+    ids: Iterable[str] | None = None,
+    params: dict[str, Any] | None = None,
+    store: Store | str | None = None,
+    settings: Settings | None = None,
+    retry: RetryPolicy | None = None,
+) -> Run:
+    """Start sampling the spec's challenges; returns at once with a `Run` handle."""
+    settings = settings or default_settings
+    models = [models] if isinstance(models, str) else list(models or [settings.model])
+    resolved = [settings.resolve(m) for m in models]
+    plan = make_plan(spec, resolved, samples, ids, params)
+    store = store if isinstance(store, Store) else Store.open(store or settings.store)
+    config = {"models": resolved, "samples": samples, "ids": list(ids or []), "params": params or {}, "spec": spec.hash}
+    return Run(plan, store, settings, config=config, retry=retry)
+
+
+def resume(run_id: str, store: Store | str | None = None, settings: Settings | None = None) -> Run:
+    """Finish an interrupted run under the same ID: only missing answers are requested."""
+    settings = settings or default_settings
+    store = store if isinstance(store, Store) else Store.open(store or settings.store)
+    record = store.run(run_id)
+    if record is None:
+        raise KeyError(f"no run {run_id!r} in {store.path}")
+    plan = [PlanItem.from_json(item) for item in record["plan"]]
+    finished = {row["key"] for row in store.samples(run_id) if row["status"] == "ok"}
+    store.set_run_status(run_id, "running")
+    return Run(plan, store, settings, run_id=run_id, config=record["config"], skip=finished)

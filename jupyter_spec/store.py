@@ -1,0 +1,264 @@
+"""SQLite: the cache and the record of every run, sample, request attempt (and, later, grade).
+
+One file, WAL mode, so a notebook can read results while a run writes them and two notebooks
+can share a store. Every completion is committed the moment it arrives: a run killed halfway
+loses only what was in flight. Completions are keyed by what the model saw (model, parameters,
+messages, sample index), never by clause text, so editing a clause's wording re-samples nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from jupyter_spec.providers.base import Completion
+
+# Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        finished REAL,
+        status TEXT NOT NULL,
+        config TEXT NOT NULL,
+        plan TEXT NOT NULL
+    );
+    CREATE TABLE completions (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        params TEXT NOT NULL,
+        messages TEXT NOT NULL,
+        sample_index INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        finish_reason TEXT,
+        raw TEXT NOT NULL,
+        latency REAL NOT NULL,
+        attempts INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        completion_key TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        started REAL NOT NULL,
+        latency REAL NOT NULL,
+        outcome TEXT NOT NULL,
+        status INTEGER,
+        error TEXT
+    );
+    CREATE INDEX attempts_by_run ON attempts (run_id);
+    CREATE TABLE samples (
+        run_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        target TEXT NOT NULL,
+        clause TEXT NOT NULL,
+        challenge TEXT NOT NULL,
+        model TEXT NOT NULL,
+        sample_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        transcript TEXT NOT NULL,
+        responses TEXT NOT NULL,
+        error TEXT,
+        latency REAL NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        created REAL NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _decode_sample(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["transcript"], item["responses"] = json.loads(item["transcript"]), json.loads(item["responses"])
+    return item
+
+
+class Store:
+    """A connection to one store file, safe to use from several threads of one process."""
+
+    _open: dict[Path, Store] = {}
+    _open_lock = threading.Lock()
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=60)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=60000")
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """The process-wide store for a path (one connection per file)."""
+        key = Path(path).resolve()
+        with cls._open_lock:
+            if key not in cls._open:
+                cls._open[key] = cls(key)
+            return cls._open[key]
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise RuntimeError(f"{self.path} has schema {version}; this jupyter-spec knows {SCHEMA_VERSION}")
+                for script in MIGRATIONS[version:]:
+                    for statement in filter(str.strip, script.split(";")):
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        with self._lock:
+            self._db.execute(sql, tuple(params))
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._rows("PRAGMA user_version")[0][0])
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]]) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO runs (id, created, status, config, plan) VALUES (?, ?, 'running', ?, ?)",
+            (run_id, time.time(), _json(config), _json(plan)),
+        )
+
+    def set_run_status(self, run_id: str, status: str) -> None:
+        finished = None if status == "running" else time.time()
+        self._write("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, finished, run_id))
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            return None
+        row = dict(rows[0])
+        row["config"], row["plan"] = json.loads(row["config"]), json.loads(row["plan"])
+        return row
+
+    def runs(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._rows("SELECT id, created, finished, status FROM runs ORDER BY created")]
+
+    # -- completions: the sampling cache ------------------------------------------------------
+
+    def completion(self, key: str) -> tuple[Completion, float] | None:
+        rows = self._rows("SELECT * FROM completions WHERE key = ?", (key,))
+        if not rows:
+            return None
+        r = rows[0]
+        completion = Completion(r["text"], r["prompt_tokens"], r["completion_tokens"], r["finish_reason"])
+        return completion, r["latency"]
+
+    def put_completion(
+        self,
+        key: str,
+        *,
+        run_id: str,
+        model: str,
+        params: dict[str, Any],
+        messages: Any,
+        sample_index: int,
+        completion: Completion,
+        latency: float,
+        attempts: int,
+    ) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO completions (key, model, params, messages, sample_index, text, prompt_tokens,"
+            " completion_tokens, finish_reason, raw, latency, attempts, run_id, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                model,
+                _json(params),
+                _json(messages),
+                sample_index,
+                completion.text,
+                completion.prompt_tokens,
+                completion.completion_tokens,
+                completion.finish_reason,
+                _json(completion.raw),
+                latency,
+                attempts,
+                run_id,
+                time.time(),
+            ),
+        )
+
+    def record_attempt(
+        self,
+        key: str,
+        *,
+        run_id: str,
+        attempt: int,
+        started: float,
+        latency: float,
+        outcome: str,
+        status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        self._write(
+            "INSERT INTO attempts (completion_key, run_id, attempt, started, latency, outcome, status, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, run_id, attempt, started, latency, outcome, status, error),
+        )
+
+    def attempts(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
+        return [dict(r) for r in self._rows(f"SELECT * FROM attempts {where} ORDER BY id", params)]
+
+    def completion_count(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM completions")[0][0])
+
+    # -- samples: one per plan item -----------------------------------------------------------
+
+    def put_sample(self, run_id: str, row: dict[str, Any]) -> None:
+        columns = ["run_id", *row, "created"]
+        values = [run_id, *(_json(v) if isinstance(v, (list, tuple, dict)) else v for v in row.values()), time.time()]
+        self._write(
+            f"INSERT OR REPLACE INTO samples ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            values,
+        )
+
+    def samples(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))
+        return [_decode_sample(row) for row in rows]
+
+    def sample(self, run_id: str, key: str) -> dict[str, Any]:
+        return _decode_sample(self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+        with Store._open_lock:
+            Store._open = {k: v for k, v in Store._open.items() if v is not self}
