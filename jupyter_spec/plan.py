@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from jupyter_spec.errors import SpecError
@@ -19,7 +20,7 @@ class PlanItem:
     sample_index: int
     params: tuple[tuple[str, Any], ...] = ()
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Identifies the sample: target, the prompt as the model sees it, model, parameters, index."""
         return stable_hash(self.target, self.challenge.turns, self.model, self.params, self.sample_index)
@@ -73,7 +74,11 @@ def targets(spec: Spec, ids: Iterable[str] | None) -> list[str]:
 
 
 def make_plan(
-    spec: Spec, models: Sequence[str], samples: int, ids: Iterable[str] | None = None, params: dict[str, Any] | None = None
+    spec: Spec,
+    models: Sequence[str],
+    samples: int,
+    ids: Iterable[str] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> list[PlanItem]:
     """Every (challenge, model, sample index) to run, challenges in spec order."""
     if samples < 1:

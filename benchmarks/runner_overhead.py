@@ -1,0 +1,74 @@
+"""Runner overhead against the latency-bound ideal.
+
+An OpenAI-compatible endpoint on 127.0.0.1 answers every request after a fixed latency. The
+runner sends 1,000 samples through the real `openai` client at concurrency 64. The ideal wall
+time is requests x latency / concurrency; the ratio says what the runner adds (target <= 1.25).
+Then the same plan again: every answer is in the store, so it must send zero requests (< 1 s).
+
+    python benchmarks/runner_overhead.py [--samples 1000] [--concurrency 64] [--latency 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from jupyter_spec.config import Settings
+from jupyter_spec.providers import get_provider
+from jupyter_spec.runner import run
+from jupyter_spec.spec.challenges import parse_challenges
+from jupyter_spec.spec.markdown import parse_spec
+from jupyter_spec.store import Store
+from jupyter_spec.testing import read_log, serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--latency", type=float, default=0.2)
+    args = parser.parse_args()
+
+    prompts = 50
+    spec = parse_spec("## Benchmark {#bench}\n\nAnswer the question[^b].\n")
+    spec = spec.with_challenges(parse_challenges("".join(f"- Question {i}?\n" for i in range(prompts)), target="b"))
+    per_prompt = args.samples // prompts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "requests.jsonl"
+        command = [sys.executable, "-m", "jupyter_spec.testing", "endpoint", "--port", "{port}",
+                   "--latency", str(args.latency), "--log", str(log)]  # fmt: skip
+        with serve(command) as base_url:
+            settings = Settings(openai_base_url=base_url, concurrency={"openai": args.concurrency})
+            store = Store(Path(tmp) / "store.sqlite")
+            # Importing the openai package and building its client happens once per session,
+            # not once per run: do it before the clock starts, and report it.
+            started = time.perf_counter()
+            get_provider("openai:fixed", settings)
+            setup = time.perf_counter() - started
+
+            started = time.perf_counter()
+            first = run(spec, ["openai:fixed"], per_prompt, store=store, settings=settings)
+            first.wait()
+            wall = time.perf_counter() - started
+            sent = len(read_log(log))
+
+            started = time.perf_counter()
+            again = run(spec, ["openai:fixed"], per_prompt, store=store, settings=settings)
+            again.wait()
+            rerun = time.perf_counter() - started
+            sent_again = len(read_log(log)) - sent
+
+    total = len(first.plan)
+    ideal = total * args.latency / args.concurrency
+    print(f"samples: {total}  concurrency: {args.concurrency}  latency: {args.latency * 1000:.0f} ms")
+    print(f"errors: {first.progress.errors}  requests sent: {sent}  (one-time client setup: {setup:.2f} s, not timed)")
+    print(f"wall time: {wall:.2f} s  ideal: {ideal:.2f} s  ratio: {wall / ideal:.3f}  (target <= 1.25)")
+    print(f"unchanged re-run: {rerun:.3f} s, {sent_again} requests  (target < 1 s, 0 requests)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Loopback servers for tests and benchmarks, run as `python -m jupyter_spec.testing ...`.
+
+- `endpoint`: an OpenAI-compatible chat endpoint with a fixed latency and canned answers, to
+  measure the runner itself (the benchmark) and to count exactly which requests arrive.
+- `proxy`: sits in front of a real endpoint (such as `llama_cpp.server`) and answers 429 with
+  `Retry-After`, 500, or stalls, on a seeded share of requests; everything else is forwarded.
+
+Both bind to 127.0.0.1 only and log one JSON line per request to `--log` when given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 60.0, process: subprocess.Popen[Any] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answered at {url} within {timeout:g}s")
+
+
+@contextmanager
+def serve(args: list[str], ready_path: str = "/v1/models", timeout: float = 120.0) -> Iterator[str]:
+    """Start a server process on a free loopback port; yield its base URL (`http://127.0.0.1:N/v1`)."""
+    port = free_port()
+    command = [a.replace("{port}", str(port)) for a in args]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}{ready_path}", timeout, process)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _logger(path: str | None) -> Any:
+    handle = open(path, "a", buffering=1, encoding="utf-8") if path else None  # noqa: SIM115 - lives with the server
+
+    def log(**entry: Any) -> None:
+        if handle:
+            handle.write(json.dumps(entry) + "\n")
+
+    return log
+
+
+def endpoint_app(latency: float, log_path: str | None) -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    log = _logger(log_path)
+
+    async def models(request: Request) -> JSONResponse:
+        return JSONResponse({"object": "list", "data": [{"id": "fixed", "object": "model", "owned_by": "test"}]})
+
+    async def chat(request: Request) -> JSONResponse:
+        body = await request.json()
+        log(
+            time=time.time(),
+            model=body.get("model"),
+            seed=body.get("seed"),
+            messages=body.get("messages"),
+            authorization=bool(request.headers.get("authorization")),
+        )
+        await asyncio.sleep(latency)
+        last = body["messages"][-1]["content"]
+        text = f"Canned answer to: {last[:80]}"
+        return JSONResponse(
+            {
+                "id": "chatcmpl-fixed",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fixed"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": len(last.split()), "completion_tokens": len(text.split()),
+                          "total_tokens": len(last.split()) + len(text.split())},
+            }
+        )  # fmt: skip
+
+    return Starlette(routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+def proxy_app(upstream: str, rate: float, seed: int, stall: float, log_path: str | None) -> Any:
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    log = _logger(log_path)
+    rng = random.Random(seed)
+    client = httpx.AsyncClient(base_url=upstream.rstrip("/"), timeout=600)
+
+    async def forward(request: Request) -> Response:
+        path = request.url.path.removeprefix("/v1")
+        body = await request.body()
+        fault = rng.choice(["429", "500", "stall"]) if rng.random() < rate else None
+        log(time=time.time(), path=path, fault=fault)
+        if fault == "429":
+            return JSONResponse({"error": {"message": "slow down"}}, status_code=429, headers={"Retry-After": "0.2"})
+        if fault == "500":
+            return JSONResponse({"error": {"message": "injected failure"}}, status_code=500)
+        if fault == "stall":
+            await asyncio.sleep(stall)
+        answer = await client.request(request.method, path, content=body, headers={"content-type": "application/json"})
+        return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+
+    return Starlette(routes=[Route("/v1/{rest:path}", forward, methods=["GET", "POST"])])
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="python -m jupyter_spec.testing")
+    kinds = parser.add_subparsers(dest="kind", required=True)
+    endpoint = kinds.add_parser("endpoint")
+    endpoint.add_argument("--latency", type=float, default=0.2)
+    proxy = kinds.add_parser("proxy")
+    proxy.add_argument("--upstream", required=True)
+    proxy.add_argument("--rate", type=float, default=0.3)
+    proxy.add_argument("--seed", type=int, default=0)
+    proxy.add_argument("--stall", type=float, default=5.0)
+    for sub in (endpoint, proxy):
+        sub.add_argument("--port", type=int, required=True)
+        sub.add_argument("--log")
+    args = parser.parse_args(argv)
+    if args.kind == "endpoint":
+        app = endpoint_app(args.latency, args.log)
+    else:
+        app = proxy_app(args.upstream, args.rate, args.seed, args.stall, args.log)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", backlog=1024)
+
+
+def read_log(path: str | Path) -> list[dict[str, Any]]:
+    file = Path(path)
+    return [json.loads(line) for line in file.read_text().splitlines()] if file.exists() else []
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
