@@ -15,11 +15,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jupyter_spec import background
-from jupyter_spec.config import Settings, settings as default_settings
+from jupyter_spec.config import Settings
+from jupyter_spec.config import settings as default_settings
 from jupyter_spec.plan import PlanItem, conversation, make_plan
 from jupyter_spec.providers import Provider, ProviderError, get_provider
 from jupyter_spec.providers.base import Completion

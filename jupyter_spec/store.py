@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from jupyter_spec.providers.base import Completion
 
@@ -95,7 +95,7 @@ def _decode_sample(row: sqlite3.Row) -> dict[str, Any]:
 class Store:
     """A connection to one store file, safe to use from several threads of one process."""
 
-    _open: dict[Path, Store] = {}
+    _open: ClassVar[dict[Path, Store]] = {}
     _open_lock = threading.Lock()
 
     def __init__(self, path: str | Path) -> None:
