@@ -5,17 +5,19 @@ Mistakes in user input become `UsageError`, which IPython shows as one line, not
 
 from __future__ import annotations
 
+import argparse
 import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import List, Unicode
+from traitlets import Dict, Float, Int, List, Unicode, observe
 
+from jupyter_spec import config
 from jupyter_spec.display import SpecReport, totals
 from jupyter_spec.errors import SpecError
 from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS, Finding, lint
@@ -49,6 +51,36 @@ def _challenge_cell_args(line: str) -> None:
     """%%challenge ID [--name NAME]"""
 
 
+_SETTINGS = (
+    "default_model",
+    "default_judge",
+    "store",
+    "openai_base_url",
+    "api_key_env",
+    "concurrency",
+    "timeout",
+    "max_attempts",
+)
+
+
+class _Arguments(argparse.ArgumentParser):
+    """argparse that reports mistakes as one UsageError line instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _run_parser() -> _Arguments:
+    parser = _Arguments(prog="%spec run", add_help=False)
+    parser.add_argument("ids", nargs="*", help="clause or marker IDs (default: every challenged ID)")
+    parser.add_argument("--model", "-m", action="append", help="provider:model or alias; repeat for several")
+    parser.add_argument("-n", "--samples", type=int, default=1, help="samples per challenge and model")
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--max-tokens", type=int, dest="max_tokens")
+    parser.add_argument("--seed", type=int)
+    return parser
+
+
 class TextView:
     """Plain text shown as such: escaped in HTML, verbatim in a terminal."""
 
@@ -74,11 +106,37 @@ class SpecMagics(Magics):
         help="Words and phrases `%spec lint` flags as too vague for a grader to check.",
     ).tag(config=True)
 
+    # Run settings: the magics' traitlets and `jupyter_spec.settings` are the same settings.
+    default_model = Unicode(
+        None, allow_none=True, help="Model under test when --model is not given (default: local:smollm2 without a key)."
+    ).tag(config=True)
+    default_judge = Unicode(None, allow_none=True, help="Judge model when --judge is not given.").tag(config=True)
+    store = Unicode(config.settings.store, help="SQLite file that caches samples and records runs.").tag(config=True)
+    openai_base_url = Unicode(
+        None, allow_none=True, help="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama_cpp.server ...)."
+    ).tag(config=True)
+    api_key_env = Unicode(
+        config.settings.api_key_env, help="Name of the environment variable holding the API key (never the key)."
+    ).tag(config=True)
+    concurrency = Dict(help="Concurrent requests per provider, e.g. {'openai': 32}.").tag(config=True)
+    timeout = Float(config.settings.timeout, help="Seconds before a request is abandoned and retried.").tag(config=True)
+    max_attempts = Int(config.settings.max_attempts, help="Attempts per request before it is an error.").tag(
+        config=True
+    )
+
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
         self.working = WorkingSpec()
+        for name in _SETTINGS:
+            current = getattr(config.settings, name)
+            if current is not None and current != getattr(self, name):
+                setattr(self, name, current)
         if shell is not None and self not in shell.configurables:
             shell.configurables.append(self)
+
+    @observe(*_SETTINGS)
+    def _settings_changed(self, change: Any) -> None:
+        setattr(config.settings, change["name"], change["new"])
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -185,6 +243,32 @@ class SpecMagics(Magics):
         fragment = self.working.load(path)
         return self._report(fragment, f"loaded {path}")
 
+    def run_command(self, *words: str) -> Any:
+        """run [IDS...] --model M [--model M2] -n N: sample the working spec's challenges."""
+        from jupyter_spec.runner import run
+
+        args = _run_parser().parse_args(list(words))
+        params = {k: v for k in ("temperature", "max_tokens", "seed") if (v := getattr(args, k)) is not None}
+        try:
+            return run(self.working.spec, args.model, args.samples, ids=args.ids, params=params)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+    def alias(self, name: str | None = None, model: str | None = None, *rest: str) -> Any:
+        """alias [NAME [MODEL]]: list aliases, or make NAME stand for MODEL (e.g. judge openai:gpt-4.1)."""
+        _no_more(rest)
+        aliases = config.settings.aliases
+        if name is not None and model is None:
+            raise UsageError("%spec alias needs a name and a model, e.g. %spec alias judge openai:gpt-4.1")
+        if name is not None and model is not None:
+            if ":" in name:
+                raise UsageError(f"alias names cannot contain ':', got {name!r}")
+            aliases[name] = model
+            config.settings.resolve(name)  # refuse loops at once
+        lines = [f"{k} -> {v}" for k, v in aliases.items()] or ["no aliases"]
+        lines.append(f"default model: {config.settings.model}; default judge: {config.settings.judge}")
+        return TextView("\n".join(lines))
+
     def clear(self, *rest: str) -> Any:
         """clear: forget every clause and challenge."""
         _no_more(rest)
@@ -197,6 +281,8 @@ class SpecMagics(Magics):
         "save": save,
         "load": load,
         "clear": clear,
+        "run": run_command,
+        "alias": alias,
     }
 
 

