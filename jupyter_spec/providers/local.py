@@ -9,6 +9,7 @@ Generation runs in a worker thread, so the event loop that schedules it never bl
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import threading
@@ -58,6 +59,15 @@ def model_path(model: str) -> Path:
         names = ", ".join(f"local:{name}" for name in BUNDLED)
         raise ValueError(f"local model {model!r} is neither {names} nor an existing .gguf file")
     return path
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free models before interpreter shutdown, when llama-cpp's finalisers can no longer run."""
+    with _loading:
+        for model in _models.values():
+            model.close()
+        _models.clear()
 
 
 def load_model(path: Path, n_ctx: int = 4096) -> Any:

@@ -7,6 +7,8 @@ attempt, and honours `Retry-After` itself.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 import openai
@@ -31,8 +33,19 @@ class OpenAIProvider:
         self.model = model
         self.concurrency = concurrency
         self.base_url = base_url
-        # Local servers need no key, but the client insists on one: send a placeholder.
-        self._client = openai.AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url, max_retries=0)
+        self._api_key = api_key
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _client(self) -> openai.AsyncOpenAI:
+        """One client per event loop: an async client's connections belong to the loop that made them."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            # Local servers need no key, but the client insists on one: send a placeholder.
+            key = self._api_key or "not-needed"
+            self._clients[loop] = openai.AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0)
+        return self._clients[loop]
 
     def __repr__(self) -> str:
         return f"OpenAIProvider(model={self.model!r}, base_url={self.base_url!r})"
@@ -41,7 +54,7 @@ class OpenAIProvider:
         try:
             # The raw response skips building pydantic models: at high concurrency that parsing
             # is a large share of the client's CPU time, and a few fields of plain JSON suffice.
-            raw = await self._client.chat.completions.with_raw_response.create(
+            raw = await self._client().chat.completions.with_raw_response.create(
                 model=self.model, messages=list(messages), **params
             )
             response = raw.http_response.json()

@@ -1,0 +1,90 @@
+"""The official openai client against a real OpenAI-compatible server: llama_cpp.server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import Counter
+from pathlib import Path
+
+from jupyter_spec import parse_challenges, parse_spec
+from jupyter_spec.config import Settings
+from jupyter_spec.providers import get_provider
+from jupyter_spec.providers.openai import OpenAIProvider
+from jupyter_spec.runner import RetryPolicy, run
+from jupyter_spec.spec.model import Spec
+from jupyter_spec.store import Store
+from jupyter_spec.testing import free_port, read_log, serve
+
+
+def spec_with(prompts: str) -> Spec:
+    spec = parse_spec("## Capitals {#capitals}\n\nName capitals correctly[^c1].\n")
+    return spec.with_challenges(parse_challenges(prompts, target="c1"))
+
+
+def test_openai_client_samples_multi_turn_challenges(llama_server: str, tmp_path: Path) -> None:
+    settings = Settings(openai_base_url=llama_server)
+    provider = get_provider("openai:smollm2", settings)
+    assert isinstance(provider, OpenAIProvider)
+    store = Store(tmp_path / "store.sqlite")
+    spec = spec_with("- What is the capital of Italy?\n  - Are you sure?\n")
+    params = {"max_tokens": 24, "temperature": 0.0, "seed": 5}
+    handle = run(spec, ["openai:smollm2"], 2, store=store, settings=settings, params=params)
+    samples = handle.wait(300)
+    assert [s.status for s in samples] == ["ok", "ok"]
+    assert all(len(s.responses) == 2 and all(r.strip() for r in s.responses) for s in samples)
+    assert all(s.prompt_tokens > 10 and s.completion_tokens > 0 for s in samples)
+    assert handle.progress.requests == 4
+    again = run(spec, ["openai:smollm2"], 2, store=store, settings=settings, params=params)
+    assert [s.responses for s in again.wait(60)] == [s.responses for s in samples]
+    assert again.progress.requests == 0
+
+
+def test_sampling_parameters_pass_through(llama_server: str) -> None:
+    provider = get_provider("openai:smollm2", Settings(openai_base_url=llama_server))
+    messages = ({"role": "user", "content": "Count from one to ten."},)
+    short = asyncio.run(provider.complete(messages, {"max_tokens": 3, "temperature": 0}))
+    assert short.completion_tokens <= 3 and short.finish_reason == "length"
+    again = asyncio.run(provider.complete(messages, {"max_tokens": 3, "temperature": 0}))
+    assert again.text == short.text
+
+
+def test_failed_requests_are_retried_or_recorded_never_lost(llama_server: str, tmp_path: Path) -> None:
+    log = tmp_path / "proxy.jsonl"
+    proxy = [sys.executable, "-m", "jupyter_spec.testing", "proxy", "--port", "{port}", "--upstream", llama_server,
+             "--rate", "0.4", "--seed", "8", "--stall", "4", "--log", str(log)]  # fmt: skip
+    with serve(proxy) as base_url:
+        settings = Settings(openai_base_url=base_url, concurrency={"openai": 4})
+        store = Store(tmp_path / "store.sqlite")
+        spec = spec_with("".join(f"- Name the capital of country number {i}.\n" for i in range(16)))
+        retry = RetryPolicy(max_attempts=3, base_delay=0.05, max_delay=0.2, timeout=1.5)
+        handle = run(spec, ["openai:smollm2"], 1, store=store, settings=settings, retry=retry, params={"max_tokens": 8})
+        samples = handle.wait(600)
+    rows = store.samples(handle.id)
+    assert len(samples) == len(rows) == len(handle.plan) == 16  # every sample ended, none lost
+    assert {r["status"] for r in rows} <= {"ok", "error"}
+    for row in rows:
+        if row["status"] == "ok":
+            assert row["responses"] and row["error"] is None
+        else:
+            assert "after 3 attempts" in row["error"] and row["responses"] == []
+    attempts = store.attempts(handle.id)
+    faults = Counter(entry["fault"] for entry in read_log(log) if entry["path"] == "/chat/completions")
+    statuses = Counter(a["status"] for a in attempts if a["outcome"] == "error")
+    assert statuses[429] == faults["429"] > 0
+    assert statuses[500] == faults["500"] > 0
+    timeouts = [a for a in attempts if a["error"] == "no answer within 1.5s"]
+    assert len(timeouts) == faults["stall"] > 0
+    assert handle.progress.retries > 0
+    assert sum(r["status"] == "ok" for r in rows) >= 12
+
+
+def test_an_unreachable_endpoint_ends_as_recorded_errors(tmp_path: Path) -> None:
+    settings = Settings(openai_base_url=f"http://127.0.0.1:{free_port()}/v1")
+    store = Store(tmp_path / "store.sqlite")
+    retry = RetryPolicy(max_attempts=2, base_delay=0.01, timeout=5)
+    handle = run(spec_with("- hello\n"), ["openai:gpt-4o-mini"], 1, store=store, settings=settings, retry=retry)
+    (sample,) = handle.wait(60)
+    assert sample.status == "error"
+    assert sample.error.startswith("connection failed") and sample.error.endswith("(after 2 attempts)")
+    assert [a["outcome"] for a in store.attempts(handle.id)] == ["error", "error"]
