@@ -51,13 +51,13 @@ def main() -> None:
             setup = time.perf_counter() - started
 
             started = time.perf_counter()
-            first = run(spec, ["openai:fixed"], per_prompt, store=store, settings=settings)
+            first = run(spec, ["openai:fixed"], per_prompt, judges=[], store=store, settings=settings)
             first.wait()
             wall = time.perf_counter() - started
             sent = len(read_log(log))
 
             started = time.perf_counter()
-            again = run(spec, ["openai:fixed"], per_prompt, store=store, settings=settings)
+            again = run(spec, ["openai:fixed"], per_prompt, judges=[], store=store, settings=settings)
             again.wait()
             rerun = time.perf_counter() - started
             sent_again = len(read_log(log)) - sent

@@ -24,18 +24,40 @@ __all__ = [
     "Challenge",
     "Example",
     "Finding",
+    "Run",
     "Section",
     "Spec",
     "SpecError",
     "SpecSyntaxError",
+    "Store",
     "__version__",
     "lint",
     "load_ipython_extension",
     "load_spec",
     "parse_challenges",
     "parse_spec",
+    "resume",
+    "run",
     "save_spec",
+    "settings",
 ]
+
+# Sampling pulls in the providers (openai, llama-cpp): import it only when it is asked for.
+_LAZY = {
+    "run": "jupyter_spec.runner",
+    "resume": "jupyter_spec.runner",
+    "Run": "jupyter_spec.runner",
+    "Store": "jupyter_spec.store",
+    "settings": "jupyter_spec.config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'jupyter_spec' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython: Any) -> None:

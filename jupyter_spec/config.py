@@ -6,6 +6,7 @@ Environment variables (all optional):
   JUPYTER_SPEC_JUDGE   default judge (default: the same rule)
   OPENAI_API_KEY       the key for openai:* models (another variable can be named in `api_key_env`)
   OPENAI_BASE_URL      an OpenAI-compatible endpoint (vLLM, Ollama, LM Studio, llama_cpp.server, ...)
+  JUPYTER_SPEC_LOCAL_THREADS  CPU threads for local:* models (default 1, see providers/local.py)
 
 The magics expose the same settings as traitlets (`%config SpecMagics.default_model = ...`).
 API keys are read when a client is made and are never stored here, nor anywhere else.
@@ -31,6 +32,9 @@ class Settings:
     concurrency: dict[str, int] = field(default_factory=dict)  # per provider name, e.g. {"openai": 32}
     timeout: float = 120.0  # seconds per request
     max_attempts: int = 5
+    local_threads: int = 1
+    # How to ask a judge for JSON: "auto" picks by endpoint; or json_schema, json_object, text.
+    judge_output: str = "auto"
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -39,6 +43,7 @@ class Settings:
             default_model=os.environ.get("JUPYTER_SPEC_MODEL") or None,
             default_judge=os.environ.get("JUPYTER_SPEC_JUDGE") or None,
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
+            local_threads=int(os.environ.get("JUPYTER_SPEC_LOCAL_THREADS") or cls.local_threads),
         )
 
     def api_key(self) -> str | None:

@@ -9,6 +9,7 @@ A request that keeps failing ends as an error for its sample, never as a verdict
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import threading
@@ -17,16 +18,24 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_spec import background
 from jupyter_spec.config import Settings
 from jupyter_spec.config import settings as default_settings
+from jupyter_spec.graders import Grade, Grader, ModelJudge, grade_from_row, grade_key, grade_row, make_graders
+from jupyter_spec.graders.deterministic import GraderFunction
 from jupyter_spec.plan import PlanItem, conversation, make_plan
+from jupyter_spec.precedents import precedent_from_row
 from jupyter_spec.providers import Provider, ProviderError, get_provider
-from jupyter_spec.providers.base import Completion
-from jupyter_spec.spec.model import Challenge, Message, Spec, stable_hash
+from jupyter_spec.providers.base import Completion, Messages, RequestFailed
+from jupyter_spec.sample import Sample
+from jupyter_spec.spec.markdown import parse_spec
+from jupyter_spec.spec.model import Message, Precedent, Spec, stable_hash
 from jupyter_spec.store import Store
+
+if TYPE_CHECKING:
+    from jupyter_spec.results import Results
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +63,12 @@ class Progress:
     errors: int = 0
     in_flight: int = 0
     cached: int = 0
-    requests: int = 0
+    requests: int = 0  # requests to models under test
     retries: int = 0
+    graded: int = 0  # grades given (cached ones included)
+    unscored: int = 0
+    grade_errors: int = 0
+    judge_requests: int = 0
     elapsed: float = 0.0
 
     @property
@@ -77,36 +90,9 @@ class Progress:
         return (
             f"{self.status}: {self.finished}/{self.total} samples ({self.errors} errors, {self.cached} cached), "
             f"{self.in_flight} in flight, {self.requests} requests, {self.retries} retries, "
+            f"{self.graded} grades ({self.unscored} unscored, {self.grade_errors} errors), "
             f"{self.rate:.1f}/s, ETA {eta}"
         )
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One plan item after sampling: the whole conversation with the model's answers in place."""
-
-    key: str
-    target: str
-    clause: str
-    challenge: Challenge
-    model: str
-    sample_index: int
-    status: str  # "ok" or "error"
-    transcript: tuple[dict[str, str], ...] = ()
-    responses: tuple[str, ...] = ()
-    error: str | None = None
-    latency: float = 0.0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    requests: int = 0  # requests sent for it in this run; 0 when every answer came from the cache
-
-    @property
-    def response(self) -> str | None:
-        return self.responses[-1] if self.responses else None
-
-
-class SampleFailed(Exception):
-    """A request that failed for good; the sample is recorded as an error."""
 
 
 _semaphores: weakref.WeakKeyDictionary[Provider, asyncio.Semaphore] = weakref.WeakKeyDictionary()
@@ -128,6 +114,8 @@ class Run:
         store: Store,
         settings: Settings,
         *,
+        spec: Spec | None = None,
+        graders: Sequence[Grader] = (),
         run_id: str | None = None,
         config: dict[str, Any] | None = None,
         skip: Iterable[str] = (),
@@ -139,11 +127,18 @@ class Run:
         self.settings = settings
         self.config = config or {}
         self.retry = retry or RetryPolicy(max_attempts=settings.max_attempts, timeout=settings.timeout)
+        self.spec = spec or Spec()
+        self.graders = list(graders)
         self._skip = set(skip)
         self._samples: dict[str, Sample] = {}
+        self._grades: dict[str, list[Grade]] = {}
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Progress], None]] = []
-        self._counts = {"done": 0, "errors": 0, "in_flight": 0, "cached": 0, "requests": 0, "retries": 0}
+        self._counts = dict.fromkeys(
+            ("done", "errors", "in_flight", "cached", "requests", "retries", "graded", "unscored", "grade_errors",
+             "judge_requests"), 0,
+        )  # fmt: skip
+        self._precedents: list[Precedent] = []
         self._status = "starting"
         self._started = time.monotonic()
         self._ended: float | None = None
@@ -167,11 +162,24 @@ class Run:
             return [self._samples[i.key] for i in self.plan if i.key in self._samples]
 
     @property
+    def grades(self) -> dict[str, list[Grade]]:
+        """Grades so far, by sample key."""
+        with self._lock:
+            return {key: list(grades) for key, grades in self._grades.items()}
+
+    @property
+    def results(self) -> Results:
+        """What the store holds for this run, as metrics and a DataFrame (complete once the run is)."""
+        from jupyter_spec.results import Results
+
+        return Results.of_runs([self.id], self.store, self.spec)
+
+    @property
     def done(self) -> bool:
         return self._future.done()
 
     def subscribe(self, listener: Callable[[Progress], None]) -> None:
-        """Call `listener(progress)` (from the runner's thread) whenever a sample finishes."""
+        """Call `listener(progress)` (from the runner's thread) whenever a sample or grade finishes."""
         self._listeners.append(listener)
         listener(self.progress)
 
@@ -211,15 +219,10 @@ class Run:
 
     async def _main(self) -> None:
         self.store.create_run(self.id, self.config, [item.to_json() for item in self.plan])
+        self._precedents = [precedent_from_row(row) for row in self.store.precedents()]
         self._status = "running"
         self._started = time.monotonic()
-        todo = [item for item in self.plan if item.key not in self._skip]
-        for item in self.plan:
-            if item.key in self._skip:
-                self._samples[item.key] = _sample_from_row(item, self.store, self.id)
-        with self._lock:
-            self._counts["done"] += len(self.plan) - len(todo)
-        self._tasks = [asyncio.ensure_future(self._execute(item)) for item in todo]
+        self._tasks = [asyncio.ensure_future(self._execute(item)) for item in self.plan]
         if self._cancelled:
             for task in self._tasks:
                 task.cancel()
@@ -231,6 +234,21 @@ class Run:
         log.info("run %s %s: %s", self.id, self._status, self.progress)
 
     async def _execute(self, item: PlanItem) -> None:
+        if item.key in self._skip:
+            sample = _sample_from_row(item, self.store, self.id)
+        else:
+            sample = await self._sample(item)
+            self.store.put_sample(self.id, _sample_row(sample))
+        with self._lock:
+            self._samples[item.key] = sample
+        failed = sample.status == "error"
+        cached = 1 if not failed and sample.requests == 0 else 0
+        self._emit(errors=1 if failed else 0, done=0 if failed else 1, cached=cached)
+        if not failed:
+            await asyncio.gather(*(self._grade(sample, g) for g in self.graders if g.applies(sample)))
+
+    async def _sample(self, item: PlanItem) -> Sample:
+        """Play the challenge: each empty assistant turn (and the end) is answered by the model."""
         messages: list[dict[str, str]] = []
         responses: list[str] = []
         totals = {"latency": 0.0, "prompt_tokens": 0, "completion_tokens": 0, "requests": 0}
@@ -241,7 +259,9 @@ class Run:
                 turns.append(_SAMPLE_HERE)
             for turn in turns:
                 if turn.is_sample_point:
-                    completion, latency, requested = await self._complete(item, tuple(messages))
+                    completion, latency, requested = await self._request(
+                        item.model, tuple(messages), item.request_params(), item.sample_index
+                    )
                     messages.append({"role": "assistant", "content": completion.text})
                     responses.append(completion.text)
                     totals["latency"] += latency
@@ -250,34 +270,59 @@ class Run:
                     totals["requests"] += requested
                 else:
                     messages += conversation([turn])
-        except SampleFailed as failure:
+        except RequestFailed as failure:
             error = str(failure)
-        sample = Sample(
+        return Sample(
             item.key, item.target, item.clause, item.challenge, item.model, item.sample_index,
             "error" if error else "ok", tuple(messages), tuple(responses), error,
             totals["latency"], int(totals["prompt_tokens"]), int(totals["completion_tokens"]), int(totals["requests"]),
         )  # fmt: skip
-        self.store.put_sample(self.id, _sample_row(sample))
-        with self._lock:
-            self._samples[item.key] = sample
-        cached = 1 if not error and sample.requests == 0 else 0
-        self._emit(errors=1 if error else 0, done=0 if error else 1, cached=cached)
 
-    async def _complete(self, item: PlanItem, messages: tuple[dict[str, str], ...]) -> tuple[Completion, float, int]:
+    async def _grade(self, sample: Sample, grader: Grader) -> None:
+        """One grade: from the store when nothing it depends on changed, else from the grader."""
+        try:
+            context = grader.context(self.spec, sample.target, self._precedents)
+        except KeyError:  # the clause is gone from the spec: nothing to judge against
+            context = ""
+        key = grade_key(sample, grader.id, context)
+        row = self.store.grade(key)
+        if row is not None and row["verdict"] != "error":
+            grade = grade_from_row(row)
+        else:
+            try:
+                grade = await grader.grade(sample, self.spec, self._precedents, self._ask)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a broken grader fails its grade, not the run
+                log.exception("grader %s failed on %s", grader.id, sample.key)
+                grade = Grade(grader.id, "error", error=f"{type(error).__name__}: {error}")
+            grade = dataclasses.replace(grade, grader=grader.id, context=context)
+            self.store.put_grade(key, grade_row(grade, sample))
+        self.store.link_grade(self.id, sample.key, grader.id, key)
+        with self._lock:
+            self._grades.setdefault(sample.key, []).append(grade)
+        self._emit(graded=1, unscored=int(grade.verdict == "unscored"), grade_errors=int(grade.verdict == "error"))
+
+    async def _ask(self, model: str, messages: Messages, params: dict[str, Any]) -> tuple[Completion, float, int]:
+        return await self._request(model, messages, params, 0, judge=True)
+
+    async def _request(
+        self, model: str, messages: Messages, params: dict[str, Any], sample_index: int, *, judge: bool = False
+    ) -> tuple[Completion, float, int]:
         """One answer: from the store if it has it, else from the provider, retrying what can be."""
-        params = item.request_params()
-        key = stable_hash(item.model, sorted(params.items()), messages, item.sample_index)
+        key = stable_hash(model, sorted(params.items()), messages, sample_index)
         hit = self.store.completion(key)
         if hit is not None:
             return hit[0], hit[1], 0
         try:
-            provider = get_provider(item.model, self.settings)
+            provider = get_provider(model, self.settings)
         except ValueError as error:
-            raise SampleFailed(str(error)) from None
+            raise RequestFailed(str(error)) from None
+        counter = "judge_requests" if judge else "requests"
         async with _semaphore(provider, self.settings):
             for attempt in range(1, self.retry.max_attempts + 1):
                 started, clock = time.time(), time.monotonic()
-                self._emit(in_flight=1, requests=1, retries=1 if attempt > 1 else 0)
+                self._emit(in_flight=1, retries=1 if attempt > 1 else 0, **{counter: 1})
                 try:
                     completion = await asyncio.wait_for(provider.complete(messages, params), self.retry.timeout)
                 except (ProviderError, asyncio.TimeoutError) as failure:
@@ -290,7 +335,7 @@ class Run:
                         outcome="error", status=failure.status, error=str(failure),
                     )  # fmt: skip
                     if not failure.retryable or attempt == self.retry.max_attempts:
-                        raise SampleFailed(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})") from None
+                        raise RequestFailed(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})") from None
                     await asyncio.sleep(self.retry.delay(attempt, failure.retry_after, self._rng))
                     continue
                 except BaseException:
@@ -302,8 +347,8 @@ class Run:
                     key, run_id=self.id, attempt=attempt, started=started, latency=latency, outcome="ok"
                 )
                 self.store.put_completion(
-                    key, run_id=self.id, model=item.model, params=params, messages=messages,
-                    sample_index=item.sample_index, completion=completion, latency=latency, attempts=attempt,
+                    key, run_id=self.id, model=model, params=params, messages=messages,
+                    sample_index=sample_index, completion=completion, latency=latency, attempts=attempt,
                 )  # fmt: skip
                 return completion, latency, 1
         raise AssertionError("unreachable")
@@ -345,30 +390,61 @@ def run(
     models: Sequence[str] | str | None = None,
     samples: int = 1,
     *,
+    judges: Sequence[str] | str | None = None,
+    graders: Iterable[Grader | GraderFunction] = (),
     ids: Iterable[str] | None = None,
     params: dict[str, Any] | None = None,
     store: Store | str | None = None,
     settings: Settings | None = None,
     retry: RetryPolicy | None = None,
 ) -> Run:
-    """Start sampling the spec's challenges; returns at once with a `Run` handle."""
+    """Start sampling and grading the spec's challenges; returns at once with a `Run` handle.
+
+    `judges` are model IDs (default: the default judge; `[]` for none). Challenges that declare
+    expectations are always checked; `graders` adds Python callables or other graders.
+    """
     settings = settings or default_settings
     models = [models] if isinstance(models, str) else list(models or [settings.model])
     resolved = [settings.resolve(m) for m in models]
+    judges = [judges] if isinstance(judges, str) else list([settings.judge] if judges is None else judges)
+    judging = make_graders([settings.resolve(j) for j in judges], graders, settings)
     plan = make_plan(spec, resolved, samples, ids, params)
     store = store if isinstance(store, Store) else Store.open(store or settings.store)
-    config = {"models": resolved, "samples": samples, "ids": list(ids or []), "params": params or {}, "spec": spec.hash}
-    return Run(plan, store, settings, config=config, retry=retry)
+    config = {
+        "models": resolved,
+        "samples": samples,
+        "ids": list(ids or []),
+        "params": params or {},
+        "judges": [g.model for g in judging if isinstance(g, ModelJudge)],
+        "graders": [g.id for g in judging],
+        "spec": spec.hash,
+        "spec_markdown": spec.to_markdown(),
+    }
+    return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry)
 
 
-def resume(run_id: str, store: Store | str | None = None, settings: Settings | None = None) -> Run:
-    """Finish an interrupted run under the same ID: only missing answers are requested."""
+def resume(
+    run_id: str,
+    store: Store | str | None = None,
+    settings: Settings | None = None,
+    graders: Iterable[Grader | GraderFunction] = (),
+) -> Run:
+    """Finish an interrupted run under the same ID: only missing answers and grades are requested.
+
+    Python graders cannot be stored: pass them again in `graders`.
+    """
     settings = settings or default_settings
     store = store if isinstance(store, Store) else Store.open(store or settings.store)
     record = store.run(run_id)
     if record is None:
         raise KeyError(f"no run {run_id!r} in {store.path}")
+    config = record["config"]
     plan = [PlanItem.from_json(item) for item in record["plan"]]
+    spec = parse_spec(config.get("spec_markdown", ""), source=f"run {run_id}")
+    judging = make_graders(config.get("judges", []), graders, settings)
+    missing = set(config.get("graders", [])) - {g.id for g in judging}
+    if missing:
+        log.warning("resuming run %s without graders %s: pass them in graders=", run_id, ", ".join(sorted(missing)))
     finished = {row["key"] for row in store.samples(run_id) if row["status"] == "ok"}
     store.set_run_status(run_id, "running")
-    return Run(plan, store, settings, run_id=run_id, config=record["config"], skip=finished)
+    return Run(plan, store, settings, spec=spec, graders=judging, run_id=run_id, config=config, skip=finished)

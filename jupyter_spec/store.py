@@ -77,6 +77,56 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, key)
     );
     """,
+    # 2: grades (cached by sample, grader and what it judged against), precedents, calibrations.
+    """
+    CREATE TABLE grades (
+        key TEXT PRIMARY KEY,
+        sample TEXT NOT NULL,
+        grader TEXT NOT NULL,
+        context TEXT NOT NULL,
+        target TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        score REAL,
+        reasoning TEXT NOT NULL,
+        raw TEXT,
+        checks TEXT NOT NULL,
+        judge TEXT,
+        self_graded INTEGER NOT NULL,
+        error TEXT,
+        latency REAL NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE TABLE run_grades (
+        run_id TEXT NOT NULL,
+        sample_key TEXT NOT NULL,
+        grader TEXT NOT NULL,
+        grade_key TEXT NOT NULL,
+        PRIMARY KEY (run_id, sample_key, grader)
+    );
+    CREATE TABLE precedents (
+        hash TEXT PRIMARY KEY,
+        target TEXT NOT NULL,
+        clause TEXT NOT NULL,
+        conversation TEXT NOT NULL,
+        response TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        note TEXT NOT NULL,
+        author TEXT NOT NULL,
+        original TEXT,
+        sample_key TEXT,
+        run_id TEXT,
+        created REAL NOT NULL
+    );
+    CREATE TABLE calibrations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        judge TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        report TEXT NOT NULL,
+        created REAL NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -89,6 +139,12 @@ def _json(value: Any) -> str:
 def _decode_sample(row: sqlite3.Row) -> dict[str, Any]:
     item = dict(row)
     item["transcript"], item["responses"] = json.loads(item["transcript"]), json.loads(item["responses"])
+    return item
+
+
+def _decode_grade(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["checks"], item["self_graded"] = json.loads(item["checks"]), bool(item["self_graded"])
     return item
 
 
@@ -138,6 +194,11 @@ class Store:
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         with self._lock:
             self._db.execute(sql, tuple(params))
+
+    def _upsert(self, table: str, row: dict[str, Any]) -> None:
+        """Insert or replace one row; lists and dicts are stored as JSON."""
+        values = [_json(v) if isinstance(v, (list, tuple, dict)) else v for v in row.values()]
+        self._write(f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", values)
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -243,12 +304,7 @@ class Store:
     # -- samples: one per plan item -----------------------------------------------------------
 
     def put_sample(self, run_id: str, row: dict[str, Any]) -> None:
-        columns = ["run_id", *row, "created"]
-        values = [run_id, *(_json(v) if isinstance(v, (list, tuple, dict)) else v for v in row.values()), time.time()]
-        self._write(
-            f"INSERT OR REPLACE INTO samples ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            values,
-        )
+        self._upsert("samples", {"run_id": run_id, **row, "created": time.time()})
 
     def samples(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))
@@ -256,6 +312,60 @@ class Store:
 
     def sample(self, run_id: str, key: str) -> dict[str, Any]:
         return _decode_sample(self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))[0])
+
+    # -- grades -------------------------------------------------------------------------------
+
+    def grade(self, key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM grades WHERE key = ?", (key,))
+        return _decode_grade(rows[0]) if rows else None
+
+    def put_grade(self, key: str, row: dict[str, Any]) -> None:
+        self._upsert("grades", {"key": key, **row, "created": time.time()})
+
+    def link_grade(self, run_id: str, sample_key: str, grader: str, grade_key: str) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO run_grades (run_id, sample_key, grader, grade_key) VALUES (?, ?, ?, ?)",
+            (run_id, sample_key, grader, grade_key),
+        )
+
+    def run_grades(self, run_id: str) -> list[dict[str, Any]]:
+        """Every grade of a run, with the sample it belongs to (`sample_key`)."""
+        rows = self._rows(
+            "SELECT g.*, r.sample_key FROM run_grades r JOIN grades g ON g.key = r.grade_key"
+            " WHERE r.run_id = ? ORDER BY g.created, g.key",
+            (run_id,),
+        )
+        return [_decode_grade(row) for row in rows]
+
+    def grade_count(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM grades")[0][0])
+
+    # -- precedents ---------------------------------------------------------------------------
+
+    def put_precedent(self, row: dict[str, Any]) -> None:
+        self._upsert("precedents", row)
+
+    def precedents(self, clause: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE clause = ? OR target = ?", (clause, clause)) if clause else ("", ())
+        rows = self._rows(f"SELECT * FROM precedents {where} ORDER BY created", params)
+        return [{**dict(r), "conversation": json.loads(r["conversation"])} for r in rows]
+
+    def delete_precedent(self, hash: str) -> None:
+        self._write("DELETE FROM precedents WHERE hash = ?", (hash,))
+
+    # -- calibrations -------------------------------------------------------------------------
+
+    def put_calibration(self, judge: str, spec_hash: str, report: dict[str, Any]) -> None:
+        self._write(
+            "INSERT INTO calibrations (judge, spec, report, created) VALUES (?, ?, ?, ?)",
+            (judge, spec_hash, _json(report), time.time()),
+        )
+
+    def latest_calibration(self, judge: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM calibrations WHERE judge = ? ORDER BY id DESC LIMIT 1", (judge,))
+        if not rows:
+            return None
+        return {**dict(rows[0]), "report": json.loads(rows[0]["report"])}
 
     def close(self) -> None:
         with self._lock:

@@ -43,6 +43,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def start(spec: Spec, store: Store, samples: int = 1, **kwargs: Any) -> Any:
+    kwargs.setdefault("judges", [])
     return run(spec, ["scripted:echo"], samples, store=store, settings=Settings(), retry=FAST, **kwargs)
 
 
@@ -88,7 +89,11 @@ def test_retryable_errors_are_retried_and_every_attempt_is_recorded(provider: Sc
     (sample,) = handle.wait(30)
     assert (sample.status, sample.response) == ("ok", "fine")
     attempts = store.attempts(handle.id)
-    assert [(a["attempt"], a["outcome"], a["status"]) for a in attempts] == [(1, "error", 429), (2, "error", 429), (3, "ok", None)]
+    assert [(a["attempt"], a["outcome"], a["status"]) for a in attempts] == [
+        (1, "error", 429),
+        (2, "error", 429),
+        (3, "ok", None),
+    ]
     assert handle.progress.retries == 2
 
 
@@ -116,7 +121,9 @@ def test_timeouts_are_retried(provider: ScriptedProvider, store: Store) -> None:
 
     provider.complete = slow_then_fast  # type: ignore[method-assign]
     retry = RetryPolicy(max_attempts=2, base_delay=0.001, timeout=0.2)
-    handle = run(make_spec(), ["scripted:echo"], 1, ids=["k2"], store=store, settings=Settings(), retry=retry)
+    handle = run(
+        make_spec(), ["scripted:echo"], 1, judges=[], ids=["k2"], store=store, settings=Settings(), retry=retry
+    )
     (sample,) = handle.wait(30)
     assert sample.status == "ok"
     assert [a["error"] for a in store.attempts(handle.id)] == ["no answer within 0.2s", None]

@@ -24,7 +24,7 @@ def _openai(model: str, settings: Settings) -> Provider:
 def _local(model: str, settings: Settings) -> Provider:
     from jupyter_spec.providers.local import LocalProvider
 
-    return LocalProvider(model)
+    return LocalProvider(model, threads=settings.local_threads)
 
 
 _factories: dict[str, Factory] = {"openai": _openai, "local": _local}

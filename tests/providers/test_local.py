@@ -25,7 +25,7 @@ def test_the_bundled_model_is_found_without_importing_llm(smollm2_path: Path) ->
 
 def test_other_gguf_files_by_path_and_clear_errors(smollm2_path: Path, tmp_path: Path) -> None:
     assert LocalProvider(str(smollm2_path)).path == smollm2_path
-    with pytest.raises(ValueError, match="neither local:smollm2 nor an existing .gguf file"):
+    with pytest.raises(ValueError, match=r"neither local:smollm2 nor an existing \.gguf file"):
         LocalProvider(str(tmp_path / "missing.gguf"))
 
 
@@ -46,11 +46,15 @@ def test_the_runner_drives_the_embedded_model(tmp_path: Path) -> None:
     spec = parse_spec("## Capitals {#capitals}\n\nName capitals correctly[^c1].\n")
     spec = spec.with_challenges(parse_challenges("- What is the capital of France?\n  - Are you sure?\n", target="c1"))
     store = Store(tmp_path / "store.sqlite")
-    handle = run(spec, ["local:smollm2"], 2, store=store, settings=Settings(), params={"max_tokens": 24, "seed": 1})
+    handle = run(
+        spec, ["local:smollm2"], 2, judges=[], store=store, settings=Settings(), params={"max_tokens": 24, "seed": 1}
+    )
     samples = handle.wait(300)
     assert [s.status for s in samples] == ["ok", "ok"]
     assert all(len(s.responses) == 2 and s.completion_tokens > 0 for s in samples)
     assert handle.progress.requests == 4
-    again = run(spec, ["local:smollm2"], 2, store=store, settings=Settings(), params={"max_tokens": 24, "seed": 1})
+    again = run(
+        spec, ["local:smollm2"], 2, judges=[], store=store, settings=Settings(), params={"max_tokens": 24, "seed": 1}
+    )
     assert [s.responses for s in again.wait(60)] == [s.responses for s in samples]
     assert again.progress.requests == 0

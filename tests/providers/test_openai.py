@@ -29,13 +29,13 @@ def test_openai_client_samples_multi_turn_challenges(llama_server: str, tmp_path
     store = Store(tmp_path / "store.sqlite")
     spec = spec_with("- What is the capital of Italy?\n  - Are you sure?\n")
     params = {"max_tokens": 24, "temperature": 0.0, "seed": 5}
-    handle = run(spec, ["openai:smollm2"], 2, store=store, settings=settings, params=params)
+    handle = run(spec, ["openai:smollm2"], 2, judges=[], store=store, settings=settings, params=params)
     samples = handle.wait(300)
     assert [s.status for s in samples] == ["ok", "ok"]
     assert all(len(s.responses) == 2 and all(r.strip() for r in s.responses) for s in samples)
     assert all(s.prompt_tokens > 10 and s.completion_tokens > 0 for s in samples)
     assert handle.progress.requests == 4
-    again = run(spec, ["openai:smollm2"], 2, store=store, settings=settings, params=params)
+    again = run(spec, ["openai:smollm2"], 2, judges=[], store=store, settings=settings, params=params)
     assert [s.responses for s in again.wait(60)] == [s.responses for s in samples]
     assert again.progress.requests == 0
 
@@ -58,7 +58,16 @@ def test_failed_requests_are_retried_or_recorded_never_lost(llama_server: str, t
         store = Store(tmp_path / "store.sqlite")
         spec = spec_with("".join(f"- Name the capital of country number {i}.\n" for i in range(16)))
         retry = RetryPolicy(max_attempts=3, base_delay=0.05, max_delay=0.2, timeout=1.5)
-        handle = run(spec, ["openai:smollm2"], 1, store=store, settings=settings, retry=retry, params={"max_tokens": 8})
+        handle = run(
+            spec,
+            ["openai:smollm2"],
+            1,
+            judges=[],
+            store=store,
+            settings=settings,
+            retry=retry,
+            params={"max_tokens": 8},
+        )
         samples = handle.wait(600)
     rows = store.samples(handle.id)
     assert len(samples) == len(rows) == len(handle.plan) == 16  # every sample ended, none lost
@@ -83,7 +92,9 @@ def test_an_unreachable_endpoint_ends_as_recorded_errors(tmp_path: Path) -> None
     settings = Settings(openai_base_url=f"http://127.0.0.1:{free_port()}/v1")
     store = Store(tmp_path / "store.sqlite")
     retry = RetryPolicy(max_attempts=2, base_delay=0.01, timeout=5)
-    handle = run(spec_with("- hello\n"), ["openai:gpt-4o-mini"], 1, store=store, settings=settings, retry=retry)
+    handle = run(
+        spec_with("- hello\n"), ["openai:gpt-4o-mini"], 1, judges=[], store=store, settings=settings, retry=retry
+    )
     (sample,) = handle.wait(60)
     assert sample.status == "error"
     assert sample.error.startswith("connection failed") and sample.error.endswith("(after 2 attempts)")

@@ -1,0 +1,40 @@
+"""What a run produces for one plan item, and what graders judge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jupyter_spec.spec.model import Challenge, stable_hash
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One plan item after sampling: the whole conversation with the model's answers in place."""
+
+    key: str
+    target: str
+    clause: str
+    challenge: Challenge
+    model: str
+    sample_index: int
+    status: str  # "ok" or "error"
+    transcript: tuple[dict[str, str], ...] = ()
+    responses: tuple[str, ...] = ()
+    error: str | None = None
+    latency: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    requests: int = 0  # requests sent for it in this run; 0 when every answer came from the cache
+
+    @property
+    def response(self) -> str | None:
+        return self.responses[-1] if self.responses else None
+
+    @property
+    def first_response(self) -> str | None:
+        return self.responses[0] if self.responses else None
+
+    @property
+    def content_hash(self) -> str:
+        """What a grader sees of the sample: the conversation with the model's answers in it."""
+        return stable_hash(self.key, self.transcript)
