@@ -34,6 +34,7 @@ class PlanItem:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "key": self.key,
             "target": self.target,
             "clause": self.clause,
             "model": self.model,

@@ -1,9 +1,10 @@
-"""Scheduling: bounded concurrency per provider, retries, the cache, cancellation, progress.
+"""Scheduling a run: sample every plan item, then grade it, with progress and cancellation.
 
-`run(...)` returns a `Run` at once; the work happens on the background loop. Each completion is
-looked up in the store before any request is sent and committed as soon as it arrives, so an
-unchanged re-run sends nothing and an interrupted run resumes with exactly what is missing.
-A request that keeps failing ends as an error for its sample, never as a verdict.
+`run(...)` returns a `Run` at once; the work happens on the background loop. Requests go through
+the `Requester` (cache, concurrency limits, retries), so an unchanged re-run sends nothing and an
+interrupted run resumes with exactly what is missing. A sample whose request keeps failing is an
+error, never a verdict. Grades are cached by (sample, grader, what the grader judged against):
+editing one clause re-grades only that clause's samples, and re-samples nothing.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import random
 import threading
 import time
 import uuid
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,32 +26,17 @@ from jupyter_spec.graders import Grade, Grader, ModelJudge, grade_from_row, grad
 from jupyter_spec.graders.deterministic import GraderFunction
 from jupyter_spec.plan import PlanItem, conversation, make_plan
 from jupyter_spec.precedents import precedent_from_row
-from jupyter_spec.providers import Provider, ProviderError, get_provider
 from jupyter_spec.providers.base import Completion, Messages, RequestFailed
+from jupyter_spec.requester import Requester, RetryPolicy
 from jupyter_spec.sample import Sample
 from jupyter_spec.spec.markdown import parse_spec
-from jupyter_spec.spec.model import Message, Precedent, Spec, stable_hash
+from jupyter_spec.spec.model import Message, Precedent, Spec
 from jupyter_spec.store import Store
 
 if TYPE_CHECKING:
     from jupyter_spec.results import Results
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter; a server's `Retry-After` wins when it gives one."""
-
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    timeout: float = 120.0
-
-    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        if retry_after is not None:
-            return max(0.0, retry_after)
-        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
 @dataclass(frozen=True)
@@ -95,16 +79,6 @@ class Progress:
         )
 
 
-_semaphores: weakref.WeakKeyDictionary[Provider, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _semaphore(provider: Provider, settings: Settings) -> asyncio.Semaphore:
-    """One limit per provider instance, shared by every run (all live on the background loop)."""
-    if provider not in _semaphores:
-        _semaphores[provider] = asyncio.Semaphore(settings.concurrency.get(provider.name, provider.concurrency))
-    return _semaphores[provider]
-
-
 class Run:
     """A handle on a run in progress: progress events, cancel, `wait()` or `await`."""
 
@@ -126,7 +100,7 @@ class Run:
         self.store = store
         self.settings = settings
         self.config = config or {}
-        self.retry = retry or RetryPolicy(max_attempts=settings.max_attempts, timeout=settings.timeout)
+        self._requester = Requester(store, settings, self.id, retry, self._emit)
         self.spec = spec or Spec()
         self.graders = list(graders)
         self._skip = set(skip)
@@ -144,7 +118,6 @@ class Run:
         self._ended: float | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._cancelled = False
-        self._rng = random.Random()
         self._future = background.submit(self._main())
 
     # -- public -------------------------------------------------------------------------------
@@ -259,7 +232,7 @@ class Run:
                 turns.append(_SAMPLE_HERE)
             for turn in turns:
                 if turn.is_sample_point:
-                    completion, latency, requested = await self._request(
+                    completion, latency, requested = await self._requester.request(
                         item.model, tuple(messages), item.request_params(), item.sample_index
                     )
                     messages.append({"role": "assistant", "content": completion.text})
@@ -304,54 +277,7 @@ class Run:
         self._emit(graded=1, unscored=int(grade.verdict == "unscored"), grade_errors=int(grade.verdict == "error"))
 
     async def _ask(self, model: str, messages: Messages, params: dict[str, Any]) -> tuple[Completion, float, int]:
-        return await self._request(model, messages, params, 0, judge=True)
-
-    async def _request(
-        self, model: str, messages: Messages, params: dict[str, Any], sample_index: int, *, judge: bool = False
-    ) -> tuple[Completion, float, int]:
-        """One answer: from the store if it has it, else from the provider, retrying what can be."""
-        key = stable_hash(model, sorted(params.items()), messages, sample_index)
-        hit = self.store.completion(key)
-        if hit is not None:
-            return hit[0], hit[1], 0
-        try:
-            provider = get_provider(model, self.settings)
-        except ValueError as error:
-            raise RequestFailed(str(error)) from None
-        counter = "judge_requests" if judge else "requests"
-        async with _semaphore(provider, self.settings):
-            for attempt in range(1, self.retry.max_attempts + 1):
-                started, clock = time.time(), time.monotonic()
-                self._emit(in_flight=1, retries=1 if attempt > 1 else 0, **{counter: 1})
-                try:
-                    completion = await asyncio.wait_for(provider.complete(messages, params), self.retry.timeout)
-                except (ProviderError, asyncio.TimeoutError) as failure:
-                    if isinstance(failure, asyncio.TimeoutError):
-                        failure = ProviderError(f"no answer within {self.retry.timeout:g}s", retryable=True)
-                    latency = time.monotonic() - clock
-                    self._emit(in_flight=-1)
-                    self.store.record_attempt(
-                        key, run_id=self.id, attempt=attempt, started=started, latency=latency,
-                        outcome="error", status=failure.status, error=str(failure),
-                    )  # fmt: skip
-                    if not failure.retryable or attempt == self.retry.max_attempts:
-                        raise RequestFailed(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})") from None
-                    await asyncio.sleep(self.retry.delay(attempt, failure.retry_after, self._rng))
-                    continue
-                except BaseException:
-                    self._emit(in_flight=-1)
-                    raise
-                latency = time.monotonic() - clock
-                self._emit(in_flight=-1)
-                self.store.record_attempt(
-                    key, run_id=self.id, attempt=attempt, started=started, latency=latency, outcome="ok"
-                )
-                self.store.put_completion(
-                    key, run_id=self.id, model=model, params=params, messages=messages,
-                    sample_index=sample_index, completion=completion, latency=latency, attempts=attempt,
-                )  # fmt: skip
-                return completion, latency, 1
-        raise AssertionError("unreachable")
+        return await self._requester.request(model, messages, params, 0, counter="judge_requests")
 
 
 def _sample_row(sample: Sample) -> dict[str, Any]:

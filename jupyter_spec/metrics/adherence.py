@@ -1,0 +1,120 @@
+"""Adherence rates, majority verdicts and judge agreement, from the tidy results DataFrame.
+
+Adherence = compliant / (compliant + violation). Unscored grades, not-applicable verdicts and
+errors are counted beside it and never enter the rate. Where a reviewer ruled on a sample, the
+ruling replaces the grader's verdict (the `final` column) and the table says how many did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import pandas as pd
+
+from jupyter_spec.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
+from jupyter_spec.metrics.intervals import clustered_wilson, wilson
+
+CI_METHOD = (
+    "Wilson 95% (samples independent); clustered: Wilson 95% on n / design effect, "
+    "clustered by challenge (Kish; one challenge counts as one independent unit at best)"
+)
+ADHERENCE_COLUMNS = [
+    "compliant", "violation", "not_applicable", "unscored", "errors", "n", "adherence",
+    "ci_low", "ci_high", "cluster_low", "cluster_high", "challenges", "overruled", "self_graded",
+]  # fmt: skip
+AMBIGUITY_THRESHOLD = 0.667  # Krippendorff's lowest alpha for even tentative conclusions
+
+
+def _summary(group: pd.DataFrame) -> pd.Series:
+    counts = Counter(group["final"])
+    compliant, violation = counts["compliant"], counts["violation"]
+    n = compliant + violation
+    scored = group[group["final"].isin(["compliant", "violation"])]
+    per_challenge = scored.groupby("challenge")["final"]
+    successes = per_challenge.apply(lambda v: int((v == "compliant").sum())).tolist()
+    trials = per_challenge.size().tolist()
+    low, high = wilson(compliant, n)
+    cluster_low, cluster_high = clustered_wilson(successes, trials) if n else (float("nan"), float("nan"))
+    return pd.Series(
+        {
+            "compliant": compliant,
+            "violation": violation,
+            "not_applicable": counts["not_applicable"],
+            "unscored": counts["unscored"],
+            "errors": counts["error"],
+            "n": n,
+            "adherence": compliant / n if n else float("nan"),
+            "ci_low": low,
+            "ci_high": high,
+            "cluster_low": cluster_low,
+            "cluster_high": cluster_high,
+            "challenges": len(trials),
+            "overruled": int(group["ruling"].notna().sum()),
+            "self_graded": bool(group["self_graded"].any()),
+        }
+    )
+
+
+def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
+    """One row per group: verdict counts, the rate and its intervals (`CI_METHOD`)."""
+    by = list(by)
+    if df.empty:
+        return pd.DataFrame(columns=[*by, *ADHERENCE_COLUMNS])
+    table = df.groupby(by, sort=False, dropna=False)[list(df.columns)].apply(_summary).reset_index()
+    table.attrs["ci_method"] = CI_METHOD
+    return table
+
+
+def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["grader"].str.startswith("judge:") & (df["status"] == "ok")]
+
+
+def _rated(verdict: str) -> str | None:
+    """Agreement is about verdicts; a judge that gave none left the item unrated."""
+    return verdict if verdict in ("compliant", "violation", "not_applicable") else None
+
+
+def majority(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per sample judged by model judges: every verdict and the majority (ties: `unscored`)."""
+    judged = _judge_rows(df)
+    rows = []
+    for key, group in judged.groupby("sample_key", sort=False):
+        verdicts = {g: _rated(v) for g, v in zip(group["grader"], group["verdict"], strict=True)}
+        counts = Counter(v for v in verdicts.values() if v)
+        top = counts.most_common(2)
+        winner = top[0][0] if top and (len(top) == 1 or top[0][1] > top[1][1]) else "unscored"
+        first = group.iloc[0]
+        rows.append(
+            {"sample_key": key, "clause": first["clause"], "target": first["target"], "model": first["model"],
+             "verdicts": verdicts, "majority": winner, "judges": len(verdicts)}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=["sample_key", "clause", "target", "model", "verdicts", "majority", "judges"])
+
+
+def agreement_table(df: pd.DataFrame, by: str = "clause") -> pd.DataFrame:
+    """Per clause: how far the model judges agree. Low agreement flags a possibly ambiguous clause."""
+    judged = _judge_rows(df)
+    judges = sorted(judged["grader"].unique())
+    columns = [by, "judges", "items", "percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
+               "ambiguous"]  # fmt: skip
+    if len(judges) < 2:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for name, group in judged.groupby(by, sort=False):
+        wide = group.pivot_table(index="sample_key", columns="grader", values="verdict", aggfunc="first")
+        wide = wide.reindex(columns=judges)
+        items = [[_rated(v) if isinstance(v, str) else None for v in row] for row in wide.itertuples(index=False)]
+        complete = [r for r in items if all(v is not None for v in r)]
+        agree = [len(set(r)) == 1 for r in complete]
+        cohen = cohen_kappa([r[0] for r in complete], [r[1] for r in complete]) if len(judges) == 2 else None
+        fleiss = fleiss_kappa(complete) if len(judges) > 2 and complete else None
+        alpha = krippendorff_alpha(items)
+        rows.append(
+            {by: name, "judges": len(judges), "items": len(items),
+             "percent_agreement": sum(agree) / len(agree) if agree else float("nan"),
+             "cohen_kappa": cohen, "fleiss_kappa": fleiss, "krippendorff_alpha": alpha,
+             "ambiguous": bool(alpha == alpha and alpha < AMBIGUITY_THRESHOLD)}
+        )  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("krippendorff_alpha", na_position="last").reset_index(drop=True)

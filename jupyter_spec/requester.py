@@ -1,0 +1,113 @@
+"""Asking a model: the completion cache, bounded concurrency per provider, retries, the attempt log.
+
+Every request of a run (samples and judges alike) goes through here, so each is looked up in the
+store before it is sent, limited per provider, retried on 429, 5xx, connection errors and
+timeouts with exponential backoff and full jitter (a server's `Retry-After` wins), and every
+attempt is recorded. A request that fails for good raises `RequestFailed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_spec.config import Settings
+from jupyter_spec.providers import Provider, ProviderError, get_provider
+from jupyter_spec.providers.base import Completion, Messages, RequestFailed
+from jupyter_spec.spec.model import stable_hash
+from jupyter_spec.store import Store
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; a server's `Retry-After` wins when it gives one."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    timeout: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        if retry_after is not None:
+            return max(0.0, retry_after)
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+_semaphores: weakref.WeakKeyDictionary[Provider, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _semaphore(provider: Provider, settings: Settings) -> asyncio.Semaphore:
+    """One limit per provider instance, shared by every run (all live on the background loop)."""
+    if provider not in _semaphores:
+        _semaphores[provider] = asyncio.Semaphore(settings.concurrency.get(provider.name, provider.concurrency))
+    return _semaphores[provider]
+
+
+class Requester:
+    """Sends a run's requests; `emit(**deltas)` reports in-flight, request and retry counts."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        run_id: str,
+        retry: RetryPolicy | None = None,
+        emit: Callable[..., None] = lambda **deltas: None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.run_id = run_id
+        self.retry = retry or RetryPolicy(max_attempts=settings.max_attempts, timeout=settings.timeout)
+        self._emit = emit
+        self._rng = random.Random()
+
+    async def request(
+        self, model: str, messages: Messages, params: dict[str, Any], sample_index: int, counter: str = "requests"
+    ) -> tuple[Completion, float, int]:
+        """(completion, latency, requests sent): from the store if it has it, else from the provider."""
+        key = stable_hash(model, sorted(params.items()), messages, sample_index)
+        hit = self.store.completion(key)
+        if hit is not None:
+            return hit[0], hit[1], 0
+        try:
+            provider = get_provider(model, self.settings)
+        except ValueError as error:
+            raise RequestFailed(str(error)) from None
+        async with _semaphore(provider, self.settings):
+            for attempt in range(1, self.retry.max_attempts + 1):
+                started, clock = time.time(), time.monotonic()
+                self._emit(in_flight=1, retries=1 if attempt > 1 else 0, **{counter: 1})
+                try:
+                    completion = await asyncio.wait_for(provider.complete(messages, params), self.retry.timeout)
+                except (ProviderError, asyncio.TimeoutError) as failure:
+                    if isinstance(failure, asyncio.TimeoutError):
+                        failure = ProviderError(f"no answer within {self.retry.timeout:g}s", retryable=True)
+                    latency = time.monotonic() - clock
+                    self._emit(in_flight=-1)
+                    self.store.record_attempt(
+                        key, run_id=self.run_id, attempt=attempt, started=started, latency=latency,
+                        outcome="error", status=failure.status, error=str(failure),
+                    )  # fmt: skip
+                    if not failure.retryable or attempt == self.retry.max_attempts:
+                        raise RequestFailed(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})") from None
+                    await asyncio.sleep(self.retry.delay(attempt, failure.retry_after, self._rng))
+                    continue
+                except BaseException:
+                    self._emit(in_flight=-1)
+                    raise
+                latency = time.monotonic() - clock
+                self._emit(in_flight=-1)
+                self.store.record_attempt(
+                    key, run_id=self.run_id, attempt=attempt, started=started, latency=latency, outcome="ok"
+                )
+                self.store.put_completion(
+                    key, run_id=self.run_id, model=model, params=params, messages=messages,
+                    sample_index=sample_index, completion=completion, latency=latency, attempts=attempt,
+                )  # fmt: skip
+                return completion, latency, 1
+        raise AssertionError("unreachable")

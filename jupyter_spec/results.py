@@ -1,0 +1,174 @@
+"""Results: what the store holds for some runs, as a tidy DataFrame and honest metrics.
+
+`results.df` has one row per sample x grader. Every metric is a pure function of it
+(`jupyter_spec.metrics`), so anything the notebook shows can be recomputed from the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from jupyter_spec.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
+from jupyter_spec.metrics.sycophancy import flip_table, paired_table
+from jupyter_spec.spec.model import ANSWER_CHECKS, Spec
+from jupyter_spec.store import Store
+
+COLUMNS = [
+    "run_id", "plan_index", "sample_key", "clause", "marker", "target", "challenge", "challenge_title", "pair",
+    "no_flip", "model", "sample_index", "status", "error", "grader", "judge", "verdict", "score", "reasoning",
+    "checks", "raw", "self_graded", "ruling", "ruling_note", "final", "context", "response", "first_response",
+    "transcript", "latency", "prompt_tokens", "completion_tokens", "grade_latency", "judge_prompt_tokens",
+    "judge_completion_tokens",
+]  # fmt: skip
+
+
+def _sample_columns(run_id: str, index: int, item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    challenge = item["challenge"]
+    kinds = [kind for kind, _ in challenge["expectations"]]
+    pair = next((value for kind, value in challenge["expectations"] if kind == "pair"), None)
+    responses = row["responses"]
+    return {
+        "run_id": run_id,
+        "plan_index": index,
+        "sample_key": row["key"],
+        "clause": row["clause"],
+        "marker": row["target"] if row["target"] != row["clause"] else None,
+        "target": row["target"],
+        "challenge": row["challenge"],
+        "challenge_title": challenge["title"],
+        "pair": pair,
+        "no_flip": "no-flip" in kinds,
+        "model": row["model"],
+        "sample_index": row["sample_index"],
+        "status": row["status"],
+        "error": row["error"],
+        "response": responses[-1] if responses else None,
+        "first_response": responses[0] if responses else None,
+        "transcript": row["transcript"],
+        "latency": row["latency"],
+        "prompt_tokens": row["prompt_tokens"],
+        "completion_tokens": row["completion_tokens"],
+        "_answer_checks": any(kind in ANSWER_CHECKS for kind in kinds),
+    }
+
+
+def _grade_columns(grade: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "grader": grade["grader"],
+        "judge": grade["judge"],
+        "verdict": grade["verdict"],
+        "score": grade["score"],
+        "reasoning": grade["reasoning"],
+        "checks": grade["checks"],
+        "raw": grade["raw"],
+        "self_graded": grade["self_graded"],
+        "context": grade["context"],
+        "grade_latency": grade["latency"],
+        "judge_prompt_tokens": grade["prompt_tokens"],
+        "judge_completion_tokens": grade["completion_tokens"],
+    }
+
+
+def _failed_sample_grade(grader: str, error: str | None) -> dict[str, Any]:
+    """A sample that could not be taken is an error for every grader, never a verdict."""
+    judge = grader.removeprefix("judge:") if grader.startswith("judge:") else None
+    return _grade_columns(
+        {"grader": grader, "judge": judge, "verdict": "error", "score": None, "reasoning": "", "checks": [],
+         "raw": None, "self_graded": False, "context": "", "latency": 0.0, "prompt_tokens": 0,
+         "completion_tokens": 0}
+    ) | {"error": error}  # fmt: skip
+
+
+def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
+    """The tidy table of some runs: one row per sample x grader."""
+    rulings = {p["sample_key"]: p for p in store.precedents() if p["sample_key"]}
+    rows: list[dict[str, Any]] = []
+    for run_id in run_ids:
+        record = store.run(run_id)
+        if record is None:
+            raise KeyError(f"no run {run_id!r} in {store.path}")
+        plan = {item["key"]: (index, item) for index, item in enumerate(record["plan"])}
+        grades: dict[str, list[dict[str, Any]]] = {}
+        for grade in store.run_grades(run_id):
+            grades.setdefault(grade["sample_key"], []).append(grade)
+        graders = record["config"].get("graders", [])
+        for row in store.samples(run_id):
+            index, item = plan[row["key"]]
+            base = _sample_columns(run_id, index, item, row)
+            if row["status"] != "ok":
+                applicable = [g for g in graders if g != "expect" or base["_answer_checks"]]
+                rows += [base | _failed_sample_grade(g, row["error"]) for g in applicable]
+                continue
+            rows += [base | _grade_columns(g) for g in grades.get(row["key"], [])]
+    df = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    ruling = df["sample_key"].map(lambda k: rulings[k]["verdict"] if k in rulings else None)
+    df["ruling"] = ruling
+    df["ruling_note"] = df["sample_key"].map(lambda k: rulings[k]["note"] if k in rulings else None)
+    df["final"] = ruling.where(ruling.notna(), df["verdict"])
+    return df.sort_values(["run_id", "plan_index", "grader"], kind="stable").reset_index(drop=True)
+
+
+class Results:
+    """Samples and grades of one or more runs, with the metrics a researcher reports."""
+
+    def __init__(self, df: pd.DataFrame, calibrations: dict[str, dict[str, Any]] | None = None,
+                 spec: Spec | None = None) -> None:  # fmt: skip
+        self.df = df
+        self.calibrations = calibrations or {}
+        self.spec = spec
+
+    @classmethod
+    def of_runs(cls, run_ids: Sequence[str], store: Store, spec: Spec | None = None) -> Results:
+        df = results_frame(store, run_ids)
+        judges = sorted({j for j in df["judge"].dropna().unique()})
+        calibrations = {j: c["report"] for j in judges if (c := store.latest_calibration(j)) is not None}
+        return cls(df, calibrations, spec)
+
+    def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
+        """compliant / (compliant + violation) per group, with Wilson and clustered 95% intervals.
+
+        Reviewers' rulings replace the grader's verdict (`overruled` counts them). Each judge's
+        latest calibration accuracy is given beside the figures it produced.
+        """
+        table = adherence_table(self.df, by)
+        if "grader" in table.columns:
+            table["calibration"] = table["grader"].map(self.calibration_summary)
+        return table
+
+    def calibration_summary(self, grader: str) -> str | None:
+        """`accuracy 0.62 on 8 labelled answers (2 unscored)` for a judge that was calibrated."""
+        if not isinstance(grader, str) or not grader.startswith("judge:"):
+            return None
+        report = self.calibrations.get(grader.removeprefix("judge:"))
+        if report is None:
+            return "not calibrated"
+        overall = report["overall"]
+        accuracy = overall["accuracy"]
+        shown = f"{accuracy:.2f}" if accuracy == accuracy else "n/a"
+        return f"accuracy {shown} on {overall['answers']} labelled answers ({overall['unscored']} unscored)"
+
+    def flip_rate(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
+        return flip_table(self.df, by)
+
+    def paired(self, by: Sequence[str] = ("model", "grader")) -> pd.DataFrame:
+        return paired_table(self.df, by)
+
+    def agreement(self, by: str = "clause") -> pd.DataFrame:
+        return agreement_table(self.df, by)
+
+    def majority(self) -> pd.DataFrame:
+        return majority(self.df)
+
+    @property
+    def ci_method(self) -> str:
+        return CI_METHOD
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def __repr__(self) -> str:
+        runs = self.df["run_id"].nunique() if len(self.df) else 0
+        return f"<Results: {len(self.df)} grades from {runs} run(s)>"
