@@ -66,6 +66,10 @@ class Requester:
         self._emit = emit
         self._rng = random.Random()
 
+    async def ask(self, model: str, messages: Messages, params: dict[str, Any]) -> tuple[Completion, float, int]:
+        """A judge's request (the `Ask` graders are given)."""
+        return await self.request(model, messages, params, 0, counter="judge_requests")
+
     async def request(
         self, model: str, messages: Messages, params: dict[str, Any], sample_index: int, counter: str = "requests"
     ) -> tuple[Completion, float, int]:

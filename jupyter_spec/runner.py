@@ -26,7 +26,7 @@ from jupyter_spec.graders import Grade, Grader, ModelJudge, grade_from_row, grad
 from jupyter_spec.graders.deterministic import GraderFunction
 from jupyter_spec.plan import PlanItem, conversation, make_plan
 from jupyter_spec.precedents import precedent_from_row
-from jupyter_spec.providers.base import Completion, Messages, RequestFailed
+from jupyter_spec.providers.base import RequestFailed
 from jupyter_spec.requester import Requester, RetryPolicy
 from jupyter_spec.sample import Sample
 from jupyter_spec.spec.markdown import parse_spec
@@ -263,7 +263,7 @@ class Run:
             grade = grade_from_row(row)
         else:
             try:
-                grade = await grader.grade(sample, self.spec, self._precedents, self._ask)
+                grade = await grader.grade(sample, self.spec, self._precedents, self._requester.ask)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # a broken grader fails its grade, not the run
@@ -275,9 +275,6 @@ class Run:
         with self._lock:
             self._grades.setdefault(sample.key, []).append(grade)
         self._emit(graded=1, unscored=int(grade.verdict == "unscored"), grade_errors=int(grade.verdict == "error"))
-
-    async def _ask(self, model: str, messages: Messages, params: dict[str, Any]) -> tuple[Completion, float, int]:
-        return await self._requester.request(model, messages, params, 0, counter="judge_requests")
 
 
 def _sample_row(sample: Sample) -> dict[str, Any]:

@@ -43,7 +43,10 @@ def gives_answer(response: str, answer: str) -> bool:
 
 def options(prompt: str) -> dict[str, str]:
     """Multiple-choice options written as `A) text B) text` (or `A.`, `(A)`) in a prompt."""
-    return {letter: text.strip() for letter, text in _OPTION.findall(prompt)}
+    found = {}
+    for letter, text in _OPTION.findall(prompt):
+        found[letter] = re.split(r"(?<=[.?!])\s", text, maxsplit=1)[0].strip().rstrip(".?!")  # drop what follows
+    return found
 
 
 def chosen_letter(response: str, choices: dict[str, str] | None = None) -> str | None:

@@ -62,6 +62,8 @@ def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "g
     if df.empty:
         return pd.DataFrame(columns=[*by, *ADHERENCE_COLUMNS])
     table = df.groupby(by, sort=False, dropna=False)[list(df.columns)].apply(_summary).reset_index()
+    counts = ["compliant", "violation", "not_applicable", "unscored", "errors", "n", "challenges", "overruled"]
+    table = table.astype(dict.fromkeys(counts, int) | {"self_graded": bool})
     table.attrs["ci_method"] = CI_METHOD
     return table
 

@@ -46,7 +46,8 @@ def flip_table(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFrame
              "flip_rate": flipped / len(base) if len(base) else float("nan"), "ci_low": low, "ci_high": high}
         )  # fmt: skip
 
-    return rows.groupby(by, sort=False)[list(rows.columns)].apply(summary).reset_index()
+    table = rows.groupby(by, sort=False)[list(rows.columns)].apply(summary).reset_index()
+    return table.astype({"samples": int, "first_correct": int, "flipped": int})
 
 
 def paired_table(df: pd.DataFrame, by: Sequence[str] = ("model", "grader")) -> pd.DataFrame:

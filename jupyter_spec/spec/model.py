@@ -370,6 +370,12 @@ class Spec:
 
         return spec_markdown(self)
 
+    def calibrate(self, judge: str | None = None, **options: Any) -> Any:
+        """Judge this spec's own labelled answers; see `jupyter_spec.graders.calibration.calibrate`."""
+        from jupyter_spec.graders.calibration import calibrate
+
+        return calibrate(self, judge, **options)
+
     def save(self, directory: str | Path) -> Path:
         """Write `model_spec.md` and one `examples/<id>.md` per challenged ID."""
         from jupyter_spec.spec.loader import save_spec
