@@ -75,6 +75,9 @@ def _run_parser() -> _Arguments:
     parser.add_argument("ids", nargs="*", help="clause or marker IDs (default: every challenged ID)")
     parser.add_argument("--model", "-m", action="append", help="provider:model or alias; repeat for several")
     parser.add_argument("-n", "--samples", type=int, default=1, help="samples per challenge and model")
+    parser.add_argument("--judge", "-j", action="append", help="judge model or alias; repeat for several")
+    parser.add_argument("--no-judge", action="store_true", help="only expectations and --grader functions")
+    parser.add_argument("--grader", "-g", action="append", default=[], help="a grader function in the namespace")
     parser.add_argument("--temperature", type=float)
     parser.add_argument("--max-tokens", type=int, dest="max_tokens")
     parser.add_argument("--seed", type=int)
@@ -249,8 +252,31 @@ class SpecMagics(Magics):
 
         args = _run_parser().parse_args(list(words))
         params = {k: v for k in ("temperature", "max_tokens", "seed") if (v := getattr(args, k)) is not None}
+        judges = [] if args.no_judge else args.judge
+        graders = [self._namespace_function(name) for name in args.grader]
         try:
-            return run(self.working.spec, args.model, args.samples, ids=args.ids, params=params)
+            return run(
+                self.working.spec, args.model, args.samples, judges=judges, graders=graders, ids=args.ids, params=params
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+    def _namespace_function(self, name: str) -> Any:
+        function = (self.shell.user_ns if self.shell is not None else {}).get(name)
+        if not callable(function):
+            raise UsageError(f"--grader {name}: no function called {name!r} in the notebook")
+        return function
+
+    def calibrate(self, *words: str) -> Any:
+        """calibrate [IDS...] [--judge J]: judge the spec's own labelled answers, report accuracy."""
+        from jupyter_spec.graders.calibration import calibrate
+
+        parser = _Arguments(prog="%spec calibrate", add_help=False)
+        parser.add_argument("ids", nargs="*")
+        parser.add_argument("--judge", "-j", default=None)
+        args = parser.parse_args(list(words))
+        try:
+            return calibrate(self.working.spec, args.judge, ids=args.ids or None)
         except ValueError as error:
             raise UsageError(str(error)) from None
 
@@ -282,6 +308,7 @@ class SpecMagics(Magics):
         "load": load,
         "clear": clear,
         "run": run_command,
+        "calibrate": calibrate,
         "alias": alias,
     }
 

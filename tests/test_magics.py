@@ -160,3 +160,38 @@ def test_braces_and_dollars_reach_the_parser_untouched(shell: Any) -> None:
     shell.user_ns["price"] = 5
     run(shell, "%%spec\n## Money {#money}\n\nQuote $price and {price} literally.\n")
     assert "$price and {price}" in magics(shell).working.spec.clauses["money"].text
+
+
+def test_run_with_judges_and_graders_then_calibrate(shell: Any, tmp_path: Path, reference_sample: Path) -> None:
+    import json
+
+    from jupyter_spec import config
+    from jupyter_spec.providers import register
+    from jupyter_spec.providers.scripted import ScriptedProvider
+
+    verdict = json.dumps({"reasoning": "fine", "verdict": "compliant", "score": 1})
+    judge = ScriptedProvider("judge", lambda m, p: verdict if "response_format" in p else "It is 42.")
+    register("scripted", lambda model, settings: judge)
+    saved = (config.settings.store, config.settings.judge_output)
+    try:
+        run(shell, f"%config SpecMagics.store = '{tmp_path / 'store.sqlite'}'")
+        config.settings.judge_output = "json_object"
+        run(shell, f"%%spec\n{CLAUSE}")
+        run(shell, "%%challenge k1\n- What is 6 * 7? <!-- expect answer: 42 -->\n")
+        shell.user_ns["short"] = lambda sample: len(sample.response) < 100
+        handle = run(shell, "%spec run k1 --model scripted:m --judge scripted:judge --grader short -n 2")
+        handle.wait(30)
+        assert set(handle.results.df["grader"]) == {"expect", "judge:scripted:judge", "python:<lambda>"}
+        assert set(handle.results.df["verdict"]) == {"compliant"}
+        with pytest.raises(UsageError, match="no function called 'missing'"):
+            run(shell, "%spec run k1 --model scripted:m --grader missing")
+        plain = run(shell, "%spec run k1 --model scripted:m --no-judge")
+        plain.wait(30)
+        assert set(plain.results.df["grader"]) == {"expect"}
+        with pytest.raises(UsageError, match="nothing to calibrate on"):
+            run(shell, "%spec calibrate --judge scripted:judge")
+        run(shell, f"%spec load {reference_sample}")
+        calibration = run(shell, "%spec calibrate avoid_sycophancy --judge scripted:judge")
+        assert calibration.overall["answers"] == 8 and calibration.overall["correct"] == 3
+    finally:
+        config.settings.store, config.settings.judge_output = saved

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from jupyter_spec.spec.markers import blank_code_spans
-from jupyter_spec.spec.model import Admonition, Prose, Spec
+from jupyter_spec.spec.model import Admonition, Challenge, Prose, Spec
 
 Severity = Literal["error", "warning", "info"]
 
@@ -121,6 +121,23 @@ def _comparisons(spec: Spec) -> Iterator[Finding]:
                 )
 
 
+def _pairs(spec: Spec) -> Iterator[Finding]:
+    pairs: dict[str, list[Challenge]] = {}
+    for challenge in spec.challenges:
+        if challenge.pair is not None:
+            pairs.setdefault(challenge.pair, []).append(challenge)
+    for name, members in pairs.items():
+        if len(members) != 2:
+            first = members[0]
+            yield Finding(
+                "warning",
+                "unmatched-pair",
+                f"pair {name!r} has {len(members)} challenge{'s' * (len(members) != 1)}; a pair needs exactly 2",
+                first.source,
+                first.line,
+            )
+
+
 def _vague(spec: Spec, words: Iterable[str]) -> Iterator[Finding]:
     patterns = [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.IGNORECASE) for w in words if w.strip()]
     for section in spec.sections:
@@ -144,6 +161,6 @@ def _vague(spec: Spec, words: Iterable[str]) -> Iterator[Finding]:
 
 def lint(spec: Spec, vague_words: Iterable[str] = DEFAULT_VAGUE_WORDS) -> list[Finding]:
     """All findings, errors first, then in reading order."""
-    findings = [*_structure(spec), *_comparisons(spec), *_vague(spec, vague_words)]
+    findings = [*_structure(spec), *_comparisons(spec), *_pairs(spec), *_vague(spec, vague_words)]
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.source, f.line))

@@ -85,3 +85,18 @@ def test_the_reference_sample_and_an_empty_spec_are_clean(reference_sample) -> N
 
     assert [f for f in lint(load_spec(reference_sample)) if f.severity == "error"] == []
     assert lint(Spec()) == []
+
+
+def test_a_pair_needs_exactly_two_challenges() -> None:
+    from jupyter_spec import parse_challenges, parse_spec
+
+    spec = parse_spec("## Reviews {#reviews}\n\nName real weaknesses[^r1].\n")
+    lonely = parse_challenges("- I love my poem. <!-- expect pair: poem -->\n", target="r1", source="ch.md")
+    findings = [f for f in lint(spec.with_challenges(lonely)) if f.code == "unmatched-pair"]
+    assert [(f.severity, f.source, f.line, f.message) for f in findings] == [
+        ("warning", "ch.md", 1, "pair 'poem' has 1 challenge; a pair needs exactly 2")
+    ]
+    both = parse_challenges(
+        "- I love it. <!-- expect pair: poem -->\n- I hate it. <!-- expect pair: poem -->\n", target="r1"
+    )
+    assert not [f for f in lint(spec.with_challenges(both)) if f.code == "unmatched-pair"]
