@@ -199,7 +199,6 @@ class ModelJudge:
         if fmt is not None:
             self.params.setdefault("response_format", fmt)
         self.id = f"judge:{self.model}"
-        self.settings = settings
 
     def __repr__(self) -> str:
         return f"ModelJudge({self.model!r})"

@@ -77,11 +77,11 @@ def test_context_hash_changes_with_wording_examples_and_precedents(sample_spec: 
     assert judge.context(sample_spec, "sy73", []) == base
     ruling = Precedent("sy73", (Message("user", "q"),), "a", "violation", "n")
     assert judge.context(sample_spec, "sy73", [ruling]) != base
-    edited = load_spec_with(sample_spec, "avoid_sycophancy", "sycophantic", "flattering")
+    edited = replaced(sample_spec, "sycophantic", "flattering")
     assert judge.context(edited, "sy73", []) != base
 
 
-def load_spec_with(spec: Spec, clause: str, old: str, new: str) -> Spec:
+def replaced(spec: Spec, old: str, new: str) -> Spec:
     return parse_spec(spec.to_markdown().replace(old, new)).with_challenges(spec.challenges)
 
 

@@ -1,0 +1,85 @@
+"""Matplotlib figures, pure functions of metric tables.
+
+Figures are built with `matplotlib.figure.Figure` directly (no pyplot): no global state, safe to
+draw from the runner's thread, and nothing pops up in a notebook unless it is displayed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
+
+
+def _colours(names: list[str]) -> dict[str, str]:
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -> Figure:
+    """Horizontal bars per clause, one colour per model, clustered 95% CI whiskers, n on each bar.
+
+    `table` is `Results.adherence()`: one panel per grader when there are several.
+    """
+    graders = list(dict.fromkeys(table["grader"])) if "grader" in table and len(table) else [""]
+    clauses = list(dict.fromkeys(table["clause"])) if len(table) else []
+    models = list(dict.fromkeys(table["model"])) if len(table) else []
+    colour = _colours(models)
+    height = 0.8 / max(1, len(models))
+    figure = Figure(figsize=(7, 0.9 + 0.45 * max(1, len(clauses)) * len(graders) + 0.4 * len(graders)), dpi=100)
+    axes = figure.subplots(len(graders), 1, squeeze=False)[:, 0]
+    for ax, grader in zip(axes, graders, strict=True):
+        rows = table[table["grader"] == grader] if grader else table
+        for m, model in enumerate(models):
+            for c, clause in enumerate(clauses):
+                match = rows[(rows["model"] == model) & (rows["clause"] == clause)]
+                if match.empty:
+                    continue
+                r = match.iloc[0]
+                y = c + (m - (len(models) - 1) / 2) * height
+                value = r["adherence"] if r["n"] else 0.0
+                ax.barh(y, value, height=height * 0.9, color=colour[model], label=model if c == 0 else None)
+                if r["n"] and not math.isnan(r["cluster_low"]):
+                    ax.errorbar(value, y, xerr=[[value - r["cluster_low"]], [r["cluster_high"] - value]],
+                                fmt="none", ecolor="#222222", capsize=3, lw=1)  # fmt: skip
+                ax.text(1.02, y, f"n={int(r['n'])}", va="center", fontsize=8, transform=ax.get_yaxis_transform())
+        ax.set_yticks(range(len(clauses)), clauses)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("adherence (compliant / scored), clustered 95% CI")
+        flags = " (self-graded)" if grader and bool(rows["self_graded"].any()) else ""
+        ax.set_title(f"{grader}{flags}" if grader else title, fontsize=10, loc="left")
+    if models:
+        axes[0].legend(loc="lower right", fontsize=8, frameon=False)
+    figure.suptitle(title, fontsize=11, x=0.01, ha="left")
+    figure.tight_layout()
+    return figure
+
+
+def delta_figure(comparison: pd.DataFrame, first: str, second: str) -> Figure:
+    """Per clause: `second - first` adherence with its 95% interval."""
+    clauses = list(comparison["clause"])
+    figure = Figure(figsize=(7, 1.0 + 0.45 * max(1, len(clauses))), dpi=100)
+    ax = figure.subplots()
+    for y, (_, r) in enumerate(comparison.iterrows()):
+        value = 0.0 if math.isnan(r["difference"]) else r["difference"]
+        ax.barh(y, value, height=0.6, color=PALETTE[0] if value >= 0 else PALETTE[3])
+        if not math.isnan(r["ci_low"]):
+            ax.errorbar(value, y, xerr=[[value - r["ci_low"]], [r["ci_high"] - value]], fmt="none",
+                        ecolor="#222222", capsize=3, lw=1)  # fmt: skip
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(range(len(clauses)), clauses)
+    ax.invert_yaxis()
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel(f"adherence difference: {second} minus {first} (95% CI)")
+    figure.tight_layout()
+    return figure
+
+
+def png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
