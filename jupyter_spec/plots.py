@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
 
@@ -25,14 +26,15 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
     `table` is `Results.adherence()`: one panel per grader when there are several.
     """
     graders = list(dict.fromkeys(table["grader"])) if "grader" in table and len(table) else [""]
-    clauses = list(dict.fromkeys(table["clause"])) if len(table) else []
     models = list(dict.fromkeys(table["model"])) if len(table) else []
     colour = _colours(models)
     height = 0.8 / max(1, len(models))
-    figure = Figure(figsize=(7, 0.9 + 0.45 * max(1, len(clauses)) * len(graders) + 0.4 * len(graders)), dpi=100)
-    axes = figure.subplots(len(graders), 1, squeeze=False)[:, 0]
-    for ax, grader in zip(axes, graders, strict=True):
-        rows = table[table["grader"] == grader] if grader else table
+    panels = [table[table["grader"] == g] if g else table for g in graders]
+    sizes = [max(1, r["clause"].nunique()) for r in panels]
+    figure = Figure(figsize=(7, 0.6 + sum(0.45 * n + 0.9 for n in sizes)), dpi=100)
+    axes = figure.subplots(len(graders), 1, squeeze=False, gridspec_kw={"height_ratios": sizes})[:, 0]
+    for ax, grader, rows in zip(axes, graders, panels, strict=True):
+        clauses = list(dict.fromkeys(rows["clause"]))
         for m, model in enumerate(models):
             for c, clause in enumerate(clauses):
                 match = rows[(rows["model"] == model) & (rows["clause"] == clause)]
@@ -41,7 +43,7 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
                 r = match.iloc[0]
                 y = c + (m - (len(models) - 1) / 2) * height
                 value = r["adherence"] if r["n"] else 0.0
-                ax.barh(y, value, height=height * 0.9, color=colour[model], label=model if c == 0 else None)
+                ax.barh(y, value, height=height * 0.9, color=colour[model])
                 if r["n"] and not math.isnan(r["cluster_low"]):
                     ax.errorbar(value, y, xerr=[[value - r["cluster_low"]], [r["cluster_high"] - value]],
                                 fmt="none", ecolor="#222222", capsize=3, lw=1)  # fmt: skip
@@ -52,10 +54,11 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
         ax.set_xlabel("adherence (compliant / scored), clustered 95% CI")
         flags = " (self-graded)" if grader and bool(rows["self_graded"].any()) else ""
         ax.set_title(f"{grader}{flags}" if grader else title, fontsize=10, loc="left")
-    if models:
-        axes[0].legend(loc="lower right", fontsize=8, frameon=False)
     figure.suptitle(title, fontsize=11, x=0.01, ha="left")
     figure.tight_layout()
+    if models:
+        handles = [Patch(color=colour[m], label=m) for m in models]
+        figure.legend(handles=handles, loc="upper right", fontsize=8, frameon=False, ncols=min(3, len(models)))
     return figure
 
 

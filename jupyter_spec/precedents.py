@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import getpass
+import logging
+import time
+from collections.abc import Iterable
 from typing import Any
 
-from jupyter_spec.spec.model import Message, Precedent
+from jupyter_spec.spec.model import VERDICTS, Example, Message, Precedent, Spec
+from jupyter_spec.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def precedent_row(precedent: Precedent, clause: str, sample_key: str | None, run_id: str | None) -> dict[str, Any]:
@@ -30,3 +38,56 @@ def precedent_from_row(row: dict[str, Any]) -> Precedent:
         row["target"], conversation, row["response"], row["verdict"], row["note"], row["author"], row["created"],
         row["original"],
     )  # fmt: skip
+
+
+def overrule(
+    store: Store,
+    sample_key: str,
+    verdict: str,
+    note: str,
+    *,
+    author: str | None = None,
+    run_id: str | None = None,
+) -> Precedent:
+    """A reviewer's ruling on one sample, stored with provenance; it replaces any earlier ruling on it.
+
+    From then on adherence figures use the ruling, the clause's judge prompts include it, and
+    calibration counts it as a labelled answer.
+    """
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}: expected one of {', '.join(VERDICTS)}")
+    sample = store.sample(run_id, sample_key) if run_id else store.latest_sample(sample_key)
+    if sample is None:
+        raise KeyError(f"no sample {sample_key!r} in {store.path}")
+    if sample["status"] != "ok" or not sample["transcript"]:
+        raise ValueError(f"sample {sample_key!r} failed ({sample['error']}): there is no answer to rule on")
+    grades = store.sample_grades(sample_key, sample["run_id"])
+    original = ", ".join(f"{g['grader']}: {g['verdict']}" for g in grades) or None
+    *before, answer = sample["transcript"]
+    precedent = Precedent(
+        sample["target"], tuple(Message(m["role"], m["content"]) for m in before), answer["content"], verdict,
+        note.strip(), author or getpass.getuser(), time.time(), original,
+    )  # fmt: skip
+    store.delete_precedents(sample_key=sample_key)
+    store.put_precedent(precedent_row(precedent, sample["clause"], sample_key, sample["run_id"]))
+    log.info("sample %s overruled: %s (was %s)", sample_key, verdict, original)
+    return precedent
+
+
+def with_precedents(spec: Spec, precedents: Iterable[Precedent]) -> Spec:
+    """The spec with each compliant/violation precedent written into its clause as a labelled example.
+
+    Not-applicable rulings have no GOOD/BAD label in the Model Spec format and stay in the store.
+    """
+    added: dict[str, list[Example]] = {}
+    for p in precedents:
+        if p.verdict == "not_applicable" or p.target not in spec:
+            continue
+        label = "GOOD" if p.verdict == "compliant" else "BAD"
+        answer = Message("assistant", p.response, label, p.note or None)  # type: ignore[arg-type]
+        title = f"precedent: {p.note}" if p.note else "precedent"
+        added.setdefault(spec.clause_of(p.target).id or "", []).append(Example(title, (*p.conversation, answer)))
+    sections = tuple(
+        dataclasses.replace(s, blocks=(*s.blocks, *added[s.id])) if s.id in added else s for s in spec.sections
+    )
+    return dataclasses.replace(spec, sections=sections)

@@ -166,6 +166,17 @@ class Results:
     def ci_method(self) -> str:
         return CI_METHOD
 
+    def plot(self, by_grader: bool = True) -> Any:
+        """The adherence chart as a matplotlib Figure."""
+        from jupyter_spec.plots import adherence_figure
+
+        return adherence_figure(self.adherence())
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from jupyter_spec.report import results_bundle
+
+        return results_bundle(self)
+
     def __len__(self) -> int:
         return len(self.df)
 

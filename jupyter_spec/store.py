@@ -310,6 +310,11 @@ class Store:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))
         return [_decode_sample(row) for row in rows]
 
+    def latest_sample(self, key: str) -> dict[str, Any] | None:
+        """The most recent record of a sample, whichever run took it."""
+        rows = self._rows("SELECT * FROM samples WHERE key = ? ORDER BY created DESC LIMIT 1", (key,))
+        return _decode_sample(rows[0]) if rows else None
+
     def sample(self, run_id: str, key: str) -> dict[str, Any]:
         return _decode_sample(self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))[0])
 
@@ -337,6 +342,11 @@ class Store:
         )
         return [_decode_grade(row) for row in rows]
 
+    def sample_grades(self, sample_key: str, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The grades a sample received (in one run, or in its latest run)."""
+        run_id = run_id or (self.latest_sample(sample_key) or {}).get("run_id")
+        return [g for g in self.run_grades(run_id) if g["sample_key"] == sample_key] if run_id else []
+
     def grade_count(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM grades")[0][0])
 
@@ -350,8 +360,11 @@ class Store:
         rows = self._rows(f"SELECT * FROM precedents {where} ORDER BY created", params)
         return [{**dict(r), "conversation": json.loads(r["conversation"])} for r in rows]
 
-    def delete_precedent(self, hash: str) -> None:
-        self._write("DELETE FROM precedents WHERE hash = ?", (hash,))
+    def delete_precedents(self, *, hash: str | None = None, sample_key: str | None = None) -> None:
+        if hash is not None:
+            self._write("DELETE FROM precedents WHERE hash = ?", (hash,))
+        if sample_key is not None:
+            self._write("DELETE FROM precedents WHERE sample_key = ?", (sample_key,))
 
     # -- calibrations -------------------------------------------------------------------------
 

@@ -1,0 +1,155 @@
+"""Comparisons: two runs, two models or two wordings of a spec, and a clause's history.
+
+A difference is paired where the same challenges were sampled on both sides: per challenge, the
+adherence on one side minus the other, then the mean over challenges with a paired t interval
+(challenges, not samples, are the independent units). Without two shared challenges the
+difference of pooled rates gets Newcombe's interval, which assumes independent samples.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from jupyter_spec.metrics.adherence import adherence_table
+from jupyter_spec.metrics.intervals import newcombe, paired_mean
+from jupyter_spec.results import results_frame
+from jupyter_spec.spec.markdown import parse_spec
+from jupyter_spec.store import Store
+
+SCORED = ("compliant", "violation")
+COMPARE_COLUMNS = ["clause", "grader", "n_first", "adherence_first", "low_first", "high_first", "n_second",
+                   "adherence_second", "low_second", "high_second", "difference", "ci_low", "ci_high",
+                   "shared_challenges", "method"]  # fmt: skip
+
+
+def common_grader(first: pd.DataFrame, second: pd.DataFrame) -> str:
+    """The grader both sides have: the first model judge, else the expectation checks."""
+    shared = [g for g in dict.fromkeys(first["grader"].dropna()) if g in set(second["grader"])]
+    judges = [g for g in shared if g.startswith("judge:")]
+    if judges:
+        return judges[0]
+    if shared:
+        return shared[0]
+    raise ValueError("the two sides share no grader: grade them with the same judge to compare them")
+
+
+def _rates(df: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """(compliant, scored) per challenge."""
+    scored = df[df["final"].isin(SCORED)]
+    return {c: (int((g["final"] == "compliant").sum()), len(g)) for c, g in scored.groupby("challenge")}
+
+
+def compare_frames(first: pd.DataFrame, second: pd.DataFrame, grader: str | None = None) -> pd.DataFrame:
+    """Per clause: both adherence figures with their clustered CIs, and second minus first."""
+    grader = grader or common_grader(first, second)
+    a, b = first[first["grader"] == grader], second[second["grader"] == grader]
+    ta = adherence_table(a, ["clause"]).set_index("clause")
+    tb = adherence_table(b, ["clause"]).set_index("clause")
+    rows: list[dict[str, Any]] = []
+    for clause in dict.fromkeys([*ta.index, *tb.index]):
+        ra = ta.loc[clause] if clause in ta.index else None
+        rb = tb.loc[clause] if clause in tb.index else None
+        per_a, per_b = _rates(a[a["clause"] == clause]), _rates(b[b["clause"] == clause])
+        shared = [c for c in per_a if c in per_b]
+        if len(shared) >= 2:
+            diffs = [per_b[c][0] / per_b[c][1] - per_a[c][0] / per_a[c][1] for c in shared]
+            difference, low, high = paired_mean(diffs)
+            method = f"paired by challenge ({len(shared)}), t 95%"
+        else:
+            ka, na = sum(k for k, _ in per_a.values()), sum(n for _, n in per_a.values())
+            kb, nb = sum(k for k, _ in per_b.values()), sum(n for _, n in per_b.values())
+            difference, low, high = newcombe(ka, na, kb, nb)
+            method = "Newcombe 95% (unpaired: fewer than 2 shared challenges)"
+        rows.append(
+            {"clause": clause, "grader": grader,
+             "n_first": int(ra["n"]) if ra is not None else 0,
+             "adherence_first": ra["adherence"] if ra is not None else math.nan,
+             "low_first": ra["cluster_low"] if ra is not None else math.nan,
+             "high_first": ra["cluster_high"] if ra is not None else math.nan,
+             "n_second": int(rb["n"]) if rb is not None else 0,
+             "adherence_second": rb["adherence"] if rb is not None else math.nan,
+             "low_second": rb["cluster_low"] if rb is not None else math.nan,
+             "high_second": rb["cluster_high"] if rb is not None else math.nan,
+             "difference": difference, "ci_low": low, "ci_high": high,
+             "shared_challenges": len(shared), "method": method}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+class Comparison:
+    """The outcome of `compare`: a table per clause and a chart of the differences."""
+
+    def __init__(self, table: pd.DataFrame, first: str, second: str) -> None:
+        self.table, self.first, self.second = table, first, second
+
+    def plot(self) -> Any:
+        from jupyter_spec.plots import delta_figure
+
+        return delta_figure(self.table, self.first, self.second)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from jupyter_spec.report import comparison_bundle
+
+        return comparison_bundle(self)
+
+    def __repr__(self) -> str:
+        return f"<Comparison {self.second} minus {self.first}>\n{self.table.to_string(index=False)}"
+
+
+def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
+    """A run ID, or a model ID (its latest run)."""
+    runs = store.runs()
+    if any(r["id"] == name for r in runs):
+        return results_frame(store, [name]), f"run {name}"
+    for record in reversed(runs):
+        full = store.run(record["id"])
+        if full is not None and name in full["config"].get("models", []):
+            df = results_frame(store, [record["id"]])
+            return df[df["model"] == name], f"{name} (run {record['id']})"
+    raise KeyError(f"{name!r} is neither a run ID nor a model sampled in {store.path}")
+
+
+def compare(first: str, second: str, store: Store, grader: str | None = None) -> Comparison:
+    """Compare two runs (e.g. two wordings of a spec) or two models, clause by clause."""
+    a, name_a = _side(store, first)
+    b, name_b = _side(store, second)
+    return Comparison(compare_frames(a, b, grader), name_a, name_b)
+
+
+def history(clause: str, store: Store, grader: str | None = None) -> pd.DataFrame:
+    """Adherence of one clause for each version of its wording, oldest first, across every run."""
+    versions: dict[str, dict[str, Any]] = {}
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for record in store.runs():
+        full = store.run(record["id"])
+        spec = parse_spec(full["config"].get("spec_markdown", ""), source=f"run {record['id']}") if full else None
+        if spec is None or clause not in spec.clauses:
+            continue
+        section = spec.clauses[clause]
+        df = results_frame(store, [record["id"]])
+        df = df[df["clause"] == clause]
+        if df.empty:
+            continue
+        version = section.text_hash
+        versions.setdefault(version, {"version": version, "text": section.text, "first_run": record["id"],
+                                      "first_seen": record["created"], "runs": 0})  # fmt: skip
+        versions[version]["runs"] += 1
+        frames.setdefault(version, []).append(df)
+    rows = []
+    for version, info in versions.items():
+        df = pd.concat(frames[version])
+        chosen = grader or next((g for g in dict.fromkeys(df["grader"]) if g.startswith("judge:")), "expect")
+        table = adherence_table(df[df["grader"] == chosen], ["clause"])
+        r = table.iloc[0] if len(table) else None
+        rows.append(
+            info | {"grader": chosen, "n": int(r["n"]) if r is not None else 0,
+                    "adherence": r["adherence"] if r is not None else math.nan,
+                    "cluster_low": r["cluster_low"] if r is not None else math.nan,
+                    "cluster_high": r["cluster_high"] if r is not None else math.nan}
+        )  # fmt: skip
+    columns = ["version", "first_seen", "first_run", "runs", "grader", "n", "adherence", "cluster_low",
+               "cluster_high", "text"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns).sort_values("first_seen").reset_index(drop=True)
