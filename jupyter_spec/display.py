@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 from jupyter_spec.spec.lint import Finding
 from jupyter_spec.spec.model import Spec
@@ -120,3 +121,29 @@ class SpecReport:
             f'<div class="jupyter-spec-report"><p><b>{escape(self.heading)}</b> {escape(totals(self.spec))}</p>'
             f"{table}<p>lint: {escape(finding_counts(self.findings))}</p><ul>{items}</ul>{footer}</div>"
         )
+
+
+class TableView:
+    """A table with a caption: escaped HTML in a notebook, aligned text in a terminal."""
+
+    def __init__(self, table: Any, caption: str) -> None:
+        self.table = table
+        self.caption = caption
+
+    def __repr__(self) -> str:
+        body = self.table.to_string(index=False) if len(self.table) else "(none)"
+        return f"{self.caption}\n{body}"
+
+    def _repr_html_(self) -> str:
+        body = self.table.to_html(index=False, escape=True, border=0) if len(self.table) else "<p>(none)</p>"
+        return f"<p><strong>{escape(self.caption)}</strong></p>{body}"
+
+
+def precedents_view(rows: list[dict[str, Any]]) -> TableView:
+    import pandas as pd
+
+    columns = ["clause", "target", "verdict", "note", "author", "created", "original", "response"]
+    table = pd.DataFrame(rows, columns=[*columns, "conversation"])[columns]
+    table["created"] = pd.to_datetime(table["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")
+    table["response"] = table["response"].map(lambda r: r if len(r) <= 80 else r[:77] + "...")
+    return TableView(table, f"{len(table)} precedent(s): reviewers' rulings, shown to judges with their clause")

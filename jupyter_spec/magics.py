@@ -280,6 +280,44 @@ class SpecMagics(Magics):
         except ValueError as error:
             raise UsageError(str(error)) from None
 
+    def _store(self) -> Any:
+        from jupyter_spec.store import Store
+
+        return Store.open(config.settings.store)
+
+    def precedents(self, id: str | None = None, *rest: str) -> Any:
+        """precedents [ID]: reviewers' rulings, for one clause (with its markers) or all."""
+        from jupyter_spec.display import precedents_view
+
+        _no_more(rest)
+        return precedents_view(self._store().precedents(id))
+
+    def compare(self, first: str | None = None, second: str | None = None, *rest: str) -> Any:
+        """compare A B: two runs (e.g. two wordings) or two models, clause by clause, with the deltas."""
+        from jupyter_spec.compare import compare
+
+        _no_more(rest)
+        if first is None or second is None:
+            raise UsageError("%spec compare needs two run IDs or model IDs, e.g. %spec compare 3f2a9c 8e1b07")
+        try:
+            aliases = config.settings.aliases
+            sides = [config.settings.resolve(x) if x in aliases else x for x in (first, second)]
+            return compare(*sides, self._store())
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+    def history(self, id: str | None = None, *rest: str) -> Any:
+        """history ID: the clause's adherence for each version of its wording."""
+        from jupyter_spec.compare import history
+
+        _no_more(rest)
+        if id is None:
+            raise UsageError("%spec history needs a clause ID")
+        table = history(id, self._store())
+        if table.empty:
+            raise UsageError(f"no graded run in {config.settings.store} has a clause {{#{id}}}")
+        return table
+
     def alias(self, name: str | None = None, model: str | None = None, *rest: str) -> Any:
         """alias [NAME [MODEL]]: list aliases, or make NAME stand for MODEL (e.g. judge openai:gpt-4.1)."""
         _no_more(rest)
@@ -309,6 +347,9 @@ class SpecMagics(Magics):
         "clear": clear,
         "run": run_command,
         "calibrate": calibrate,
+        "precedents": precedents,
+        "compare": compare,
+        "history": history,
         "alias": alias,
     }
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from jupyter_spec.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
 from jupyter_spec.metrics.sycophancy import flip_table, paired_table
-from jupyter_spec.spec.model import ANSWER_CHECKS, Spec
+from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent, Spec
 from jupyter_spec.store import Store
 
 COLUMNS = [
@@ -115,17 +115,18 @@ class Results:
     """Samples and grades of one or more runs, with the metrics a researcher reports."""
 
     def __init__(self, df: pd.DataFrame, calibrations: dict[str, dict[str, Any]] | None = None,
-                 spec: Spec | None = None) -> None:  # fmt: skip
+                 spec: Spec | None = None, store: Store | None = None) -> None:  # fmt: skip
         self.df = df
         self.calibrations = calibrations or {}
         self.spec = spec
+        self.store = store
 
     @classmethod
     def of_runs(cls, run_ids: Sequence[str], store: Store, spec: Spec | None = None) -> Results:
         df = results_frame(store, run_ids)
         judges = sorted({j for j in df["judge"].dropna().unique()})
         calibrations = {j: c["report"] for j in judges if (c := store.latest_calibration(j)) is not None}
-        return cls(df, calibrations, spec)
+        return cls(df, calibrations, spec, store)
 
     def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
         """compliant / (compliant + violation) per group, with Wilson and clustered 95% intervals.
@@ -137,6 +138,20 @@ class Results:
         if "grader" in table.columns:
             table["calibration"] = table["grader"].map(self.calibration_summary)
         return table
+
+    def overrule(self, sample_key: str, verdict: str, note: str, author: str | None = None) -> Precedent:
+        """Replace the graders' verdict on one sample with a reviewer's ruling (see `precedents.overrule`)."""
+        from jupyter_spec.precedents import overrule
+
+        if self.store is None:
+            raise ValueError("these results were not read from a store")
+        rows = self.df[self.df["sample_key"] == sample_key]
+        run_id = rows["run_id"].iloc[-1] if len(rows) else None
+        precedent = overrule(self.store, sample_key, verdict, note, author=author, run_id=run_id)
+        ruled = self.df["sample_key"] == sample_key
+        self.df.loc[ruled, "ruling"], self.df.loc[ruled, "ruling_note"] = verdict, precedent.note
+        self.df.loc[ruled, "final"] = verdict
+        return precedent
 
     def calibration_summary(self, grader: str) -> str | None:
         """`accuracy 0.62 on 8 labelled answers (2 unscored)` for a judge that was calibrated."""

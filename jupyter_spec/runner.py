@@ -113,6 +113,7 @@ class Run:
              "judge_requests"), 0,
         )  # fmt: skip
         self._precedents: list[Precedent] = []
+        self._shown_in: int | None = None  # the cell whose output shows this run's dashboard
         self._status = "starting"
         self._started = time.monotonic()
         self._ended: float | None = None
@@ -176,6 +177,22 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.id} {self.progress}>"
+
+    def show(self) -> Any:
+        """Display a live dashboard of this run (in a notebook)."""
+        from IPython.display import display
+
+        from jupyter_spec.widgets import Dashboard
+
+        dashboard = Dashboard(self)
+        display(dashboard)
+        self._shown_in = _execution_count()
+        return dashboard
+
+    def _ipython_display_(self) -> None:
+        # The dashboard is shown when the run starts; a later cell showing the run gets a new view.
+        if self._shown_in != _execution_count():
+            self.show()
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -308,6 +325,24 @@ def _sample_from_row(item: PlanItem, store: Store, run_id: str) -> Sample:
 _SAMPLE_HERE = Message("assistant", "")
 
 
+def _execution_count() -> int | None:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None) if shell is not None else None
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where widgets can be shown), False in scripts and plain IPython."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
 def run(
     spec: Spec,
     models: Sequence[str] | str | None = None,
@@ -320,11 +355,13 @@ def run(
     store: Store | str | None = None,
     settings: Settings | None = None,
     retry: RetryPolicy | None = None,
+    display: bool | None = None,
 ) -> Run:
     """Start sampling and grading the spec's challenges; returns at once with a `Run` handle.
 
     `judges` are model IDs (default: the default judge; `[]` for none). Challenges that declare
-    expectations are always checked; `graders` adds Python callables or other graders.
+    expectations are always checked; `graders` adds Python callables or other graders. In a
+    notebook (or with `display=True`) a live dashboard is shown at once.
     """
     settings = settings or default_settings
     models = [models] if isinstance(models, str) else list(models or [settings.model])
@@ -343,7 +380,10 @@ def run(
         "spec": spec.hash,
         "spec_markdown": spec.to_markdown(),
     }
-    return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry)
+    handle = Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry)
+    if display or (display is None and in_notebook()):
+        handle.show()
+    return handle
 
 
 def resume(
