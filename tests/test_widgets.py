@@ -3,6 +3,7 @@ and that hostile text stays text."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -112,7 +113,7 @@ def test_throttle_draws_at_most_once_per_interval() -> None:
         throttle.request()
         time.sleep(0.001)
     throttle.close()
-    gaps = [b - a for a, b in zip(drawn, drawn[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(drawn)]
     assert 3 <= len(drawn) <= 6 and all(gap >= 0.19 for gap in gaps)
 
 
@@ -126,7 +127,7 @@ def test_dashboard_redraws_are_throttled_during_a_run(providers: dict[str, Scrip
     elapsed = handle.progress.elapsed
     assert handle.progress.finished == 80
     assert len(draws) <= elapsed / 0.5 + 2  # 80 samples and 160 grades, yet a handful of draws
-    assert all(b - a >= 0.49 for a, b in zip(draws, draws[1:], strict=False))
+    assert all(b - a >= 0.49 for a, b in itertools.pairwise(draws))
 
 
 def test_hostile_text_is_escaped_everywhere(providers: dict[str, ScriptedProvider], store: Store) -> None:
