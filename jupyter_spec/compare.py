@@ -112,15 +112,23 @@ def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
     raise KeyError(f"{name!r} is neither a run ID nor a model sampled in {store.path}")
 
 
-def compare(first: str, second: str, store: Store, grader: str | None = None) -> Comparison:
+def _default_store(store: Store | None) -> Store:
+    from jupyter_spec.config import settings
+
+    return store if store is not None else Store.open(settings.store)
+
+
+def compare(first: str, second: str, store: Store | None = None, grader: str | None = None) -> Comparison:
     """Compare two runs (e.g. two wordings of a spec) or two models, clause by clause."""
+    store = _default_store(store)
     a, name_a = _side(store, first)
     b, name_b = _side(store, second)
     return Comparison(compare_frames(a, b, grader), name_a, name_b)
 
 
-def history(clause: str, store: Store, grader: str | None = None) -> pd.DataFrame:
+def history(clause: str, store: Store | None = None, grader: str | None = None) -> pd.DataFrame:
     """Adherence of one clause for each version of its wording, oldest first, across every run."""
+    store = _default_store(store)
     versions: dict[str, dict[str, Any]] = {}
     frames: dict[str, list[pd.DataFrame]] = {}
     for record in store.runs():
@@ -152,4 +160,6 @@ def history(clause: str, store: Store, grader: str | None = None) -> pd.DataFram
         )  # fmt: skip
     columns = ["version", "first_seen", "first_run", "runs", "grader", "n", "adherence", "cluster_low",
                "cluster_high", "text"]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns).sort_values("first_seen").reset_index(drop=True)
+    table = pd.DataFrame(rows, columns=columns).sort_values("first_seen").reset_index(drop=True)
+    table["first_seen"] = pd.to_datetime(table["first_seen"], unit="s")
+    return table

@@ -1,0 +1,74 @@
+"""The quickstart notebook, executed headless by nbclient on the embedded model, and what it produced."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+
+from jupyter_spec.report import MIME_TYPE
+
+NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "01-quickstart.ipynb"
+
+
+def outputs_of(nb: Any, source_start: str) -> list[Any]:
+    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(source_start)]
+    assert cells, f"no cell starting with {source_start!r}"
+    return [o for c in cells for o in c.get("outputs", [])]
+
+
+def data_of(nb: Any, source_start: str) -> list[dict[str, Any]]:
+    return [o["data"] for o in outputs_of(nb, source_start) if "data" in o]
+
+
+def test_quickstart_runs_headless_and_records_its_results(tmp_path: Path) -> None:
+    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
+    nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)
+    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbformat.write(nb, tmp_path / "executed.ipynb")
+
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, errors
+    assert (tmp_path / ".jupyter-spec" / "store.sqlite").exists()  # the store lives beside the notebook
+
+    # the run cell shows the live dashboard widget at once
+    (dashboard,) = data_of(nb, "run = %spec run")
+    assert "application/vnd.jupyter.widget-view+json" in dashboard
+
+    # the results record: vendor JSON plus HTML and PNG fallbacks for GitHub / nbviewer
+    (record,) = data_of(nb, "run.wait()")
+    assert {MIME_TYPE, "text/html", "image/png"} <= set(record)
+    payload = record[MIME_TYPE]
+    assert payload["schema"] == "jupyter-spec/results" and payload["version"] == 1
+    rows = {(r["clause"], r["grader"]): r for r in payload["adherence"]}
+    assert ("keep_answer", "judge:local:smollm2") in rows and ("keep_answer", "expect") in rows
+    assert ("honest_feedback", "judge:local:smollm2") in rows
+    for row in payload["adherence"]:
+        assert row["n"] == row["compliant"] + row["violation"]
+        if row["grader"] == "judge:local:smollm2":
+            assert row["self_graded"] is True
+    assert "Adherence per clause" in record["text/html"] and "keep_answer" in record["text/html"]
+    assert "Self-graded" in record["text/html"]
+    assert base64.b64decode(record["image/png"])[:4] == b"\x89PNG"
+
+    # the precedent: listed by %spec precedents, and counted in the later record
+    (listing,) = data_of(nb, "%spec precedents")
+    assert "1 precedent(s)" in listing["text/plain"] and "the judge got this one wrong" in listing["text/html"]
+    (final,) = data_of(nb, "run2.results")
+    rulings = final[MIME_TYPE]["rulings"]
+    assert len(rulings) == 1 and "the judge got this one wrong" in rulings[0]["ruling_note"]
+    assert sum(r["overruled"] for r in final[MIME_TYPE]["adherence"]) >= 1
+
+    # the re-run after editing one clause sampled nothing, and the comparison covers both clauses
+    streams = "".join(o.get("text", "") for o in outputs_of(nb, "run2.wait()"))
+    assert "0 requests" in streams
+    (comparison,) = [d for d in data_of(nb, "run2.wait()") if MIME_TYPE in d]
+    assert {c["clause"] for c in comparison[MIME_TYPE]["clauses"]} == {"keep_answer", "honest_feedback"}
+
+    (calibration,) = data_of(nb, "%spec calibrate")
+    assert "accuracy" in calibration["text/plain"] and "labelled answers" in calibration["text/plain"]
+    assert final[MIME_TYPE]["calibrations"]["local:smollm2"]["answers"] == 5  # 4 labelled + 1 precedent
