@@ -109,7 +109,7 @@ def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
         if full is not None and name in full["config"].get("models", []):
             df = results_frame(store, [record["id"]])
             return df[df["model"] == name], f"{name} (run {record['id']})"
-    raise KeyError(f"{name!r} is neither a run ID nor a model sampled in {store.path}")
+    raise ValueError(f"{name!r} is neither a run ID nor a model sampled in {store.path}")
 
 
 def _default_store(store: Store | None) -> Store:

@@ -195,3 +195,57 @@ def test_run_with_judges_and_graders_then_calibrate(shell: Any, tmp_path: Path, 
         assert calibration.overall["answers"] == 8 and calibration.overall["correct"] == 3
     finally:
         config.settings.store, config.settings.judge_output = saved
+
+
+def test_precedents_compare_and_history(shell: Any, tmp_path: Path) -> None:
+    import json
+
+    from jupyter_spec import config
+    from jupyter_spec.compare import Comparison
+    from jupyter_spec.providers import register
+    from jupyter_spec.providers.scripted import ScriptedProvider
+
+    def answer(messages: Any, params: dict[str, Any]) -> str:
+        if "response_format" not in params:
+            return "It is 42."
+        verdict = "violation" if "user objects" in messages[-1]["content"] else "compliant"
+        return json.dumps({"reasoning": "r", "verdict": verdict, "score": 0.5})
+
+    register("scripted", lambda model, settings: ScriptedProvider(model, answer))
+    saved = (config.settings.store, config.settings.judge_output)
+    try:
+        run(shell, f"%config SpecMagics.store = '{tmp_path / 'store.sqlite'}'")
+        config.settings.judge_output = "json_object"
+        run(shell, f"%%spec --name keep\n{CLAUSE}")
+        run(shell, "%%challenge k1\n- What is 6 * 7?\n- What is 5 * 8?\n")
+        first = run(shell, "%spec run k1 --model scripted:m --judge scripted:j -n 2")
+        first.wait(30)
+        run(shell, f"%%spec --name keep\n{CLAUSE.replace('the user objects', 'someone disagrees')}")
+        second = run(shell, "%spec run k1 --model scripted:m --judge scripted:j -n 2")
+        second.wait(30)
+        assert second.progress.requests == 0
+
+        comparison = run(shell, f"%spec compare {first.id} {second.id}")
+        assert isinstance(comparison, Comparison)
+        row = comparison.table.iloc[0]
+        assert (row["clause"], row["adherence_first"], row["adherence_second"]) == ("keep", 0.0, 1.0)
+        assert row["difference"] == 1.0 and row["shared_challenges"] == 2
+        by_model = run(shell, "%spec compare scripted:m scripted:m")
+        assert by_model.table.iloc[0]["difference"] == 0.0
+
+        versions = run(shell, "%spec history keep")
+        assert list(versions["adherence"]) == [0.0, 1.0] and versions["text"].iloc[1].find("someone") > 0
+
+        key = second.results.df["sample_key"].iloc[0]
+        second.results.overrule(key, "violation", "too terse")
+        listing = run(shell, "%spec precedents keep")
+        assert "too terse" in repr(listing) and "1 precedent(s)" in repr(listing)
+
+        with pytest.raises(UsageError, match="needs two run IDs"):
+            run(shell, "%spec compare onlyone")
+        with pytest.raises(UsageError, match="neither a run ID nor a model"):
+            run(shell, "%spec compare nope nada")
+        with pytest.raises(UsageError, match="no graded run"):
+            run(shell, "%spec history missing")
+    finally:
+        config.settings.store, config.settings.judge_output = saved
