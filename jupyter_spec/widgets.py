@@ -11,7 +11,7 @@ import html
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -113,6 +113,7 @@ class Dashboard:
             [widgets.HBox([self.bar, self.cancel_button]), self.status, self.chart, self.notes, self.browser.widget]
         )
         self.table = pd.DataFrame()
+        self.figure: Any = None  # the last chart drawn (a matplotlib Figure)
         self._throttle = Throttle(self.draw, interval)
         self._finished = False
         run.subscribe(self._on_progress)
@@ -132,7 +133,8 @@ class Dashboard:
         results = self.run.results
         self.table = results.adherence()
         if len(self.table):
-            self.chart.value = png(adherence_figure(self.table))
+            self.figure = adherence_figure(self.table)
+            self.chart.value = png(self.figure)
         self.notes.value = _notes(results, self.table)
         if progress.status in ("done", "cancelled"):
             self.browser.refresh(results)
@@ -167,15 +169,23 @@ def _turns_html(transcript: list[dict[str, str]]) -> str:
     )
 
 
-def item_html(group: pd.DataFrame, spec: Spec | None) -> str:
-    """Everything about one sample: clause, conversation, answer, every grade, any ruling."""
+def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[str, Any]] = ()) -> str:
+    """Everything about one sample: clause and its precedents, conversation, answer, grades, ruling."""
     first = group.iloc[0]
     parts = []
     if spec is not None and first["clause"] in spec.clauses:
         clause = spec.clauses[first["clause"]]
+        rulings = "".join(
+            f"<li>{esc(p['verdict'])}: {esc(p['note'])} <i>({esc(p['author'])})</i>"
+            f"<pre style='white-space:pre-wrap'>{esc(p['response'])}</pre></li>"
+            for p in precedents
+        )
         parts.append(
-            f"<details><summary>Clause {{#{esc(clause.id)}}} {esc(clause.title)}</summary>"
-            f"<pre style='white-space:pre-wrap'>{esc(clause.text)}</pre></details>"
+            f"<details><summary>Clause {{#{esc(clause.id)}}} {esc(clause.title)}"
+            f"{f' · {len(precedents)} precedent(s)' if precedents else ''}</summary>"
+            f"<pre style='white-space:pre-wrap'>{esc(clause.text)}</pre>"
+            + (f"<p>Precedents of this clause:</p><ul>{rulings}</ul>" if rulings else "")
+            + "</details>"
         )
     if first["status"] != "ok":
         parts.append(f"<p><b>sampling failed</b>: {esc(first['error'])}</p>")
@@ -270,7 +280,10 @@ class TranscriptBrowser:
 
     def _show_detail(self) -> None:
         group = self.selected()
-        self.detail.value = item_html(group, self.spec) if len(group) else "<i>no samples match</i>"
+        if not len(group):
+            self.detail.value = "<i>no samples match</i>"
+            return
+        self.detail.value = item_html(group, self.spec, self.store.precedents(group.iloc[0]["clause"]))
 
     def overrule(self) -> None:
         group = self.selected()

@@ -96,6 +96,13 @@ def test_dashboard_shows_counts_chart_and_flags(providers: dict[str, ScriptedPro
         (expected["cluster_low"], expected["cluster_high"])
     )
     assert "not calibrated" in dashboard.notes.value and "self-graded" not in dashboard.notes.value
+    # the chart: one panel per grader, one bar per clause and model, as long as the adherence
+    expect_panel, judge_panel = dashboard.figure.axes
+    (bar,) = judge_panel.patches
+    assert bar.get_width() == pytest.approx(0.5) and judge_panel.get_title(loc="left") == "judge:scripted:judge"
+    labels = [t.get_text() for t in judge_panel.texts]
+    assert labels == ["n=6"]
+    assert [p.get_width() for p in expect_panel.patches] == [0.0]  # 41 is wrong every time
 
 
 def test_self_grading_is_flagged_beside_the_chart(providers: dict[str, ScriptedProvider], store: Store) -> None:
@@ -164,6 +171,7 @@ def test_overruling_stores_a_precedent_used_everywhere(providers: dict[str, Scri
     browser.verdict.value, browser.note.value = "compliant", "41 is close enough for this test"
     browser.overrule()
     assert "stored as a precedent of h1" in browser.message.value
+    assert "1 precedent(s)" in browser.detail.value and "41 is close enough" in browser.detail.value
     (row,) = store.precedents()
     assert (row["verdict"], row["note"], row["target"], row["clause"]) == (
         "compliant", "41 is close enough for this test", "h1", "hold"
