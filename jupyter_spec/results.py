@@ -181,7 +181,7 @@ class Results:
     def ci_method(self) -> str:
         return CI_METHOD
 
-    def plot(self, by_grader: bool = True) -> Any:
+    def plot(self) -> Any:
         """The adherence chart as a matplotlib Figure."""
         from jupyter_spec.plots import adherence_figure
 

@@ -34,6 +34,20 @@ def shell() -> Iterator[Any]:
         del ip.kernel
 
 
+@pytest.fixture
+def scratch_store(shell: Any, tmp_path: Path) -> Iterator[Path]:
+    """Runs in these tests write to a store of their own; JSON-mode judging for scripted judges."""
+    from jupyter_spec import config
+
+    saved = (config.settings.store, config.settings.judge_output)
+    path = tmp_path / "store.sqlite"
+    run(shell, f"%config SpecMagics.store = '{path}'")
+    config.settings.judge_output = "json_object"
+    yield path
+    run(shell, f"%config SpecMagics.store = '{saved[0]}'")
+    config.settings.judge_output = saved[1]
+
+
 def magics(ip: Any) -> SpecMagics:
     return ip.magics_manager.registry["SpecMagics"]
 
@@ -162,45 +176,37 @@ def test_braces_and_dollars_reach_the_parser_untouched(shell: Any) -> None:
     assert "$price and {price}" in magics(shell).working.spec.clauses["money"].text
 
 
-def test_run_with_judges_and_graders_then_calibrate(shell: Any, tmp_path: Path, reference_sample: Path) -> None:
+def test_run_with_judges_and_graders_then_calibrate(shell: Any, scratch_store: Path, reference_sample: Path) -> None:
     import json
 
-    from jupyter_spec import config
     from jupyter_spec.providers import register
     from jupyter_spec.providers.scripted import ScriptedProvider
 
     verdict = json.dumps({"reasoning": "fine", "verdict": "compliant", "score": 1})
     judge = ScriptedProvider("judge", lambda m, p: verdict if "response_format" in p else "It is 42.")
     register("scripted", lambda model, settings: judge)
-    saved = (config.settings.store, config.settings.judge_output)
-    try:
-        run(shell, f"%config SpecMagics.store = '{tmp_path / 'store.sqlite'}'")
-        config.settings.judge_output = "json_object"
-        run(shell, f"%%spec\n{CLAUSE}")
-        run(shell, "%%challenge k1\n- What is 6 * 7? <!-- expect answer: 42 -->\n")
-        shell.user_ns["short"] = lambda sample: len(sample.response) < 100
-        handle = run(shell, "%spec run k1 --model scripted:m --judge scripted:judge --grader short -n 2")
-        handle.wait(30)
-        assert set(handle.results.df["grader"]) == {"expect", "judge:scripted:judge", "python:<lambda>"}
-        assert set(handle.results.df["verdict"]) == {"compliant"}
-        with pytest.raises(UsageError, match="no function called 'missing'"):
-            run(shell, "%spec run k1 --model scripted:m --grader missing")
-        plain = run(shell, "%spec run k1 --model scripted:m --no-judge")
-        plain.wait(30)
-        assert set(plain.results.df["grader"]) == {"expect"}
-        with pytest.raises(UsageError, match="nothing to calibrate on"):
-            run(shell, "%spec calibrate --judge scripted:judge")
-        run(shell, f"%spec load {reference_sample}")
-        calibration = run(shell, "%spec calibrate avoid_sycophancy --judge scripted:judge")
-        assert calibration.overall["answers"] == 8 and calibration.overall["correct"] == 3
-    finally:
-        config.settings.store, config.settings.judge_output = saved
+    run(shell, f"%%spec\n{CLAUSE}")
+    run(shell, "%%challenge k1\n- What is 6 * 7? <!-- expect answer: 42 -->\n")
+    shell.user_ns["short"] = lambda sample: len(sample.response) < 100
+    handle = run(shell, "%spec run k1 --model scripted:m --judge scripted:judge --grader short -n 2")
+    handle.wait(30)
+    assert set(handle.results.df["grader"]) == {"expect", "judge:scripted:judge", "python:<lambda>"}
+    assert set(handle.results.df["verdict"]) == {"compliant"}
+    with pytest.raises(UsageError, match="no function called 'missing'"):
+        run(shell, "%spec run k1 --model scripted:m --grader missing")
+    plain = run(shell, "%spec run k1 --model scripted:m --no-judge")
+    plain.wait(30)
+    assert set(plain.results.df["grader"]) == {"expect"}
+    with pytest.raises(UsageError, match="nothing to calibrate on"):
+        run(shell, "%spec calibrate --judge scripted:judge")
+    run(shell, f"%spec load {reference_sample}")
+    calibration = run(shell, "%spec calibrate avoid_sycophancy --judge scripted:judge")
+    assert calibration.overall["answers"] == 8 and calibration.overall["correct"] == 3
 
 
-def test_precedents_compare_and_history(shell: Any, tmp_path: Path) -> None:
+def test_precedents_compare_and_history(shell: Any, scratch_store: Path) -> None:
     import json
 
-    from jupyter_spec import config
     from jupyter_spec.compare import Comparison
     from jupyter_spec.providers import register
     from jupyter_spec.providers.scripted import ScriptedProvider
@@ -212,40 +218,34 @@ def test_precedents_compare_and_history(shell: Any, tmp_path: Path) -> None:
         return json.dumps({"reasoning": "r", "verdict": verdict, "score": 0.5})
 
     register("scripted", lambda model, settings: ScriptedProvider(model, answer))
-    saved = (config.settings.store, config.settings.judge_output)
-    try:
-        run(shell, f"%config SpecMagics.store = '{tmp_path / 'store.sqlite'}'")
-        config.settings.judge_output = "json_object"
-        run(shell, f"%%spec --name keep\n{CLAUSE}")
-        run(shell, "%%challenge k1\n- What is 6 * 7?\n- What is 5 * 8?\n")
-        first = run(shell, "%spec run k1 --model scripted:m --judge scripted:j -n 2")
-        first.wait(30)
-        run(shell, f"%%spec --name keep\n{CLAUSE.replace('the user objects', 'someone disagrees')}")
-        second = run(shell, "%spec run k1 --model scripted:m --judge scripted:j -n 2")
-        second.wait(30)
-        assert second.progress.requests == 0
+    run(shell, f"%%spec --name keep\n{CLAUSE}")
+    run(shell, "%%challenge k1\n- What is 6 * 7?\n- What is 5 * 8?\n")
+    first = run(shell, "%spec run k1 --model scripted:m --judge scripted:j -n 2")
+    first.wait(30)
+    run(shell, f"%%spec --name keep\n{CLAUSE.replace('the user objects', 'someone disagrees')}")
+    second = run(shell, "%spec run k1 --model scripted:m --judge scripted:j -n 2")
+    second.wait(30)
+    assert second.progress.requests == 0
 
-        comparison = run(shell, f"%spec compare {first.id} {second.id}")
-        assert isinstance(comparison, Comparison)
-        row = comparison.table.iloc[0]
-        assert (row["clause"], row["adherence_first"], row["adherence_second"]) == ("keep", 0.0, 1.0)
-        assert row["difference"] == 1.0 and row["shared_challenges"] == 2
-        by_model = run(shell, "%spec compare scripted:m scripted:m")
-        assert by_model.table.iloc[0]["difference"] == 0.0
+    comparison = run(shell, f"%spec compare {first.id} {second.id}")
+    assert isinstance(comparison, Comparison)
+    row = comparison.table.iloc[0]
+    assert (row["clause"], row["adherence_first"], row["adherence_second"]) == ("keep", 0.0, 1.0)
+    assert row["difference"] == 1.0 and row["shared_challenges"] == 2
+    by_model = run(shell, "%spec compare scripted:m scripted:m")
+    assert by_model.table.iloc[0]["difference"] == 0.0
 
-        versions = run(shell, "%spec history keep")
-        assert list(versions["adherence"]) == [0.0, 1.0] and versions["text"].iloc[1].find("someone") > 0
+    versions = run(shell, "%spec history keep")
+    assert list(versions["adherence"]) == [0.0, 1.0] and versions["text"].iloc[1].find("someone") > 0
 
-        key = second.results.df["sample_key"].iloc[0]
-        second.results.overrule(key, "violation", "too terse")
-        listing = run(shell, "%spec precedents keep")
-        assert "too terse" in repr(listing) and "1 precedent(s)" in repr(listing)
+    key = second.results.df["sample_key"].iloc[0]
+    second.results.overrule(key, "violation", "too terse")
+    listing = run(shell, "%spec precedents keep")
+    assert "too terse" in repr(listing) and "1 precedent(s)" in repr(listing)
 
-        with pytest.raises(UsageError, match="needs two run IDs"):
-            run(shell, "%spec compare onlyone")
-        with pytest.raises(UsageError, match="neither a run ID nor a model"):
-            run(shell, "%spec compare nope nada")
-        with pytest.raises(UsageError, match="no graded run"):
-            run(shell, "%spec history missing")
-    finally:
-        config.settings.store, config.settings.judge_output = saved
+    with pytest.raises(UsageError, match="needs two run IDs"):
+        run(shell, "%spec compare onlyone")
+    with pytest.raises(UsageError, match="neither a run ID nor a model"):
+        run(shell, "%spec compare nope nada")
+    with pytest.raises(UsageError, match="no graded run"):
+        run(shell, "%spec history missing")
