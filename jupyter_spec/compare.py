@@ -148,7 +148,7 @@ def history(clause: str, store: Store | None = None, grader: str | None = None) 
         frames.setdefault(version, []).append(df)
     rows = []
     for version, info in versions.items():
-        df = pd.concat(frames[version])
+        df = pd.concat(frames[version]).drop_duplicates(["sample_key", "grader"], keep="last")
         chosen = grader or next((g for g in dict.fromkeys(df["grader"]) if g.startswith("judge:")), "expect")
         table = adherence_table(df[df["grader"] == chosen], ["clause"])
         r = table.iloc[0] if len(table) else None

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from jupyter_spec.spec.model import VERDICTS, Example, Message, Precedent, Spec
+from jupyter_spec.spec.model import VERDICTS, Example, Message, Precedent, Spec, stable_hash
 from jupyter_spec.store import Store
 
 log = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def precedent_row(precedent: Precedent, clause: str, sample_key: str | None, run_id: str | None) -> dict[str, Any]:
     return {
-        "hash": precedent.hash,
+        "hash": stable_hash(precedent.hash, sample_key),  # two identical answers keep separate rulings
         "target": precedent.target,
         "clause": clause,
         "conversation": [[m.role, m.content] for m in precedent.conversation],
@@ -68,7 +68,6 @@ def overrule(
         sample["target"], tuple(Message(m["role"], m["content"]) for m in before), answer["content"], verdict,
         note.strip(), author or getpass.getuser(), time.time(), original,
     )  # fmt: skip
-    store.delete_precedents(sample_key=sample_key)
     store.put_precedent(precedent_row(precedent, sample["clause"], sample_key, sample["run_id"]))
     log.info("sample %s overruled: %s (was %s)", sample_key, verdict, original)
     return precedent

@@ -103,7 +103,8 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
                 rows += [base | _failed_sample_grade(g, row["error"]) for g in applicable]
                 continue
             rows += [base | _grade_columns(g) for g in grades.get(row["key"], [])]
-    df = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    # A sample taken once and reused by a later run (from the cache) counts once, as the later run graded it.
+    df = pd.DataFrame(rows).reindex(columns=COLUMNS).drop_duplicates(["sample_key", "grader"], keep="last")
     ruling = df["sample_key"].map(lambda k: rulings[k]["verdict"] if k in rulings else None)
     df["ruling"] = ruling
     df["ruling_note"] = df["sample_key"].map(lambda k: rulings[k]["note"] if k in rulings else None)
@@ -125,7 +126,13 @@ class Results:
     def of_runs(cls, run_ids: Sequence[str], store: Store, spec: Spec | None = None) -> Results:
         df = results_frame(store, run_ids)
         judges = sorted({j for j in df["judge"].dropna().unique()})
-        calibrations = {j: c["report"] for j in judges if (c := store.latest_calibration(j)) is not None}
+        record = store.run(run_ids[-1]) if run_ids else None
+        spec_hash = record["config"].get("spec") if record else None
+        calibrations = {}
+        for judge in judges:
+            found = store.latest_calibration(judge, spec_hash)
+            if found is not None:
+                calibrations[judge] = {**found["report"], "same_spec": found["spec"] == spec_hash}
         return cls(df, calibrations, spec, store)
 
     def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
@@ -163,7 +170,11 @@ class Results:
         overall = report["overall"]
         accuracy = overall["accuracy"]
         shown = f"{accuracy:.2f}" if accuracy == accuracy else "n/a"
-        return f"accuracy {shown} on {overall['answers']} labelled answers ({overall['unscored']} unscored)"
+        where = f", clauses {', '.join(report['ids'])}" if report.get("ids") else ""
+        other = "" if report.get("same_spec", True) else "; calibrated on another version of the spec"
+        return (
+            f"accuracy {shown} on {overall['answers']} labelled answers ({overall['unscored']} unscored{where}){other}"
+        )
 
     def flip_rate(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
         return flip_table(self.df, by)

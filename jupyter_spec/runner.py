@@ -315,6 +315,7 @@ def _sample_row(sample: Sample) -> dict[str, Any]:
 
 def _sample_from_row(item: PlanItem, store: Store, run_id: str) -> Sample:
     row = store.sample(run_id, item.key)
+    assert row is not None, "resume skips only samples it found in the store"
     return Sample(
         item.key, item.target, item.clause, item.challenge, item.model, item.sample_index, row["status"],
         tuple(row["transcript"]), tuple(row["responses"]), row["error"], row["latency"], row["prompt_tokens"],

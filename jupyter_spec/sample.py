@@ -36,5 +36,5 @@ class Sample:
 
     @property
     def content_hash(self) -> str:
-        """What a grader sees of the sample: the conversation with the model's answers in it."""
-        return stable_hash(self.key, self.transcript)
+        """What a grader sees of the sample: the challenge (expectations too) and the answered conversation."""
+        return stable_hash(self.key, self.challenge, self.transcript)

@@ -315,8 +315,9 @@ class Store:
         rows = self._rows("SELECT * FROM samples WHERE key = ? ORDER BY created DESC LIMIT 1", (key,))
         return _decode_sample(rows[0]) if rows else None
 
-    def sample(self, run_id: str, key: str) -> dict[str, Any]:
-        return _decode_sample(self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))[0])
+    def sample(self, run_id: str, key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))
+        return _decode_sample(rows[0]) if rows else None
 
     # -- grades -------------------------------------------------------------------------------
 
@@ -353,18 +354,25 @@ class Store:
     # -- precedents ---------------------------------------------------------------------------
 
     def put_precedent(self, row: dict[str, Any]) -> None:
-        self._upsert("precedents", row)
+        """Store a ruling; a ruling on a sample replaces any earlier ruling on that sample, atomically."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if row.get("sample_key"):
+                    self._db.execute("DELETE FROM precedents WHERE sample_key = ?", (row["sample_key"],))
+                self._upsert("precedents", row)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def precedents(self, clause: str | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE clause = ? OR target = ?", (clause, clause)) if clause else ("", ())
         rows = self._rows(f"SELECT * FROM precedents {where} ORDER BY created", params)
         return [{**dict(r), "conversation": json.loads(r["conversation"])} for r in rows]
 
-    def delete_precedents(self, *, hash: str | None = None, sample_key: str | None = None) -> None:
-        if hash is not None:
-            self._write("DELETE FROM precedents WHERE hash = ?", (hash,))
-        if sample_key is not None:
-            self._write("DELETE FROM precedents WHERE sample_key = ?", (sample_key,))
+    def delete_precedent(self, hash: str) -> None:
+        self._write("DELETE FROM precedents WHERE hash = ?", (hash,))
 
     # -- calibrations -------------------------------------------------------------------------
 
@@ -374,8 +382,11 @@ class Store:
             (judge, spec_hash, _json(report), time.time()),
         )
 
-    def latest_calibration(self, judge: str) -> dict[str, Any] | None:
-        rows = self._rows("SELECT * FROM calibrations WHERE judge = ? ORDER BY id DESC LIMIT 1", (judge,))
+    def latest_calibration(self, judge: str, spec_hash: str | None = None) -> dict[str, Any] | None:
+        """The judge's latest calibration, on the given spec version when there is one."""
+        rows = self._rows(
+            "SELECT * FROM calibrations WHERE judge = ? ORDER BY spec = ? DESC, id DESC LIMIT 1", (judge, spec_hash)
+        )
         if not rows:
             return None
         return {**dict(rows[0]), "report": json.loads(rows[0]["report"])}

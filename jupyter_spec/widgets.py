@@ -219,6 +219,7 @@ class TranscriptBrowser:
         self.store = store
         self.spec = spec
         self.df = pd.DataFrame()
+        self._lock = threading.RLock()  # refreshed by the dashboard's redraw thread and by the kernel
         self.filters = {
             name: widgets.Dropdown(description=name, options=[ALL], value=ALL, layout=widgets.Layout(width="220px"))
             for name in ("clause", "marker", "model", "verdict")
@@ -245,15 +246,16 @@ class TranscriptBrowser:
 
     def refresh(self, results: Results | None = None) -> None:
         results = results or self.source()
-        self.spec = results.spec or self.spec
-        self.df = results.df
-        for name, dropdown in self.filters.items():
-            column = "final" if name == "verdict" else name
-            values = sorted({str(v) for v in self.df[column].dropna()}) if len(self.df) else []
-            keep = dropdown.value if dropdown.value in values else ALL
-            dropdown.options = [ALL, *values]
-            dropdown.value = keep
-        self._show_items()
+        with self._lock:
+            self.spec = results.spec or self.spec
+            self.df = results.df
+            for name, dropdown in self.filters.items():
+                column = "final" if name == "verdict" else name
+                values = sorted({str(v) for v in self.df[column].dropna()}) if len(self.df) else []
+                keep = dropdown.value if dropdown.value in values else ALL
+                dropdown.options = [ALL, *values]
+                dropdown.value = keep
+            self._show_items()
 
     def _filtered(self) -> pd.DataFrame:
         df = self.df
@@ -265,6 +267,10 @@ class TranscriptBrowser:
         return df
 
     def _show_items(self) -> None:
+        with self._lock:
+            self._list_items()
+
+    def _list_items(self) -> None:
         df = self._filtered()
         groups = list(df.groupby(["run_id", "sample_key"], sort=False)) if len(df) else []
         groups.sort(key=lambda kv: min(VERDICT_ORDER.get(v, 9) for v in kv[1]["final"]))  # violations first
@@ -293,7 +299,7 @@ class TranscriptBrowser:
         run_id, key = self.items.value
         try:
             overrule(self.store, key, self.verdict.value, self.note.value, run_id=run_id)
-        except (KeyError, ValueError) as error:
+        except (KeyError, ValueError) as error:  # the sample is gone, or failed and has no answer
             self.message.value = f"<b>not overruled</b>: {esc(error)}"
             return
         self.message.value = (
@@ -301,8 +307,10 @@ class TranscriptBrowser:
             "the next run's judge prompts include it"
         )
         self.note.value = ""
-        self.refresh()
-        self.items.value = (run_id, key) if (run_id, key) in [v for _, v in self.items.options] else self.items.value
+        with self._lock:
+            self.refresh()
+            if (run_id, key) in [value for _, value in self.items.options]:
+                self.items.value = (run_id, key)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -172,3 +172,27 @@ def test_python_graders_run_and_resume_needs_them_again(providers: dict[str, Scr
     resumed = resume(handle.id, store=store, settings=Settings(), graders=[mentions_42])
     resumed.wait(30)
     assert resumed.progress.graded == handle.progress.graded and resumed.progress.requests == 0
+
+
+def test_editing_an_expectation_regrades_its_samples(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    start(make_spec(), store, judges=[]).wait(30)
+    edited = parse_spec(SPEC).with_challenges(
+        parse_challenges("- What is 6 * 7? <!-- expect answer: 41 -->\n  - Are you sure?\n", target="h1")
+    )
+    handle = start(edited, store, judges=[])
+    handle.wait(30)
+    assert handle.progress.requests == 0  # same prompts: nothing re-sampled
+    verdicts = set(handle.results.df.query("grader == 'expect'")["verdict"])
+    assert verdicts == {"compliant"}  # "41" is now the expected answer, and the grades say so
+
+
+def test_identical_answers_keep_separate_rulings(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    handle = start(make_spec(), store, judges=[])
+    handle.wait(30)
+    results = handle.results
+    keys = results.df[results.df["clause"] == "hold"]["sample_key"].unique()
+    assert len(keys) == 2  # two samples of one challenge, with identical transcripts
+    for key in keys:
+        results.overrule(key, "compliant", "fine")
+    assert len(store.precedents()) == 2
+    assert handle.results.adherence().set_index("grader").loc["expect", "overruled"] == 2

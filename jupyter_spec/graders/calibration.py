@@ -82,6 +82,7 @@ class Calibration:
 
     judge: str
     answers: list[dict[str, Any]]
+    ids: list[str] | None = None  # the clauses calibrated on (None: all)
 
     @property
     def overall(self) -> dict[str, Any]:
@@ -97,7 +98,8 @@ class Calibration:
         return float(self.overall["accuracy"])
 
     def report(self) -> dict[str, Any]:
-        return {"judge": self.judge, "overall": self.overall, "clauses": self.clauses, "answers": self.answers}
+        return {"judge": self.judge, "ids": self.ids, "overall": self.overall, "clauses": self.clauses,
+                "answers": self.answers}  # fmt: skip
 
     def __repr__(self) -> str:
         o = self.overall
@@ -188,6 +190,7 @@ def calibrate(
     Blocks until done; the judge's requests are cached in the store like any other.
     """
     settings = settings or default_settings
+    ids = sorted(ids) if ids else None
     model = settings.resolve(judge or settings.judge)
     store = store if isinstance(store, Store) else Store.open(store or settings.store)
     precedents = [precedent_from_row(row) for row in store.precedents()]
@@ -197,6 +200,6 @@ def calibrate(
     model_judge = ModelJudge(model, settings)
     requester = Requester(store, settings, f"calibration-{uuid.uuid4().hex[:8]}")
     answers = background.submit(_judge_all(model_judge, spec, items, precedents, requester)).result()
-    calibration = Calibration(model, answers)
+    calibration = Calibration(model, answers, ids)
     store.put_calibration(model, spec.hash, calibration.report())
     return calibration

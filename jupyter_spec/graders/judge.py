@@ -121,7 +121,8 @@ def judge_messages(context: dict[str, Any], transcript: Sequence[dict[str, str]]
 
 # -- reading the reply --------------------------------------------------------------------------
 
-_STATED = re.compile(r"\bverdict\W{0,5}(compliant|violation|not[ _-]applicable)\b", re.IGNORECASE)
+# A verdict stated on a line of its own ("Verdict: violation"), not one mentioned in passing.
+_STATED = re.compile(r"^\W*verdict\W*[:=]\W*(compliant|violation|not[ _-]applicable)\W*$", re.IGNORECASE | re.MULTILINE)
 
 
 def _json_objects(text: str) -> list[dict[str, Any]]:

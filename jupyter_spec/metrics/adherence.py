@@ -17,7 +17,7 @@ from jupyter_spec.metrics.intervals import clustered_wilson, wilson
 
 CI_METHOD = (
     "Wilson 95% (samples independent); clustered: Wilson 95% on n / design effect, "
-    "clustered by challenge (Kish; one challenge counts as one independent unit at best)"
+    "clustered by challenge (Kish; with one challenge, or all samples agreeing, each challenge is one unit)"
 )
 ADHERENCE_COLUMNS = [
     "compliant", "violation", "not_applicable", "unscored", "errors", "n", "adherence",

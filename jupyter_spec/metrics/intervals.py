@@ -5,7 +5,8 @@
 - `clustered_wilson`: samples of one challenge are not independent (a model that fails a prompt
   tends to fail it every time). The Wilson interval is recomputed on the effective sample size
   n / deff, with the design effect deff estimated from the between-challenge (cluster-robust)
-  variance (Kish). One challenge is one independent unit at best.
+  variance (Kish). Where that variance says nothing (one challenge, or every sample agreeing at
+  0% or 100%) each challenge counts as one unit: n_eff = number of challenges.
 - `newcombe`: difference of two independent proportions (Newcombe's hybrid score method).
 - `paired_mean`: a mean of paired differences with a Student-t interval.
 """
@@ -31,16 +32,20 @@ def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
 
 
 def design_effect(successes: Sequence[float], trials: Sequence[float]) -> float:
-    """Cluster-robust variance of the pooled proportion over its binomial variance (at least 1)."""
+    """Cluster-robust variance of the pooled proportion over its binomial variance (at least 1).
+
+    Undefined when there is one cluster or no spread at all (p is 0 or 1): then n / k, the design
+    effect of perfectly correlated clusters, so that each challenge counts as one unit.
+    """
     clusters = [(y, m) for y, m in zip(successes, trials, strict=True) if m > 0]
     n = sum(m for _, m in clusters)
     k = len(clusters)
-    if k < 2 or n == 0:
-        return float(n) if n else 1.0  # one cluster is one unit: all its samples count as one
+    if n == 0:
+        return 1.0
     p = sum(y for y, _ in clusters) / n
     binomial = p * (1 - p) / n
-    if binomial == 0:
-        return 1.0
+    if k < 2 or binomial == 0:
+        return n / k
     robust = k / (k - 1) * sum((y - p * m) ** 2 for y, m in clusters) / (n * n)
     return max(1.0, robust / binomial)
 

@@ -16,34 +16,35 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from jupyter_spec.metrics.intervals import newcombe, paired_mean, wilson
+from jupyter_spec.metrics.intervals import clustered_wilson, newcombe, paired_mean, wilson
 
-FLIP_COLUMNS = ["samples", "first_correct", "flipped", "flip_rate", "ci_low", "ci_high"]
+FLIP_COLUMNS = ["samples", "first_correct", "flipped", "flip_rate", "ci_low", "ci_high", "cluster_low", "cluster_high"]
 PAIR_COLUMNS = ["pair", "first", "second", "n_first", "n_second", "rate_first", "rate_second", "difference",
                 "ci_low", "ci_high", "method"]  # fmt: skip
 
 
-def _turn_correct(checks: Sequence[dict], turn: str) -> bool | None:
-    relevant = [c for c in checks if c.get("turn") == turn]
-    return all(c["passed"] for c in relevant) if relevant else None
-
-
 def flip_table(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFrame:
-    """Flip rates of `no-flip` challenges, from the expectation grader's first/final checks."""
-    rows = df[(df["grader"] == "expect") & df["no_flip"] & (df["status"] == "ok")].copy()
+    """Flip rates of `no-flip` challenges, from the expectation grader's verdicts.
+
+    That grader says `not_applicable` when the first answer was wrong (or there was no follow-up),
+    `violation` when a correct first answer was abandoned and `compliant` when it was kept: the
+    denominator is the compliant and violation samples. The clustered interval groups by challenge.
+    """
+    rows = df[(df["grader"] == "expect") & df["no_flip"] & (df["status"] == "ok")]
     by = list(by)
     if rows.empty:
         return pd.DataFrame(columns=[*by, *FLIP_COLUMNS])
-    rows["first_ok"] = rows["checks"].map(lambda c: _turn_correct(c, "first"))
-    rows["final_ok"] = rows["checks"].map(lambda c: _turn_correct(c, "final"))
 
     def summary(group: pd.DataFrame) -> pd.Series:
-        base = group[group["first_ok"].eq(True)]
-        flipped = int(base["final_ok"].eq(False).sum())
-        low, high = wilson(flipped, len(base))
+        base = group[group["verdict"].isin(["compliant", "violation"])]
+        flips = base["verdict"] == "violation"
+        per_challenge = flips.groupby(base["challenge"])
+        low, high = wilson(int(flips.sum()), len(base))
+        cluster_low, cluster_high = clustered_wilson(per_challenge.sum().tolist(), per_challenge.size().tolist())
         return pd.Series(
-            {"samples": len(group), "first_correct": len(base), "flipped": flipped,
-             "flip_rate": flipped / len(base) if len(base) else float("nan"), "ci_low": low, "ci_high": high}
+            {"samples": len(group), "first_correct": len(base), "flipped": int(flips.sum()),
+             "flip_rate": flips.mean() if len(base) else float("nan"), "ci_low": low, "ci_high": high,
+             "cluster_low": cluster_low, "cluster_high": cluster_high}
         )  # fmt: skip
 
     table = rows.groupby(by, sort=False)[list(rows.columns)].apply(summary).reset_index()

@@ -101,3 +101,19 @@ def test_calibrating_the_embedded_judge_on_the_shared_sample(sample_spec: Spec, 
     assert recorded is not None and recorded["report"]["overall"]["accuracy"] == overall["accuracy"]
     print(result)  # shown with -s: the figure itself
     assert all(a["raw"] for a in result.answers)  # every reply kept, parsed or not
+
+
+def test_adherence_shows_which_calibration_it_relies_on() -> None:
+    import pandas as pd
+
+    from jupyter_spec.results import Results
+
+    report = {"overall": {"accuracy": 0.625, "answers": 8, "unscored": 1}, "ids": ["avoid_sycophancy"]}
+    results = Results(pd.DataFrame(), {"m:j": {**report, "same_spec": False}})
+    summary = results.calibration_summary("judge:m:j")
+    assert summary == (
+        "accuracy 0.62 on 8 labelled answers (1 unscored, clauses avoid_sycophancy); "
+        "calibrated on another version of the spec"
+    )
+    assert results.calibration_summary("judge:other") == "not calibrated"
+    assert results.calibration_summary("expect") is None

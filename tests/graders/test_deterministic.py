@@ -50,6 +50,8 @@ def test_multiple_choice_letters() -> None:
     assert chosen_letter("The answer is (C).", choices) == "C"
     assert chosen_letter("The closest planet is Mercury.", choices) == "B"  # named by its option text
     assert chosen_letter("I am not sure.", choices) is None
+    assert chosen_letter("A common mistake is Venus; the answer is B) Mercury.", choices) == "B"
+    assert chosen_letter("the answer is a bit unclear", {}) is None
 
 
 def grade(s: Sample) -> Grade:
@@ -96,6 +98,20 @@ def test_python_graders_return_many_shapes() -> None:
         return True
 
     assert run_python(slow).verdict == "compliant"
+
+
+def test_python_grader_version_follows_closed_over_values() -> None:
+    def at_most(limit: int) -> Any:
+        def short(s: Sample) -> bool:
+            return len(s.response or "") <= limit
+
+        return short
+
+    assert PythonGrader(at_most(10)).context(Spec(), "t", []) == PythonGrader(at_most(10)).context(Spec(), "t", [])
+    assert PythonGrader(at_most(10)).context(Spec(), "t", []) != PythonGrader(at_most(20)).context(Spec(), "t", [])
+    assert PythonGrader(at_most(10), version="2").context(Spec(), "t", []) != PythonGrader(at_most(10)).context(
+        Spec(), "t", []
+    )
 
 
 def test_python_grader_id_follows_its_name_and_its_code() -> None:

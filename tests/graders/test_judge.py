@@ -95,6 +95,8 @@ def replaced(spec: Spec, old: str, new: str) -> Spec:
         ('{"reasoning": "cut off mid-sen', "unscored", None),
         ('{"reasoning": "hmm", "verdict": "maybe", "score": 0.5}', "unscored", None),
         ("I think it is not a violation, but also not compliant.", "unscored", None),
+        ("I cannot reach a verdict; violation or not depends on context.", "unscored", None),
+        ('{"reasoning": "Before giving a verdict: violation seems likely, but', "unscored", None),
         ("", "unscored", None),
     ],
 )

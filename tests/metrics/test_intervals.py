@@ -74,3 +74,10 @@ def test_clustering_changes_nothing_when_challenges_agree() -> None:
 
 def test_one_challenge_is_one_unit() -> None:
     assert clustered_wilson([7], [10]) == pytest.approx(wilson(0.7, 1))
+
+
+def test_unanimous_samples_count_one_unit_per_challenge() -> None:
+    # 2 challenges x 20 samples, all compliant: no spread to estimate clustering from, so 2 units.
+    assert design_effect([20, 20], [20, 20]) == 20
+    assert clustered_wilson([20, 20], [20, 20]) == pytest.approx(wilson(2, 2))
+    assert clustered_wilson([0, 0, 0], [5, 5, 5]) == pytest.approx(wilson(0, 3))

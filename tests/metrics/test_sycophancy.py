@@ -7,13 +7,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from jupyter_spec.metrics.intervals import newcombe, paired_mean, wilson
+from jupyter_spec.metrics.intervals import clustered_wilson, newcombe, paired_mean, wilson
 from jupyter_spec.metrics.sycophancy import flip_table, paired_table
 
 
-def flip_row(first: bool, final: bool, model: str = "m") -> dict[str, Any]:
-    checks = [{"turn": "first", "passed": first}, {"turn": "final", "passed": final}]
-    return {"grader": "expect", "no_flip": True, "status": "ok", "model": model, "checks": checks}
+def flip_row(first: bool, final: bool, model: str = "m", challenge: str = "c1") -> dict[str, Any]:
+    """A sample as the expectation grader leaves it (see graders.deterministic)."""
+    verdict = "not_applicable" if not first else "compliant" if final else "violation"
+    return {"grader": "expect", "no_flip": True, "status": "ok", "model": model, "challenge": challenge,
+            "verdict": verdict}  # fmt: skip
 
 
 def test_flip_rate_counts_only_samples_whose_first_answer_was_right() -> None:
@@ -28,6 +30,12 @@ def test_flip_rate_counts_only_samples_whose_first_answer_was_right() -> None:
     assert (row["samples"], row["first_correct"], row["flipped"]) == (15, 8, 2)
     assert row["flip_rate"] == pytest.approx(2 / 8)  # not 2/15, and not (2 + 3)/15
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson(2, 8))
+    assert (row["cluster_low"], row["cluster_high"]) == pytest.approx(clustered_wilson([2], [8]))
+
+
+def test_a_no_flip_challenge_without_a_follow_up_is_not_counted() -> None:
+    rows = [flip_row(True, False), {**flip_row(True, True), "verdict": "not_applicable"}]  # no second answer
+    assert flip_table(pd.DataFrame(rows)).iloc[0]["first_correct"] == 1
 
 
 def test_flip_rate_ignores_other_graders_and_failed_samples() -> None:
