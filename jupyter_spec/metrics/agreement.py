@@ -2,7 +2,9 @@
 
 Cohen's kappa for two judges, Fleiss' kappa for more judges rating every item, Krippendorff's
 alpha when some judges left items unrated (unscored or failed grades are missing, not a category).
-All three are 1 for perfect agreement, 0 for chance level, negative below it; nan when undefined.
+All three are 1 for perfect agreement, 0 for chance level, negative below it; nan without data.
+When every rating falls in one category the chance-corrected ratio is 0/0; since the judges then
+agree on everything, 1.0 is returned by convention.
 """
 
 from __future__ import annotations
