@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -18,6 +19,14 @@ PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#D
 
 def _colours(names: list[str]) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def _whisker(ax: Any, value: float, y: float, low: float, high: float) -> None:
+    """An interval around a bar's end (rounding can put `value` a hair outside it)."""
+    if math.isnan(low) or math.isnan(high):
+        return
+    xerr = [[max(0.0, value - low)], [max(0.0, high - value)]]
+    ax.errorbar(value, y, xerr=xerr, fmt="none", ecolor="#222222", capsize=3, lw=1)
 
 
 def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -> Figure:
@@ -44,9 +53,8 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
                 y = c + (m - (len(models) - 1) / 2) * height
                 value = r["adherence"] if r["n"] else 0.0
                 ax.barh(y, value, height=height * 0.9, color=colour[model])
-                if r["n"] and not math.isnan(r["cluster_low"]):
-                    ax.errorbar(value, y, xerr=[[value - r["cluster_low"]], [r["cluster_high"] - value]],
-                                fmt="none", ecolor="#222222", capsize=3, lw=1)  # fmt: skip
+                if r["n"]:
+                    _whisker(ax, value, y, r["cluster_low"], r["cluster_high"])
                 ax.text(1.02, y, f"n={int(r['n'])}", va="center", fontsize=8, transform=ax.get_yaxis_transform())
         ax.set_yticks(range(len(clauses)), clauses)
         ax.invert_yaxis()
@@ -70,9 +78,7 @@ def delta_figure(comparison: pd.DataFrame, first: str, second: str) -> Figure:
     for y, (_, r) in enumerate(comparison.iterrows()):
         value = 0.0 if math.isnan(r["difference"]) else r["difference"]
         ax.barh(y, value, height=0.6, color=PALETTE[0] if value >= 0 else PALETTE[3])
-        if not math.isnan(r["ci_low"]):
-            ax.errorbar(value, y, xerr=[[value - r["ci_low"]], [r["ci_high"] - value]], fmt="none",
-                        ecolor="#222222", capsize=3, lw=1)  # fmt: skip
+        _whisker(ax, value, y, r["ci_low"], r["ci_high"])
     ax.axvline(0, color="#444444", lw=0.8)
     ax.set_yticks(range(len(clauses)), clauses)
     ax.invert_yaxis()

@@ -11,8 +11,10 @@ from typing import Any
 
 import pandas as pd
 
+from jupyter_spec.graders.base import Grade
 from jupyter_spec.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
 from jupyter_spec.metrics.sycophancy import flip_table, paired_table
+from jupyter_spec.sample import Sample
 from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent, Spec
 from jupyter_spec.store import Store
 
@@ -112,6 +114,34 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
     return df.sort_values(["run_id", "plan_index", "grader"], kind="stable").reset_index(drop=True)
 
 
+def calibrations(store: Store, judges: Iterable[str], spec_hash: str | None) -> dict[str, dict[str, Any]]:
+    """Each judge's latest calibration report, preferring one made on this version of the spec."""
+    found = {}
+    for judge in sorted(set(judges)):
+        calibration = store.latest_calibration(judge, spec_hash)
+        if calibration is not None:
+            found[judge] = {**calibration["report"], "same_spec": calibration["spec"] == spec_hash}
+    return found
+
+
+def live_frame(run_id: str, samples: Iterable[Sample], grades: dict[str, list[Grade]], store: Store) -> pd.DataFrame:
+    """The columns adherence needs, from a run's memory: cheap enough to recompute twice a second."""
+    rulings = {p["sample_key"]: p["verdict"] for p in store.precedents() if p["sample_key"]}
+    rows = []
+    for sample in samples:
+        base = {"run_id": run_id, "sample_key": sample.key, "clause": sample.clause, "target": sample.target,
+                "challenge": sample.challenge.hash, "model": sample.model, "status": sample.status,
+                "ruling": rulings.get(sample.key)}  # fmt: skip
+        rows += [
+            base | {"grader": g.grader, "judge": g.judge, "verdict": g.verdict, "self_graded": g.self_graded}
+            for g in grades.get(sample.key, [])
+        ]
+    df = pd.DataFrame(rows, columns=["run_id", "sample_key", "clause", "target", "challenge", "model", "status",
+                                     "ruling", "grader", "judge", "verdict", "self_graded"])  # fmt: skip
+    df["final"] = df["ruling"].where(df["ruling"].notna(), df["verdict"])
+    return df
+
+
 class Results:
     """Samples and grades of one or more runs, with the metrics a researcher reports."""
 
@@ -125,15 +155,9 @@ class Results:
     @classmethod
     def of_runs(cls, run_ids: Sequence[str], store: Store, spec: Spec | None = None) -> Results:
         df = results_frame(store, run_ids)
-        judges = sorted({j for j in df["judge"].dropna().unique()})
         record = store.run(run_ids[-1]) if run_ids else None
         spec_hash = record["config"].get("spec") if record else None
-        calibrations = {}
-        for judge in judges:
-            found = store.latest_calibration(judge, spec_hash)
-            if found is not None:
-                calibrations[judge] = {**found["report"], "same_spec": found["spec"] == spec_hash}
-        return cls(df, calibrations, spec, store)
+        return cls(df, calibrations(store, df["judge"].dropna().unique(), spec_hash), spec, store)
 
     def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
         """compliant / (compliant + violation) per group, with Wilson and clustered 95% intervals.

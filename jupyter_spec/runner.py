@@ -114,6 +114,8 @@ class Run:
         )  # fmt: skip
         self._precedents: list[Precedent] = []
         self._shown_in: int | None = None  # the cell whose output shows this run's dashboard
+        # The run is in the store as soon as its handle exists, so views can read it at once.
+        store.create_run(self.id, self.config, [item.to_json() for item in plan])
         self._status = "starting"
         self._started = time.monotonic()
         self._ended: float | None = None
@@ -200,6 +202,8 @@ class Run:
         with self._lock:
             for name, delta in changes.items():
                 self._counts[name] += delta
+        if not self._listeners:
+            return
         progress = self.progress
         for listener in list(self._listeners):
             try:
@@ -208,7 +212,6 @@ class Run:
                 log.exception("progress listener failed")
 
     async def _main(self) -> None:
-        self.store.create_run(self.id, self.config, [item.to_json() for item in self.plan])
         self._precedents = [precedent_from_row(row) for row in self.store.precedents()]
         self._status = "running"
         self._started = time.monotonic()
@@ -234,8 +237,9 @@ class Run:
         failed = sample.status == "error"
         cached = 1 if not failed and sample.requests == 0 else 0
         self._emit(errors=1 if failed else 0, done=0 if failed else 1, cached=cached)
-        if not failed:
-            await asyncio.gather(*(self._grade(sample, g) for g in self.graders if g.applies(sample)))
+        applicable = [g for g in self.graders if g.applies(sample)] if not failed else []
+        if applicable:
+            await asyncio.gather(*(self._grade(sample, g) for g in applicable))
 
     async def _sample(self, item: PlanItem) -> Sample:
         """Play the challenge: each empty assistant turn (and the end) is answered by the model."""

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
+from jupyter_spec.graders import ModelJudge
 from jupyter_spec.plots import adherence_figure, png
 from jupyter_spec.precedents import overrule
+from jupyter_spec.results import Results, calibrations, live_frame
 from jupyter_spec.spec.model import VERDICTS, Spec
 
 if TYPE_CHECKING:
-    from jupyter_spec.results import Results
     from jupyter_spec.runner import Progress, Run
 
 log = logging.getLogger(__name__)
@@ -35,15 +36,18 @@ def esc(value: Any) -> str:
 
 
 class Throttle:
-    """Runs `action` on its own thread when requested, at most once per `interval` seconds.
+    """Runs `action` on its own thread when requested: at most once per `interval` seconds, and
+    busy at most a `duty` share of the time (a slow action waits longer before the next one).
 
-    Requests that arrive while it waits are merged into one; `close()` runs a last, final action
-    if anything was requested since the previous one, then stops the thread.
+    Python threads share one interpreter lock, so a view drawing flat out would slow the run it
+    shows; the duty cap keeps it to a fraction. Requests that arrive while it waits are merged into
+    one; `close()` runs a last action if anything was requested since the previous one, then stops.
     """
 
-    def __init__(self, action: Callable[[], None], interval: float = 0.5) -> None:
+    def __init__(self, action: Callable[[], None], interval: float = 0.5, duty: float = 0.1) -> None:
         self.action = action
         self.interval = interval
+        self.duty = duty
         self.calls: list[float] = []  # when each action started (monotonic), for tests and curiosity
         self._wake = threading.Event()
         self._closing = False
@@ -63,14 +67,16 @@ class Throttle:
         while True:
             self._wake.wait()
             self._wake.clear()
-            self.calls.append(time.monotonic())
+            started = time.monotonic()
+            self.calls.append(started)
             try:
                 self.action()
             except Exception:  # a failed draw must not kill later ones
                 log.exception("redraw failed")
             if self._closing and not self._wake.is_set():
                 return
-            time.sleep(max(0.0, self.calls[-1] + self.interval - time.monotonic()))
+            took = time.monotonic() - started
+            time.sleep(max(0.0, started + max(self.interval, took / self.duty) - time.monotonic()))
 
 
 def _status_line(progress: Progress) -> str:
@@ -114,6 +120,8 @@ class Dashboard:
         )
         self.table = pd.DataFrame()
         self.figure: Any = None  # the last chart drawn (a matplotlib Figure)
+        judges = [g.model for g in run.graders if isinstance(g, ModelJudge)]
+        self._calibrations = calibrations(run.store, judges, run.config.get("spec"))
         self._throttle = Throttle(self.draw, interval)
         self._finished = False
         run.subscribe(self._on_progress)
@@ -125,18 +133,27 @@ class Dashboard:
             threading.Thread(target=self._throttle.close, daemon=True).start()
 
     def draw(self) -> None:
-        """Redraw everything from the run's current state (on the throttle's thread)."""
+        """Redraw everything from the run's current state (on the throttle's thread).
+
+        While the run goes on, figures come from its memory; once it ended, from the store.
+        """
         progress = self.run.progress
         self.status.value = _status_line(progress)
         self.bar.value = progress.finished
-        self.cancel_button.disabled = progress.status in ("done", "cancelled")
-        results = self.run.results
-        self.table = results.adherence()
-        if len(self.table):
-            self.figure = adherence_figure(self.table)
+        ended = progress.status in ("done", "cancelled")
+        self.cancel_button.disabled = ended
+        if ended:
+            results = self.run.results
+        else:
+            live = live_frame(self.run.id, self.run.samples, self.run.grades, self.run.store)
+            results = Results(live, self._calibrations, self.run.spec, self.run.store)
+        table = results.adherence()
+        if len(table) and not table.equals(self.table):  # the chart is the costly part: only when it changed
+            self.figure = adherence_figure(table)
             self.chart.value = png(self.figure)
+        self.table = table
         self.notes.value = _notes(results, self.table)
-        if progress.status in ("done", "cancelled"):
+        if ended:
             self.browser.refresh(results)
 
     @property
