@@ -28,7 +28,7 @@ from jupyter_spec.plan import PlanItem, conversation, make_plan
 from jupyter_spec.precedents import precedent_from_row
 from jupyter_spec.providers.base import RequestFailed
 from jupyter_spec.requester import Requester, RetryPolicy
-from jupyter_spec.sample import Sample
+from jupyter_spec.sample import Sample, sample_from_row, sample_row
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Message, Precedent, Spec
 from jupyter_spec.store import Store
@@ -228,10 +228,12 @@ class Run:
 
     async def _execute(self, item: PlanItem) -> None:
         if item.key in self._skip:
-            sample = _sample_from_row(item, self.store, self.id)
+            row = self.store.sample(self.id, item.key)
+            assert row is not None, "resume skips only samples it found in the store"
+            sample = sample_from_row(item, row)
         else:
             sample = await self._sample(item)
-            self.store.put_sample(self.id, _sample_row(sample))
+            self.store.put_sample(self.id, sample_row(sample))
         with self._lock:
             self._samples[item.key] = sample
         failed = sample.status == "error"
@@ -296,35 +298,6 @@ class Run:
         with self._lock:
             self._grades.setdefault(sample.key, []).append(grade)
         self._emit(graded=1, unscored=int(grade.verdict == "unscored"), grade_errors=int(grade.verdict == "error"))
-
-
-def _sample_row(sample: Sample) -> dict[str, Any]:
-    return {
-        "key": sample.key,
-        "target": sample.target,
-        "clause": sample.clause,
-        "challenge": sample.challenge.hash,
-        "model": sample.model,
-        "sample_index": sample.sample_index,
-        "status": sample.status,
-        "transcript": list(sample.transcript),
-        "responses": list(sample.responses),
-        "error": sample.error,
-        "latency": sample.latency,
-        "prompt_tokens": sample.prompt_tokens,
-        "completion_tokens": sample.completion_tokens,
-        "requests": sample.requests,
-    }
-
-
-def _sample_from_row(item: PlanItem, store: Store, run_id: str) -> Sample:
-    row = store.sample(run_id, item.key)
-    assert row is not None, "resume skips only samples it found in the store"
-    return Sample(
-        item.key, item.target, item.clause, item.challenge, item.model, item.sample_index, row["status"],
-        tuple(row["transcript"]), tuple(row["responses"]), row["error"], row["latency"], row["prompt_tokens"],
-        row["completion_tokens"], 0,
-    )  # fmt: skip
 
 
 _SAMPLE_HERE = Message("assistant", "")
