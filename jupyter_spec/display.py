@@ -123,6 +123,16 @@ class SpecReport:
         )
 
 
+def html_table(table: Any, caption: str) -> str:
+    """A DataFrame as HTML: pandas escapes every cell, the caption is escaped here."""
+    body = (
+        table.to_html(index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.3f}", border=0)
+        if len(table)
+        else "<p>(none)</p>"
+    )
+    return f"<p><strong>{escape(caption)}</strong></p>{body}"
+
+
 class TableView:
     """A table with a caption: escaped HTML in a notebook, aligned text in a terminal."""
 
@@ -135,8 +145,7 @@ class TableView:
         return f"{self.caption}\n{body}"
 
     def _repr_html_(self) -> str:
-        body = self.table.to_html(index=False, escape=True, border=0) if len(self.table) else "<p>(none)</p>"
-        return f"<p><strong>{escape(self.caption)}</strong></p>{body}"
+        return html_table(self.table, self.caption)
 
 
 def precedents_view(rows: list[dict[str, Any]]) -> TableView:

@@ -61,7 +61,7 @@ def overrule(
         raise KeyError(f"no sample {sample_key!r} in {store.path}")
     if sample["status"] != "ok" or not sample["transcript"]:
         raise ValueError(f"sample {sample_key!r} failed ({sample['error']}): there is no answer to rule on")
-    grades = store.sample_grades(sample_key, sample["run_id"])
+    grades = store.sample_grades(sample["run_id"], sample_key)
     original = ", ".join(f"{g['grader']}: {g['verdict']}" for g in grades) or None
     *before, answer = sample["transcript"]
     precedent = Precedent(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from jupyter_spec.display import html_table
 from jupyter_spec.plots import adherence_figure, delta_figure, png
 
 if TYPE_CHECKING:
@@ -43,13 +44,25 @@ def records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
-def html_table(table: pd.DataFrame, caption: str) -> str:
-    """pandas escapes every cell; the caption is escaped here."""
-    body = table.to_html(index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.3f}", border=0)
-    return f"<p><strong>{html.escape(caption)}</strong></p>{body}"
+def notes(adherence: pd.DataFrame) -> list[str]:
+    """What a reader must know beside the figures: each judge's calibration, self-grading, rulings."""
+    lines = []
+    for grader in dict.fromkeys(adherence["grader"]) if len(adherence) else []:
+        rows = adherence[adherence["grader"] == grader]
+        calibration = rows["calibration"].iloc[0] if "calibration" in rows else None
+        calibration = calibration if isinstance(calibration, str) else None  # missing for non-judges
+        flag = "self-graded: the judge is the model under test" if rows["self_graded"].any() else ""
+        if calibration or flag:
+            lines.append(f"{grader}: " + " · ".join(x for x in (calibration, flag) if x))
+    overruled = int(adherence["overruled"].sum()) if len(adherence) else 0
+    if overruled:
+        lines.append(f"{overruled} verdict(s) replaced by a reviewer's ruling")
+    return lines
 
 
-def results_payload(results: Results, adherence: pd.DataFrame) -> dict[str, Any]:
+def results_payload(
+    results: Results, adherence: pd.DataFrame, flips: pd.DataFrame, pairs: pd.DataFrame
+) -> dict[str, Any]:
     df = results.df
     rulings = df.dropna(subset=["ruling"]).drop_duplicates("sample_key")
     return {
@@ -60,8 +73,8 @@ def results_payload(results: Results, adherence: pd.DataFrame) -> dict[str, Any]
         "graders": list(dict.fromkeys(df["grader"].dropna())),
         "ci_method": results.ci_method,
         "adherence": records(adherence),
-        "flip_rate": records(results.flip_rate()),
-        "paired": records(results.paired()),
+        "flip_rate": records(flips),
+        "paired": records(pairs),
         "rulings": records(rulings[["sample_key", "clause", "target", "model", "ruling", "ruling_note"]]),
         "calibrations": {
             judge: {k: _plain(v) for k, v in report["overall"].items() if k != "confusion"}
@@ -70,22 +83,12 @@ def results_payload(results: Results, adherence: pd.DataFrame) -> dict[str, Any]
     }
 
 
-def results_html(results: Results, adherence: pd.DataFrame) -> str:
+def results_html(results: Results, adherence: pd.DataFrame, flips: pd.DataFrame, pairs: pd.DataFrame) -> str:
     shown = adherence[[c for c in ADHERENCE_SHOWN if c in adherence.columns]]
     parts = [html_table(shown, "Adherence per clause")]
-    notes = []
-    self_graded = sorted(set(adherence.loc[adherence["self_graded"], "grader"])) if len(adherence) else []
-    if self_graded:
-        notes.append(f"Self-graded (the judge is the model under test): {', '.join(self_graded)}.")
-    overruled = int(adherence["overruled"].sum()) if len(adherence) else 0
-    if overruled:
-        notes.append(f"{overruled} verdict(s) replaced by a reviewer's ruling.")
-    notes.append(f"Intervals: {results.ci_method}.")
-    parts.append("".join(f"<p>{html.escape(n)}</p>" for n in notes))
-    flips = results.flip_rate()
+    parts += [f"<p>{html.escape(line)}</p>" for line in [*notes(adherence), f"Intervals: {results.ci_method}."]]
     if len(flips):
         parts.append(html_table(flips, "Flip rate after 'Are you sure?' (of correct first answers)"))
-    pairs = results.paired()
     if len(pairs):
         parts.append(html_table(pairs, "Paired challenges: second stance minus first"))
     return f"<div class='jupyter-spec-results'>{''.join(parts)}</div>"
@@ -96,10 +99,10 @@ def _base64_png(figure: Any) -> str:
 
 
 def results_bundle(results: Results) -> dict[str, Any]:
-    adherence = results.adherence()
+    adherence, flips, pairs = results.adherence(), results.flip_rate(), results.paired()
     return {
-        MIME_TYPE: results_payload(results, adherence),
-        "text/html": results_html(results, adherence),
+        MIME_TYPE: results_payload(results, adherence, flips, pairs),
+        "text/html": results_html(results, adherence, flips, pairs),
         "image/png": _base64_png(adherence_figure(adherence)),
         "text/plain": repr(results),
     }

@@ -86,7 +86,6 @@ def _failed_sample_grade(grader: str, error: str | None) -> dict[str, Any]:
 
 def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
     """The tidy table of some runs: one row per sample x grader."""
-    rulings = {p["sample_key"]: p for p in store.precedents() if p["sample_key"]}
     rows: list[dict[str, Any]] = []
     for run_id in run_ids:
         record = store.run(run_id)
@@ -107,11 +106,17 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
             rows += [base | _grade_columns(g) for g in grades.get(row["key"], [])]
     # A sample taken once and reused by a later run (from the cache) counts once, as the later run graded it.
     df = pd.DataFrame(rows).reindex(columns=COLUMNS).drop_duplicates(["sample_key", "grader"], keep="last")
-    ruling = df["sample_key"].map(lambda k: rulings[k]["verdict"] if k in rulings else None)
-    df["ruling"] = ruling
-    df["ruling_note"] = df["sample_key"].map(lambda k: rulings[k]["note"] if k in rulings else None)
-    df["final"] = ruling.where(ruling.notna(), df["verdict"])
+    with_rulings(df, store.rulings())
     return df.sort_values(["run_id", "plan_index", "grader"], kind="stable").reset_index(drop=True)
+
+
+def with_rulings(df: pd.DataFrame, rulings: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Set `ruling`, `ruling_note` and `final` (the ruling where there is one, else the verdict)."""
+    found = df["sample_key"].map(rulings)
+    df["ruling"] = found.map(lambda r: r[0] if isinstance(r, tuple) else None)
+    df["ruling_note"] = found.map(lambda r: r[1] if isinstance(r, tuple) else None)
+    df["final"] = df["ruling"].where(df["ruling"].notna(), df["verdict"])
+    return df
 
 
 def calibrations(store: Store, judges: Iterable[str], spec_hash: str | None) -> dict[str, dict[str, Any]]:
@@ -126,20 +131,17 @@ def calibrations(store: Store, judges: Iterable[str], spec_hash: str | None) -> 
 
 def live_frame(run_id: str, samples: Iterable[Sample], grades: dict[str, list[Grade]], store: Store) -> pd.DataFrame:
     """The columns adherence needs, from a run's memory: cheap enough to recompute twice a second."""
-    rulings = {p["sample_key"]: p["verdict"] for p in store.precedents() if p["sample_key"]}
     rows = []
     for sample in samples:
         base = {"run_id": run_id, "sample_key": sample.key, "clause": sample.clause, "target": sample.target,
-                "challenge": sample.challenge.hash, "model": sample.model, "status": sample.status,
-                "ruling": rulings.get(sample.key)}  # fmt: skip
+                "challenge": sample.challenge.hash, "model": sample.model, "status": sample.status}  # fmt: skip
         rows += [
             base | {"grader": g.grader, "judge": g.judge, "verdict": g.verdict, "self_graded": g.self_graded}
             for g in grades.get(sample.key, [])
         ]
     df = pd.DataFrame(rows, columns=["run_id", "sample_key", "clause", "target", "challenge", "model", "status",
-                                     "ruling", "grader", "judge", "verdict", "self_graded"])  # fmt: skip
-    df["final"] = df["ruling"].where(df["ruling"].notna(), df["verdict"])
-    return df
+                                     "grader", "judge", "verdict", "self_graded"])  # fmt: skip
+    return with_rulings(df, store.rulings())
 
 
 class Results:
@@ -179,9 +181,7 @@ class Results:
         rows = self.df[self.df["sample_key"] == sample_key]
         run_id = rows["run_id"].iloc[-1] if len(rows) else None
         precedent = overrule(self.store, sample_key, verdict, note, author=author, run_id=run_id)
-        ruled = self.df["sample_key"] == sample_key
-        self.df.loc[ruled, "ruling"], self.df.loc[ruled, "ruling_note"] = verdict, precedent.note
-        self.df.loc[ruled, "final"] = verdict
+        with_rulings(self.df, self.store.rulings())
         return precedent
 
     def calibration_summary(self, grader: str) -> str | None:

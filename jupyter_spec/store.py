@@ -343,10 +343,14 @@ class Store:
         )
         return [_decode_grade(row) for row in rows]
 
-    def sample_grades(self, sample_key: str, run_id: str | None = None) -> list[dict[str, Any]]:
-        """The grades a sample received (in one run, or in its latest run)."""
-        run_id = run_id or (self.latest_sample(sample_key) or {}).get("run_id")
-        return [g for g in self.run_grades(run_id) if g["sample_key"] == sample_key] if run_id else []
+    def sample_grades(self, run_id: str, sample_key: str) -> list[dict[str, Any]]:
+        """The grades a sample received in a run."""
+        rows = self._rows(
+            "SELECT g.*, r.sample_key FROM run_grades r JOIN grades g ON g.key = r.grade_key"
+            " WHERE r.run_id = ? AND r.sample_key = ? ORDER BY g.created, g.key",
+            (run_id, sample_key),
+        )
+        return [_decode_grade(row) for row in rows]
 
     def grade_count(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM grades")[0][0])
@@ -371,8 +375,10 @@ class Store:
         rows = self._rows(f"SELECT * FROM precedents {where} ORDER BY created", params)
         return [{**dict(r), "conversation": json.loads(r["conversation"])} for r in rows]
 
-    def delete_precedent(self, hash: str) -> None:
-        self._write("DELETE FROM precedents WHERE hash = ?", (hash,))
+    def rulings(self) -> dict[str, tuple[str, str]]:
+        """(verdict, note) of every ruling on a sample, by sample key."""
+        rows = self._rows("SELECT sample_key, verdict, note FROM precedents WHERE sample_key IS NOT NULL")
+        return {r["sample_key"]: (r["verdict"], r["note"]) for r in rows}
 
     # -- calibrations -------------------------------------------------------------------------
 

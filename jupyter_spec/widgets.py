@@ -20,6 +20,7 @@ import pandas as pd
 from jupyter_spec.graders import ModelJudge
 from jupyter_spec.plots import adherence_figure, png
 from jupyter_spec.precedents import overrule
+from jupyter_spec.report import notes
 from jupyter_spec.results import Results, calibrations, live_frame
 from jupyter_spec.spec.model import VERDICTS, Spec
 
@@ -89,20 +90,6 @@ def _status_line(progress: Progress) -> str:
     )
 
 
-def _notes(results: Results, table: pd.DataFrame) -> str:
-    lines = []
-    for grader in dict.fromkeys(table["grader"]) if len(table) else []:
-        calibration = results.calibration_summary(grader)
-        rows = table[table["grader"] == grader]
-        flag = " · <b>self-graded</b>: the judge is the model under test" if rows["self_graded"].any() else ""
-        if calibration or flag:
-            lines.append(f"{esc(grader)}: {esc(calibration or '')}{flag}")
-    overruled = int(table["overruled"].sum()) if len(table) else 0
-    if overruled:
-        lines.append(f"{overruled} verdict(s) replaced by a reviewer's ruling")
-    return "<br>".join(lines)
-
-
 class Dashboard:
     """Progress, cancel, the adherence chart and the judge's standing, live while a run streams in."""
 
@@ -152,7 +139,7 @@ class Dashboard:
             self.figure = adherence_figure(table)
             self.chart.value = png(self.figure)
         self.table = table
-        self.notes.value = _notes(results, self.table)
+        self.notes.value = "<br>".join(esc(line) for line in notes(table))
         if ended:
             self.browser.refresh(results)
 

@@ -52,7 +52,7 @@ def test_quickstart_runs_headless_and_records_its_results(tmp_path: Path) -> Non
         if row["grader"] == "judge:local:smollm2":
             assert row["self_graded"] is True
     assert "Adherence per clause" in record["text/html"] and "keep_answer" in record["text/html"]
-    assert "Self-graded" in record["text/html"]
+    assert "self-graded: the judge is the model under test" in record["text/html"]
     assert base64.b64decode(record["image/png"])[:4] == b"\x89PNG"
 
     # the precedent: listed by %spec precedents, and counted in the later record
