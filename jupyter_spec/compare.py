@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from jupyter_spec.config import settings
 from jupyter_spec.metrics.adherence import adherence_table
 from jupyter_spec.metrics.intervals import newcombe, paired_mean
 from jupyter_spec.results import results_frame
@@ -100,8 +101,10 @@ class Comparison:
 
 
 def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
-    """A run ID, or a model ID (its latest run)."""
+    """A run ID, or a model ID or alias (its latest run)."""
     runs = store.runs()
+    if name in settings.aliases:
+        name = settings.resolve(name)
     if any(r["id"] == name for r in runs):
         return results_frame(store, [name]), f"run {name}"
     for record in reversed(runs):
@@ -112,15 +115,9 @@ def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
     raise ValueError(f"{name!r} is neither a run ID nor a model sampled in {store.path}")
 
 
-def _default_store(store: Store | None) -> Store:
-    from jupyter_spec.config import settings
-
-    return store if store is not None else Store.open(settings.store)
-
-
 def compare(first: str, second: str, store: Store | None = None, grader: str | None = None) -> Comparison:
     """Compare two runs (e.g. two wordings of a spec) or two models, clause by clause."""
-    store = _default_store(store)
+    store = Store.resolve(store, settings.store)
     a, name_a = _side(store, first)
     b, name_b = _side(store, second)
     return Comparison(compare_frames(a, b, grader), name_a, name_b)
@@ -128,7 +125,7 @@ def compare(first: str, second: str, store: Store | None = None, grader: str | N
 
 def history(clause: str, store: Store | None = None, grader: str | None = None) -> pd.DataFrame:
     """Adherence of one clause for each version of its wording, oldest first, across every run."""
-    store = _default_store(store)
+    store = Store.resolve(store, settings.store)
     versions: dict[str, dict[str, Any]] = {}
     frames: dict[str, list[pd.DataFrame]] = {}
     for record in store.runs():

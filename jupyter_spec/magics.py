@@ -283,7 +283,7 @@ class SpecMagics(Magics):
     def _store(self) -> Any:
         from jupyter_spec.store import Store
 
-        return Store.open(config.settings.store)
+        return Store.resolve(None, config.settings.store)
 
     def precedents(self, id: str | None = None, *rest: str) -> Any:
         """precedents [ID]: reviewers' rulings, for one clause (with its markers) or all."""
@@ -300,9 +300,7 @@ class SpecMagics(Magics):
         if first is None or second is None:
             raise UsageError("%spec compare needs two run IDs or model IDs, e.g. %spec compare 3f2a9c 8e1b07")
         try:
-            aliases = config.settings.aliases
-            sides = [config.settings.resolve(x) if x in aliases else x for x in (first, second)]
-            return compare(*sides, self._store())
+            return compare(first, second, self._store())
         except ValueError as error:
             raise UsageError(str(error)) from None
 

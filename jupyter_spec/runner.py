@@ -113,6 +113,7 @@ class Run:
              "judge_requests"), 0,
         )  # fmt: skip
         self._precedents: list[Precedent] = []
+        self._contexts: dict[tuple[str, str], str] = {}
         self._shown_in: int | None = None  # the cell whose output shows this run's dashboard
         # The run is in the store as soon as its handle exists, so views can read it at once.
         store.create_run(self.id, self.config, [item.to_json() for item in plan])
@@ -274,12 +275,18 @@ class Run:
             totals["latency"], int(totals["prompt_tokens"]), int(totals["completion_tokens"]), int(totals["requests"]),
         )  # fmt: skip
 
+    def _context(self, grader: Grader, target: str) -> str:
+        """What the grader judges a target against; the spec and precedents are fixed for the run."""
+        if (grader.id, target) not in self._contexts:
+            try:
+                self._contexts[grader.id, target] = grader.context(self.spec, target, self._precedents)
+            except KeyError:  # the clause is gone from the spec: nothing to judge against
+                self._contexts[grader.id, target] = ""
+        return self._contexts[grader.id, target]
+
     async def _grade(self, sample: Sample, grader: Grader) -> None:
         """One grade: from the store when nothing it depends on changed, else from the grader."""
-        try:
-            context = grader.context(self.spec, sample.target, self._precedents)
-        except KeyError:  # the clause is gone from the spec: nothing to judge against
-            context = ""
+        context = self._context(grader, sample.target)
         key = grade_key(sample, grader.id, context)
         row = self.store.grade(key)
         if row is not None and row["verdict"] != "error":
@@ -347,7 +354,7 @@ def run(
     judges = [judges] if isinstance(judges, str) else list([settings.judge] if judges is None else judges)
     judging = make_graders([settings.resolve(j) for j in judges], graders, settings)
     plan = make_plan(spec, resolved, samples, ids, params)
-    store = store if isinstance(store, Store) else Store.open(store or settings.store)
+    store = Store.resolve(store, settings.store)
     config = {
         "models": resolved,
         "samples": samples,
@@ -375,7 +382,7 @@ def resume(
     Python graders cannot be stored: pass them again in `graders`.
     """
     settings = settings or default_settings
-    store = store if isinstance(store, Store) else Store.open(store or settings.store)
+    store = Store.resolve(store, settings.store)
     record = store.run(run_id)
     if record is None:
         raise KeyError(f"no run {run_id!r} in {store.path}")

@@ -175,6 +175,11 @@ class Store:
                 cls._open[key] = cls(key)
             return cls._open[key]
 
+    @classmethod
+    def resolve(cls, store: Store | str | Path | None, default: str | Path) -> Store:
+        """A store given as an object or a path, else the one at the default path."""
+        return store if isinstance(store, Store) else cls.open(store or default)
+
     def _migrate(self) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")

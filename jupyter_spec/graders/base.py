@@ -36,15 +36,15 @@ class Grade:
     latency: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    requests: int = 0  # judge requests sent for it in this run; 0 when cached
 
     def __post_init__(self) -> None:
         if self.verdict not in OUTCOMES:
             raise ValueError(f"unknown verdict {self.verdict!r}: expected one of {', '.join(OUTCOMES)}")
 
-    @property
-    def scored(self) -> bool:
-        return self.verdict in ("compliant", "violation")
+
+def score_of(verdict: str) -> float | None:
+    """The score a yes/no grader gives: 1 compliant, 0 violation, none otherwise."""
+    return {"compliant": 1.0, "violation": 0.0}.get(verdict)
 
 
 # The runner hands graders its own way of asking a model: cached, retried, every attempt recorded.
@@ -98,5 +98,5 @@ def grade_from_row(row: dict[str, Any]) -> Grade:
     return Grade(
         row["grader"], row["verdict"], row["score"], row["reasoning"], row["raw"], tuple(row["checks"]),
         row["context"], row["judge"], bool(row["self_graded"]), row["error"], row["latency"],
-        row["prompt_tokens"], row["completion_tokens"], 0,
+        row["prompt_tokens"], row["completion_tokens"],
     )  # fmt: skip

@@ -192,7 +192,7 @@ def calibrate(
     settings = settings or default_settings
     ids = sorted(ids) if ids else None
     model = settings.resolve(judge or settings.judge)
-    store = store if isinstance(store, Store) else Store.open(store or settings.store)
+    store = Store.resolve(store, settings.store)
     precedents = [precedent_from_row(row) for row in store.precedents()]
     items = labelled_answers(spec, ids, precedents)
     if not items:

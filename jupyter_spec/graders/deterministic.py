@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from jupyter_spec.graders.base import Ask, Grade
+from jupyter_spec.graders.base import Ask, Grade, score_of
 from jupyter_spec.sample import Sample
 from jupyter_spec.spec.model import ANSWER_CHECKS, VERDICTS, Expectation, Precedent, Spec, stable_hash
 
@@ -120,8 +120,7 @@ class ExpectationGrader:
             else:
                 verdict = "violation"
                 reasoning = f"the correct first answer was abandoned: {_describe('the final answer', final)}"
-        score = 1.0 if verdict == "compliant" else 0.0 if verdict == "violation" else None
-        return Grade(self.id, verdict, score, reasoning, checks=tuple(checks))
+        return Grade(self.id, verdict, score_of(verdict), reasoning, checks=tuple(checks))
 
     async def grade(self, sample: Sample, spec: Spec, precedents: Sequence[Precedent], ask: Ask) -> Grade:
         return self.judge(sample)
@@ -196,5 +195,4 @@ class PythonGrader:
             verdict = result
         else:
             return Grade(self.id, "unscored", reasoning=f"grader returned {result!r}, not a verdict")
-        score = 1.0 if verdict == "compliant" else 0.0 if verdict == "violation" else None
-        return Grade(self.id, verdict, score, str(reasoning))
+        return Grade(self.id, verdict, score_of(verdict), str(reasoning))

@@ -223,12 +223,12 @@ class ModelJudge:
         messages = judge_messages(context, sample.transcript)
         self_graded = self.model == sample.model
         try:
-            completion, latency, requests = await ask(self.model, messages, self.params)
+            completion, latency, _ = await ask(self.model, messages, self.params)
         except RequestFailed as error:
             return Grade(self.id, "error", judge=self.model, self_graded=self_graded, error=str(error))
         verdict, score, reasoning = parse_reply(completion.text)
         return Grade(
             self.id, verdict, score, reasoning, raw=completion.text, judge=self.model, self_graded=self_graded,
             latency=latency, prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens, requests=requests,
+            completion_tokens=completion.completion_tokens,
         )  # fmt: skip
