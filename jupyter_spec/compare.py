@@ -9,6 +9,7 @@ difference of pooled rates gets Newcombe's interval, which assumes independent s
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -26,15 +27,18 @@ COMPARE_COLUMNS = ["clause", "grader", "n_first", "adherence_first", "low_first"
                    "shared_challenges", "method"]  # fmt: skip
 
 
+def preferred_grader(graders: Iterable[str]) -> str:
+    """The grader to report: the first model judge, else the first grader there is."""
+    graders = list(dict.fromkeys(g for g in graders if isinstance(g, str)))
+    return next((g for g in graders if g.startswith("judge:")), graders[0])
+
+
 def common_grader(first: pd.DataFrame, second: pd.DataFrame) -> str:
-    """The grader both sides have: the first model judge, else the expectation checks."""
-    shared = [g for g in dict.fromkeys(first["grader"].dropna()) if g in set(second["grader"])]
-    judges = [g for g in shared if g.startswith("judge:")]
-    if judges:
-        return judges[0]
-    if shared:
-        return shared[0]
-    raise ValueError("the two sides share no grader: grade them with the same judge to compare them")
+    """The grader both sides have, preferring a model judge."""
+    shared = [g for g in first["grader"].dropna() if g in set(second["grader"])]
+    if not shared:
+        raise ValueError("the two sides share no grader: grade them with the same judge to compare them")
+    return preferred_grader(shared)
 
 
 def _rates(df: pd.DataFrame) -> dict[str, tuple[int, int]]:
@@ -127,33 +131,31 @@ def history(clause: str, store: Store | None = None, grader: str | None = None) 
     """Adherence of one clause for each version of its wording, oldest first, across every run."""
     store = Store.resolve(store, settings.store)
     versions: dict[str, dict[str, Any]] = {}
-    frames: dict[str, list[pd.DataFrame]] = {}
+    parsed: dict[str, Any] = {}  # spec hash -> the clause as that spec words it (runs often share a spec)
     for record in store.runs():
-        full = store.run(record["id"])
-        spec = parse_spec(full["config"].get("spec_markdown", ""), source=f"run {record['id']}") if full else None
-        if spec is None or clause not in spec.clauses:
-            continue
-        section = spec.clauses[clause]
-        df = results_frame(store, [record["id"]])
+        config = (store.run(record["id"]) or {}).get("config", {})
+        key = config.get("spec", record["id"])
+        if key not in parsed:
+            spec = parse_spec(config.get("spec_markdown", ""), source=f"run {record['id']}")
+            parsed[key] = spec.clauses.get(clause)
+        section = parsed[key]
+        if section is not None:
+            first = {"version": section.text_hash, "text": section.text, "first_run": record["id"],
+                     "first_seen": record["created"], "run_ids": []}  # fmt: skip
+            versions.setdefault(section.text_hash, first)["run_ids"].append(record["id"])
+    rows = []
+    for info in versions.values():
+        df = results_frame(store, info["run_ids"])  # a sample reused by later runs counts once
         df = df[df["clause"] == clause]
         if df.empty:
             continue
-        version = section.text_hash
-        versions.setdefault(version, {"version": version, "text": section.text, "first_run": record["id"],
-                                      "first_seen": record["created"], "runs": 0})  # fmt: skip
-        versions[version]["runs"] += 1
-        frames.setdefault(version, []).append(df)
-    rows = []
-    for version, info in versions.items():
-        df = pd.concat(frames[version]).drop_duplicates(["sample_key", "grader"], keep="last")
-        chosen = grader or next((g for g in dict.fromkeys(df["grader"]) if g.startswith("judge:")), "expect")
-        table = adherence_table(df[df["grader"] == chosen], ["clause"])
-        r = table.iloc[0] if len(table) else None
+        chosen = grader or preferred_grader(df["grader"])
+        table = adherence_table(df[df["grader"] == chosen], ["clause"]).reindex(range(1))
+        row = table.iloc[0]
         rows.append(
-            info | {"grader": chosen, "n": int(r["n"]) if r is not None else 0,
-                    "adherence": r["adherence"] if r is not None else math.nan,
-                    "cluster_low": r["cluster_low"] if r is not None else math.nan,
-                    "cluster_high": r["cluster_high"] if r is not None else math.nan}
+            {k: v for k, v in info.items() if k != "run_ids"}
+            | {"runs": len(info["run_ids"]), "grader": chosen, "n": int(row["n"]) if row["n"] == row["n"] else 0,
+               "adherence": row["adherence"], "cluster_low": row["cluster_low"], "cluster_high": row["cluster_high"]}
         )  # fmt: skip
     columns = ["version", "first_seen", "first_run", "runs", "grader", "n", "adherence", "cluster_low",
                "cluster_high", "text"]  # fmt: skip
