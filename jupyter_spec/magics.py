@@ -229,13 +229,20 @@ class SpecMagics(Magics):
         _no_more(rest)
         return SpecReport(self.working.spec, self._lint(), "lint", show_clauses=False)
 
-    def save(self, directory: str | None = None, *rest: str) -> Any:
-        """save DIR: write model_spec.md and examples/<id>.md."""
-        _no_more(rest)
-        if directory is None:
+    def save(self, *words: str) -> Any:
+        """save DIR [--with-precedents]: write model_spec.md and examples/<id>.md (rulings as examples)."""
+        if not words:
             raise UsageError("%spec save needs a directory")
+        parser = _Arguments(prog="%spec save", add_help=False)
+        parser.add_argument("directory")
+        parser.add_argument("--with-precedents", action="store_true")
+        args = parser.parse_args(list(words))
         spec = self.working.spec
-        path = save_spec(spec, directory)
+        if args.with_precedents:
+            from jupyter_spec.precedents import precedent_from_row, with_precedents
+
+            spec = with_precedents(spec, [precedent_from_row(row) for row in self._store().precedents()])
+        path = save_spec(spec, args.directory)
         return TextView(f"saved {totals(spec)} to {Path(path)}")
 
     def load(self, path: str | None = None, *rest: str) -> Any:

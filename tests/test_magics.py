@@ -242,6 +242,9 @@ def test_precedents_compare_and_history(shell: Any, scratch_store: Path) -> None
     second.results.overrule(key, "violation", "too terse")
     listing = run(shell, "%spec precedents keep")
     assert "too terse" in repr(listing) and "1 precedent(s)" in repr(listing)
+    run(shell, f"%spec save {scratch_store.parent / 'ruled'} --with-precedents")
+    written = (scratch_store.parent / "ruled" / "model_spec.md").read_text()
+    assert "**Example**: precedent: too terse" in written and "<!-- BAD: too terse -->" in written
 
     with pytest.raises(UsageError, match="needs two run IDs"):
         run(shell, "%spec compare onlyone")
