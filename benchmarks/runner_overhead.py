@@ -25,6 +25,17 @@ from jupyter_spec.store import Store
 from jupyter_spec.testing import read_log, serve
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this host's cores are right now.
+
+    The runner's overhead is CPU time on one thread (mostly the HTTP client's), so the ratio below
+    moves with this figure; print it so runs on different hosts, or different days, compare.
+    """
+    started = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=1000)
@@ -65,6 +76,7 @@ def main() -> None:
     total = len(first.plan)
     ideal = total * args.latency / args.concurrency
     print(f"samples: {total}  concurrency: {args.concurrency}  latency: {args.latency * 1000:.0f} ms")
+    print(f"host CPU reference (10^7-step Python loop): {cpu_reference():.2f} s")
     print(f"errors: {first.progress.errors}  requests sent: {sent}  (one-time client setup: {setup:.2f} s, not timed)")
     print(f"wall time: {wall:.2f} s  ideal: {ideal:.2f} s  ratio: {wall / ideal:.3f}  (target <= 1.25)")
     print(f"unchanged re-run: {rerun:.3f} s, {sent_again} requests  (target < 1 s, 0 requests)")
