@@ -11,55 +11,42 @@ their ratio (target <= 1.10) and how often the dashboard drew.
 
 from __future__ import annotations
 
-import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import PROMPTS, benchmark_spec, endpoint_options
+
 from jupyter_spec.config import Settings
 from jupyter_spec.providers import get_provider
 from jupyter_spec.runner import run
-from jupyter_spec.spec.challenges import parse_challenges
-from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.store import Store
-from jupyter_spec.testing import serve
+from jupyter_spec.testing import endpoint_command, serve
 from jupyter_spec.widgets import Dashboard
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--latency", type=float, default=0.2)
-    args = parser.parse_args()
+    args = endpoint_options(__doc__)
+    spec = benchmark_spec("<!-- expect regex: echo -->")
+    per_prompt = args.samples // PROMPTS
 
-    prompts = 50
-    spec = parse_spec("## Benchmark {#bench}\n\nAnswer the question[^b].\n")
-    text = "".join(f"- Question {i}? <!-- expect regex: echo -->\n" for i in range(prompts))
-    spec = spec.with_challenges(parse_challenges(text, target="b"))
-    per_prompt = args.samples // prompts
+    with tempfile.TemporaryDirectory() as tmp, serve(endpoint_command(args.latency)) as base_url:
+        settings = Settings(openai_base_url=base_url, concurrency={"openai": args.concurrency})
+        get_provider("openai:fixed", settings)  # one-time client setup, outside the clock
 
-    with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "jupyter_spec.testing", "endpoint", "--port", "{port}",
-                   "--latency", str(args.latency)]  # fmt: skip
-        with serve(command) as base_url:
-            settings = Settings(openai_base_url=base_url, concurrency={"openai": args.concurrency})
-            get_provider("openai:fixed", settings)  # one-time client setup, outside the clock
+        def timed(store: str, dashboard: bool) -> tuple[float, Dashboard | None]:
+            started = time.perf_counter()
+            handle = run(spec, ["openai:fixed"], per_prompt, judges=[], store=Store(Path(tmp) / store),
+                         settings=settings, display=False)  # fmt: skip
+            view = Dashboard(handle) if dashboard else None
+            handle.wait()
+            wall = time.perf_counter() - started
+            if view is not None:
+                view.wait_drawn()
+            return wall, view
 
-            def timed(store: str, dashboard: bool) -> tuple[float, Dashboard | None]:
-                started = time.perf_counter()
-                handle = run(spec, ["openai:fixed"], per_prompt, judges=[], store=Store(Path(tmp) / store),
-                             settings=settings, display=False)  # fmt: skip
-                view = Dashboard(handle) if dashboard else None
-                handle.wait()
-                wall = time.perf_counter() - started
-                if view is not None:
-                    view.wait_drawn()
-                return wall, view
-
-            bare, _ = timed("bare.sqlite", dashboard=False)
-            watched, view = timed("watched.sqlite", dashboard=True)
+        bare, _ = timed("bare.sqlite", dashboard=False)
+        watched, view = timed("watched.sqlite", dashboard=True)
 
     assert view is not None
     draws = view.draws

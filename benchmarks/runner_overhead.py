@@ -10,19 +10,17 @@ Then the same plan again: every answer is in the store, so it must send zero req
 
 from __future__ import annotations
 
-import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import PROMPTS, benchmark_spec, endpoint_options
+
 from jupyter_spec.config import Settings
 from jupyter_spec.providers import get_provider
 from jupyter_spec.runner import run
-from jupyter_spec.spec.challenges import parse_challenges
-from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.store import Store
-from jupyter_spec.testing import read_log, serve
+from jupyter_spec.testing import endpoint_command, read_log, serve
 
 
 def cpu_reference() -> float:
@@ -37,22 +35,13 @@ def cpu_reference() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--latency", type=float, default=0.2)
-    args = parser.parse_args()
-
-    prompts = 50
-    spec = parse_spec("## Benchmark {#bench}\n\nAnswer the question[^b].\n")
-    spec = spec.with_challenges(parse_challenges("".join(f"- Question {i}?\n" for i in range(prompts)), target="b"))
-    per_prompt = args.samples // prompts
+    args = endpoint_options(__doc__)
+    spec = benchmark_spec()
+    per_prompt = args.samples // PROMPTS
 
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "requests.jsonl"
-        command = [sys.executable, "-m", "jupyter_spec.testing", "endpoint", "--port", "{port}",
-                   "--latency", str(args.latency), "--log", str(log)]  # fmt: skip
-        with serve(command) as base_url:
+        with serve(endpoint_command(args.latency, log)) as base_url:
             settings = Settings(openai_base_url=base_url, concurrency={"openai": args.concurrency})
             store = Store(Path(tmp) / "store.sqlite")
             # Importing the openai package and building its client happens once per session,

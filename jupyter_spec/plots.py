@@ -7,9 +7,10 @@ draw from the runner's thread, and nothing pops up in a notebook unless it is di
 from __future__ import annotations
 
 import io
-import math
+from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -21,12 +22,32 @@ def _colours(names: list[str]) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
 
 
-def _whisker(ax: Any, value: float, y: float, low: float, high: float) -> None:
-    """An interval around a bar's end (rounding can put `value` a hair outside it)."""
-    if math.isnan(low) or math.isnan(high):
-        return
-    xerr = [[max(0.0, value - low)], [max(0.0, high - value)]]
-    ax.errorbar(value, y, xerr=xerr, fmt="none", ecolor="#222222", capsize=3, lw=1)
+WIDTH = 7.0  # inches
+
+
+def _margins(figure: Figure, labels: Iterable[str], panels: int, top: float) -> None:
+    """Fixed margins in inches, sized for the longest label.
+
+    Cheaper than `tight_layout`, which renders the whole figure once just to measure it: the live
+    dashboard redraws while a run is going, on a thread that shares the interpreter lock.
+    """
+    height = figure.get_figheight()
+    left = 0.3 + 0.075 * max((len(str(label)) for label in labels), default=4)
+    bottom, gap = 0.55, 0.75  # x-axis label below each panel, and the next panel's title above it
+    axes_height = max(0.3, (height - top - bottom - gap * (panels - 1)) / panels)
+    figure.subplots_adjust(
+        left=min(0.45, left / WIDTH), right=1 - 0.6 / WIDTH, top=1 - top / height, bottom=bottom / height,
+        hspace=gap / axes_height,
+    )  # fmt: skip
+
+
+def _whiskers(ax: Any, values: Any, ys: Any, lows: Any, highs: Any, keep: Any = None) -> None:
+    """Intervals around bar ends, in one call (rounding can put a value a hair outside its interval)."""
+    values, ys, lows, highs = (np.asarray(x, dtype=float) for x in (values, ys, lows, highs))
+    keep = ~(np.isnan(lows) | np.isnan(highs)) & (True if keep is None else np.asarray(keep))
+    if keep.any():
+        xerr = [np.maximum(0.0, values - lows)[keep], np.maximum(0.0, highs - values)[keep]]
+        ax.errorbar(values[keep], ys[keep], xerr=xerr, fmt="none", ecolor="#222222", capsize=3, lw=1)
 
 
 def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -> Figure:
@@ -40,22 +61,20 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
     height = 0.8 / max(1, len(models))
     panels = [table[table["grader"] == g] if g else table for g in graders]
     sizes = [max(1, r["clause"].nunique()) for r in panels]
-    figure = Figure(figsize=(7, 0.6 + sum(0.45 * n + 0.9 for n in sizes)), dpi=100)
+    figure = Figure(figsize=(WIDTH, 0.6 + sum(0.45 * n + 0.9 for n in sizes)), dpi=100)
     axes = figure.subplots(len(graders), 1, squeeze=False, gridspec_kw={"height_ratios": sizes})[:, 0]
+    _margins(figure, table["clause"] if len(table) else [], panels=len(graders), top=0.6)
     for ax, grader, rows in zip(axes, graders, panels, strict=True):
         clauses = list(dict.fromkeys(rows["clause"]))
         for m, model in enumerate(models):
-            for c, clause in enumerate(clauses):
-                match = rows[(rows["model"] == model) & (rows["clause"] == clause)]
-                if match.empty:
-                    continue
-                r = match.iloc[0]
-                y = c + (m - (len(models) - 1) / 2) * height
-                value = r["adherence"] if r["n"] else 0.0
-                ax.barh(y, value, height=height * 0.9, color=colour[model])
-                if r["n"]:
-                    _whisker(ax, value, y, r["cluster_low"], r["cluster_high"])
-                ax.text(1.02, y, f"n={int(r['n'])}", va="center", fontsize=8, transform=ax.get_yaxis_transform())
+            bars = rows[rows["model"] == model].drop_duplicates("clause")  # one call per model: cheap to draw
+            ys = [clauses.index(c) + (m - (len(models) - 1) / 2) * height for c in bars["clause"]]
+            values = [r["adherence"] if r["n"] else 0.0 for _, r in bars.iterrows()]
+            ax.barh(ys, values, height=height * 0.9, color=colour[model])
+            scored = bars["n"].to_numpy() > 0
+            _whiskers(ax, values, ys, bars["cluster_low"], bars["cluster_high"], scored)
+            for y, n in zip(ys, bars["n"], strict=True):
+                ax.text(1.02, y, f"n={int(n)}", va="center", fontsize=8, transform=ax.get_yaxis_transform())
         ax.set_yticks(range(len(clauses)), clauses)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
@@ -63,7 +82,6 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
         flags = " (self-graded)" if grader and bool(rows["self_graded"].any()) else ""
         ax.set_title(f"{grader}{flags}" if grader else title, fontsize=10, loc="left")
     figure.suptitle(title, fontsize=11, x=0.01, ha="left")
-    figure.tight_layout()
     if models:
         handles = [Patch(color=colour[m], label=m) for m in models]
         figure.legend(handles=handles, loc="upper right", fontsize=8, frameon=False, ncols=min(3, len(models)))
@@ -73,18 +91,18 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
 def delta_figure(comparison: pd.DataFrame, first: str, second: str) -> Figure:
     """Per clause: `second - first` adherence with its 95% interval."""
     clauses = list(comparison["clause"])
-    figure = Figure(figsize=(7, 1.0 + 0.45 * max(1, len(clauses))), dpi=100)
+    figure = Figure(figsize=(WIDTH, 1.0 + 0.45 * max(1, len(clauses))), dpi=100)
     ax = figure.subplots()
-    for y, (_, r) in enumerate(comparison.iterrows()):
-        value = 0.0 if math.isnan(r["difference"]) else r["difference"]
-        ax.barh(y, value, height=0.6, color=PALETTE[0] if value >= 0 else PALETTE[3])
-        _whisker(ax, value, y, r["ci_low"], r["ci_high"])
+    _margins(figure, clauses, panels=1, top=0.2)
+    values = np.nan_to_num(comparison["difference"].to_numpy(dtype=float))
+    ys = np.arange(len(clauses))
+    ax.barh(ys, values, height=0.6, color=[PALETTE[0] if v >= 0 else PALETTE[3] for v in values])
+    _whiskers(ax, values, ys, comparison["ci_low"], comparison["ci_high"])
     ax.axvline(0, color="#444444", lw=0.8)
     ax.set_yticks(range(len(clauses)), clauses)
     ax.invert_yaxis()
     ax.set_xlim(-1, 1)
     ax.set_xlabel(f"adherence difference: {second} minus {first} (95% CI)")
-    figure.tight_layout()
     return figure
 
 

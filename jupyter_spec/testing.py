@@ -62,6 +62,12 @@ def serve(args: list[str], ready_path: str = "/v1/models", timeout: float = 120.
             process.wait()
 
 
+def endpoint_command(latency: float, log: str | Path | None = None) -> list[str]:
+    """The command that runs the fixed-latency endpoint (for `serve`), logging requests if asked."""
+    command = [sys.executable, "-m", "jupyter_spec.testing", "endpoint", "--port", "{port}", "--latency", str(latency)]
+    return [*command, "--log", str(log)] if log is not None else command
+
+
 def _logger(path: str | None) -> Any:
     handle = open(path, "a", buffering=1, encoding="utf-8") if path else None  # noqa: SIM115 - lives with the server
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_spec.providers.local import bundled_model_path
-from jupyter_spec.testing import serve
+from jupyter_spec.testing import endpoint_command, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,5 @@ def llama_server(smollm2_path: Path) -> Iterator[str]:
 def fixed_endpoint(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The fixed-latency endpoint (10 ms); yields its base URL and its request log."""
     log = tmp_path / "requests.jsonl"
-    command = [sys.executable, "-m", "jupyter_spec.testing", "endpoint", "--port", "{port}", "--latency", "0.01",
-               "--log", str(log)]  # fmt: skip
-    with serve(command) as base_url:
+    with serve(endpoint_command(0.01, log)) as base_url:
         yield base_url, log
