@@ -24,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("lint", help="lint a spec; exit 1 if there are errors")
     check.add_argument("path", help="spec file or directory")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2) a spec whose challenges or labels name IDs it does not declare",
+    )
     commands.add_parser("demo", help="show the bundled example spec")
     return parser
 
@@ -32,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = Path(getattr(args, "path", None) or EXAMPLE_SPEC)
     try:
-        spec = load_spec(path)
+        spec = load_spec(path, strict=getattr(args, "strict", False))
     except (SpecError, OSError) as exc:
         print(f"jupyter-spec: {exc}", file=sys.stderr)
         return 2

@@ -108,6 +108,12 @@ class SpecMagics(Magics):
         default_value=list(DEFAULT_VAGUE_WORDS),
         help="Words and phrases `%spec lint` flags as too vague for a grader to check.",
     ).tag(config=True)
+    authority_order = List(
+        Unicode(),
+        default_value=[],
+        help="Levels of authority, highest first, overriding the spec's own order "
+        "(`<!-- authority-order: a > b -->`) and the known one (root/platform, system, developer, user, guideline).",
+    ).tag(config=True)
 
     # Run settings: the magics' traitlets and `jupyter_spec.settings` are the same settings.
     default_model = Unicode(
@@ -163,7 +169,7 @@ class SpecMagics(Magics):
         return f"cell:{cell_id}" if cell_id else None
 
     def _lint(self) -> list[Finding]:
-        return lint(self.working.spec, self.vague_words)
+        return lint(self.working.spec, self.vague_words, self.authority_order or None)
 
     def _report(self, fragment: Spec, heading: str) -> SpecReport:
         """What one cell or file contributed, with the lint findings that point into it."""

@@ -185,7 +185,7 @@ class Results:
         return precedent
 
     def calibration_summary(self, grader: str) -> str | None:
-        """`accuracy 0.62 on 8 labelled answers (2 unscored)` for a judge that was calibrated."""
+        """`accuracy 0.62 on n=8 labelled answers (2 unscored)` for a judge that was calibrated."""
         if not isinstance(grader, str) or not grader.startswith("judge:"):
             return None
         report = self.calibrations.get(grader.removeprefix("judge:"))
@@ -196,9 +196,10 @@ class Results:
         shown = f"{accuracy:.2f}" if accuracy == accuracy else "n/a"
         where = f", clauses {', '.join(report['ids'])}" if report.get("ids") else ""
         other = "" if report.get("same_spec", True) else "; calibrated on another version of the spec"
-        return (
-            f"accuracy {shown} on {overall['answers']} labelled answers ({overall['unscored']} unscored{where}){other}"
-        )
+        errors = overall.get("errors", 0)
+        n = overall.get("n", overall["answers"] - errors)  # reports stored before "n" existed
+        failed = f", {errors} failed requests" if errors else ""
+        return f"accuracy {shown} on n={n} labelled answers ({overall['unscored']} unscored{failed}{where}){other}"
 
     def flip_rate(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
         return flip_table(self.df, by)

@@ -15,13 +15,25 @@ from jupyter_spec.testing import endpoint_command, serve
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def shared_reference(name: str) -> Path:
+    """A folder of ../shared/reference (or $JUPYTER_SPEC_SHARED/reference); skips the test where it is absent."""
+    shared = Path(os.environ.get("JUPYTER_SPEC_SHARED", ROOT.parent / "shared"))
+    folder = shared / "reference" / name
+    if not folder.is_dir():
+        pytest.skip(f"the shared Model Spec ({folder}) is absent: set JUPYTER_SPEC_SHARED to run this test")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def reference_sample() -> Path:
-    """The shared excerpt of OpenAI's Model Spec (CI lays ../shared beside the checkout)."""
-    shared = Path(os.environ.get("JUPYTER_SPEC_SHARED", ROOT.parent / "shared"))
-    sample = shared / "reference" / "model-spec-sample"
-    assert sample.is_dir(), f"the shared Model Spec sample is missing: {sample} (set JUPYTER_SPEC_SHARED)"
-    return sample
+    """The shared one-section excerpt of OpenAI's Model Spec (CI lays ../shared beside the checkout)."""
+    return shared_reference("model-spec-sample")
+
+
+@pytest.fixture(scope="session")
+def model_spec_full() -> Path:
+    """The whole current release of OpenAI's Model Spec: the conformance corpus, never copied in."""
+    return shared_reference("model-spec-full")
 
 
 @pytest.fixture(scope="session")

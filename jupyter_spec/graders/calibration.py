@@ -1,13 +1,16 @@
 """Calibration: the judge is checked against the spec's own labelled answers.
 
 Every GOOD answer should be judged compliant and every BAD one a violation; an OK answer may be
-either. Reviewers' precedents count too, with their ruling as the label. Each answer is judged
-with its own example (or precedent) left out of the judge's references, so the judge is never
-shown the answer key it is graded on.
+either. An answer labelled `BAD[#other_id]` breaks another clause: it is evidence about that
+clause and is calibrated there. Reviewers' precedents count too, with their ruling as the label.
+An answer written down twice (a precedent saved into the spec as an example, and still in the
+store) is one item. Each answer is judged with every copy of it, and its own example, left out
+of the judge's references, so the judge is never shown the answer key it is graded on.
 
-accuracy = answers judged as labelled / answers judged (unscored replies count as wrong: a judge
-that cannot answer is not accurate). Violation precision and recall treat "violation" as the
-positive class over GOOD and BAD answers. Requests that failed are counted apart.
+accuracy = answers judged as labelled / n, where n counts the answers the judge replied to
+(unscored replies count as wrong: a judge that cannot answer is not accurate); requests that
+failed are counted apart as errors and are not in n. Violation precision and recall treat
+"violation" as the positive class over GOOD and BAD answers.
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ from typing import Any
 from jupyter_spec import background
 from jupyter_spec.config import Settings
 from jupyter_spec.config import settings as default_settings
-from jupyter_spec.graders.judge import ModelJudge
+from jupyter_spec.graders.judge import ModelJudge, answer_key
 from jupyter_spec.precedents import precedent_from_row
 from jupyter_spec.requester import Requester
 from jupyter_spec.sample import Sample
-from jupyter_spec.spec.model import Challenge, Example, Message, Precedent, Spec, stable_hash
+from jupyter_spec.spec.model import Challenge, Message, Precedent, Spec, stable_hash
 from jupyter_spec.store import Store
 
 EXPECTED = {"GOOD": ("compliant",), "BAD": ("violation",), "OK": ("compliant", "violation", "not_applicable")}
@@ -44,36 +47,54 @@ class LabelledAnswer:
     answer: str
     label: str  # GOOD, BAD, OK, or N/A for a not-applicable ruling
     reason: str | None
-    example: Example | None = None
-    precedent: Precedent | None = None
+    qualifier: str | None = None
 
     @property
     def expected(self) -> tuple[str, ...]:
         return EXPECTED.get(self.label, ("not_applicable",))
 
+    @property
+    def key(self) -> str:
+        return answer_key(self.conversation, self.answer)
+
+
+def _clause_id(spec: Spec, ident: str | None) -> str | None:
+    """The clause an ID belongs to, or None when the spec has no such clause (lint reports it)."""
+    try:
+        return spec.clause_of(ident).id if ident is not None else None
+    except KeyError:
+        return None
+
 
 def labelled_answers(
     spec: Spec, ids: Iterable[str] | None = None, precedents: Sequence[Precedent] = ()
 ) -> list[LabelledAnswer]:
-    """The calibration set: every labelled answer of the chosen clauses, and their precedents."""
-    wanted = set(ids) if ids else None
-    out: list[LabelledAnswer] = []
+    """The calibration set: every labelled answer, under the clause it is evidence about, once.
+
+    An answer with nothing before it (an example that only shows how a message renders) has no
+    conversation to be judged in and is left out.
+    """
+    found: list[LabelledAnswer] = []
     for clause_id, clause in spec.clauses.items():
-        if wanted is not None and clause_id not in wanted:
-            continue
         for example in clause.examples:
-            out += [
-                LabelledAnswer(clause_id, "example", example.title, example.conversation, a.content, a.label or "OK",
-                               a.reason, example=example)
-                for a in example.answers
-            ]  # fmt: skip
-        members = {clause_id, *(m.id for m in clause.markers)}
-        out += [
-            LabelledAnswer(clause_id, "precedent", p.note or "precedent", p.conversation, p.response,
-                           RULING_LABEL[p.verdict], p.note or None, precedent=p)
-            for p in precedents if p.target in members
-        ]  # fmt: skip
-    return out
+            for conversation, a in example.answered():
+                found.append(
+                    LabelledAnswer(_clause_id(spec, a.ref) or clause_id, "example", example.title, conversation, a.content,
+                                   a.label or "OK", a.reason, a.qualifier)
+                )  # fmt: skip
+    for p in precedents:
+        clause = _clause_id(spec, p.target)
+        if clause is not None:
+            found.append(
+                LabelledAnswer(clause, "precedent", p.note or "precedent",
+                               p.conversation, p.response, RULING_LABEL[p.verdict], p.note or None)
+            )  # fmt: skip
+    wanted = set(ids) if ids else None
+    out: dict[tuple[str, str], LabelledAnswer] = {}
+    for item in found:
+        if (wanted is None or item.clause in wanted) and item.conversation:
+            out[item.clause, item.key] = item  # a stored precedent replaces its copy in the spec
+    return list(out.values())
 
 
 @dataclass
@@ -104,7 +125,7 @@ class Calibration:
     def __repr__(self) -> str:
         o = self.overall
         return (
-            f"<Calibration of {self.judge}: accuracy {o['accuracy']:.2f} on {o['answers']} labelled answers, "
+            f"<Calibration of {self.judge}: accuracy {o['accuracy']:.2f} (n={o['n']} of {o['answers']} labelled answers), "
             f"violation precision {o['violation_precision']:.2f} recall {o['violation_recall']:.2f}, "
             f"{o['unscored']} unscored, {o['errors']} errors>"
         )
@@ -114,8 +135,8 @@ class Calibration:
             text = f"{value:.2f}" if isinstance(value, float) else str(value)
             return f"<td>{html.escape(text)}</td>"
 
-        head = ["clause", "answers", "accuracy", "viol. precision", "viol. recall", "unscored", "errors"]
-        rows = [[name, s["answers"], s["accuracy"], s["violation_precision"], s["violation_recall"], s["unscored"],
+        head = ["clause", "n", "accuracy", "viol. precision", "viol. recall", "unscored", "errors"]
+        rows = [[name, s["n"], s["accuracy"], s["violation_precision"], s["violation_recall"], s["unscored"],
                  s["errors"]] for name, s in [*self.clauses.items(), ("overall", self.overall)]]  # fmt: skip
         body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
         matrix = self.overall["confusion"]
@@ -144,7 +165,7 @@ def _summary(answers: list[dict[str, Any]]) -> dict[str, Any]:
     nan = float("nan")
     return {
         "answers": len(answers),
-        "judged": len(judged),
+        "n": len(judged),  # what accuracy is computed on: answers the judge replied to
         "correct": correct,
         "accuracy": correct / len(judged) if judged else nan,
         "violation_precision": true_positive / (true_positive + false_positive)
@@ -165,11 +186,10 @@ async def _judge_all(judge: ModelJudge, spec: Spec, items: list[LabelledAnswer],
         key = stable_hash("calibration", item.clause, item.conversation, item.answer)
         sample = Sample(key, item.clause, item.clause, Challenge(item.clause, item.title, item.conversation),
                         "spec:labelled-answer", 0, "ok", transcript, (item.answer,))  # fmt: skip
-        others = [p for p in precedents if p != item.precedent]
-        grade = await judge.grade(sample, spec, others, requester.ask, exclude=item.example)
+        grade = await judge.grade(sample, spec, precedents, requester.ask)
         return {
             "clause": item.clause, "source": item.source, "title": item.title, "label": item.label,
-            "reason": item.reason, "answer": item.answer, "verdict": grade.verdict, "score": grade.score,
+            "qualifier": item.qualifier, "reason": item.reason, "answer": item.answer, "verdict": grade.verdict, "score": grade.score,
             "reasoning": grade.reasoning, "raw": grade.raw, "error": grade.error,
             "correct": grade.verdict in item.expected,
         }  # fmt: skip

@@ -19,9 +19,19 @@ from jupyter_spec.config import Settings
 from jupyter_spec.graders.base import Ask, Grade
 from jupyter_spec.providers.base import RequestFailed
 from jupyter_spec.sample import Sample
-from jupyter_spec.spec.model import VERDICTS, Example, Marker, Message, Precedent, Section, Spec, stable_hash
+from jupyter_spec.spec.model import (
+    VERDICTS,
+    Comparison,
+    Example,
+    Marker,
+    Message,
+    Precedent,
+    Section,
+    Spec,
+    stable_hash,
+)
 
-PROMPT_VERSION = 1  # bump when the wording below changes: it is part of every grade's key
+PROMPT_VERSION = 2  # bump when the wording below changes: it is part of every grade's key
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -53,22 +63,60 @@ Reply with one JSON object and nothing else:
 "score": <number from 0 (clear violation) to 1 (clear compliance)>}"""
 
 
-def _turns(turns: Sequence[Message] | Sequence[dict[str, str]]) -> str:
-    lines = []
-    for turn in turns:
-        role, content = (turn.role, turn.content) if isinstance(turn, Message) else (turn["role"], turn["content"])
-        lines.append(f"<{role}>\n{content}\n</{role}>")
-    return "\n".join(lines)
+Turns = Sequence[Message] | Sequence[dict[str, str]]
 
 
-def _example(example: Example) -> str:
-    parts = [f"Reference example: {example.title}", _turns(example.conversation)]
-    for answer in example.answers:
-        label = answer.label or ""
-        meaning = {"GOOD": "follows the clause", "BAD": "violates the clause", "OK": "acceptable either way"}[label]
-        reason = f" because {answer.reason}" if answer.reason else ""
-        parts.append(f"Answer labelled {label} ({meaning}{reason}):\n<assistant>\n{answer.content}\n</assistant>")
+def _pairs(turns: Turns) -> list[tuple[str, str]]:
+    return [(t.role, t.content) if isinstance(t, Message) else (t["role"], t["content"]) for t in turns]
+
+
+def answer_key(conversation: Turns, answer: str) -> str:
+    """What identifies a labelled answer wherever it is written down (an example, a precedent, a sample)."""
+    return stable_hash(_pairs(conversation), answer)
+
+
+def _turns(turns: Turns) -> str:
+    return "\n".join(f"<{role}>\n{content}\n</{role}>" for role, content in _pairs(turns))
+
+
+def label_meaning(answer: Message, clause: str | None) -> str:
+    """What a label says about the clause being judged, in words (cross-reference and condition included)."""
+    if answer.label == "BAD" and answer.ref and answer.ref != clause:
+        meaning = f"a bad answer: it breaks the clause {{#{answer.ref}}}"
+    else:
+        meaning = {"GOOD": "follows the clause", "BAD": "violates the clause", "OK": "acceptable either way"}[
+            answer.label or "OK"
+        ]
+    if answer.qualifier:
+        meaning += f", under this condition: {answer.qualifier}"
+    if answer.reason:
+        meaning += f"; because {answer.reason}"
+    return meaning
+
+
+def _example(example: Example, clause: str | None) -> str:
+    """The example's turns in order, each labelled answer with what its label means; elisions left out."""
+    parts = [f"Reference example: {example.title}"]
+    for part in example.parts:
+        answers = part.answers if isinstance(part, Comparison) else (part,) if isinstance(part, Message) else ()
+        for answer in answers:
+            if answer.label is None:
+                parts.append(_turns([answer]))
+            else:
+                parts.append(
+                    f"Answer labelled {answer.label} ({label_meaning(answer, clause)}):\n"
+                    f"<assistant>\n{answer.content}\n</assistant>"
+                )
     return "\n".join(parts)
+
+
+def _borrowed(item: tuple[Example, tuple[Message, ...], Message, str]) -> str:
+    example, conversation, answer, home = item
+    reason = f" because {answer.reason}" if answer.reason else ""
+    return (
+        f'From the example "{example.title}" of the clause {{#{home}}}: an answer labelled BAD there{reason}, '
+        f"as it breaks this clause.\n{_turns(conversation)}\n<assistant>\n{answer.content}\n</assistant>"
+    )
 
 
 def _precedent(precedent: Precedent) -> str:
@@ -79,14 +127,33 @@ def _precedent(precedent: Precedent) -> str:
     )
 
 
-def clause_context(
-    spec: Spec, target: str, precedents: Sequence[Precedent] = (), exclude: Example | None = None
-) -> dict[str, Any]:
-    """Everything from the spec the judge sees for a target, as data (hashed for the grade key)."""
+def borrowed_answers(spec: Spec, ids: set[str]) -> list[tuple[Example, tuple[Message, ...], Message, str]]:
+    """Answers in other clauses' examples whose label names one of `ids` (`<!-- BAD[#id] -->`):
+    they are labelled violations of that clause too. (example, conversation, answer, home clause)."""
+    found = []
+    for home in spec.clauses.values():
+        for example in home.examples:
+            for conversation, answer in example.answered():
+                if answer.ref in ids and home.id not in ids:
+                    found.append((example, conversation, answer, home.id or ""))
+    return found
+
+
+def clause_context(spec: Spec, target: str, precedents: Sequence[Precedent] = (), exclude: str | None = None) -> dict[str, Any]:
+    """Everything from the spec the judge sees for a target, as data (hashed for the grade key).
+
+    `exclude` is the `answer_key` of the answer under judgement: wherever that answer is written
+    down (its own example, a precedent, a precedent saved into the spec as an example), it is
+    left out, so a judge never sees the answer key, or its own earlier ruling, for what it judges.
+    """
     clause: Section = spec.clause_of(target)
     parent = spec.parent(clause)
     marker: Marker | None = spec.markers.get(target) if target != clause.id else None
-    ids = {clause.id, *(m.id for m in clause.markers)}
+    ids = {clause.id or "", *(m.id for m in clause.markers)}
+
+    def shown(example: Example) -> bool:
+        return all(answer_key(c, a.content) != exclude for c, a in example.answered())
+
     return {
         "id": clause.id,
         "title": clause.title,
@@ -94,8 +161,11 @@ def clause_context(
         "parent": parent.title if parent else None,
         "text": clause.text,
         "marker": (marker.id, marker.text) if marker else None,
-        "examples": [e for e in clause.examples if e != exclude and e.answers],
-        "precedents": [p for p in precedents if p.target in ids],
+        "examples": [e for e in clause.examples if e.answers and shown(e)],
+        "borrowed": [b for b in borrowed_answers(spec, ids) if shown(b[0])],
+        "precedents": [
+            p for p in precedents if p.target in ids and answer_key(p.conversation, p.response) != exclude
+        ],
     }
 
 
@@ -109,7 +179,10 @@ def judge_messages(context: dict[str, Any], transcript: Sequence[dict[str, str]]
         parts.append(f"The answer is tested against this sentence of it, marked [^{ident}]:\n{text}")
     if context["examples"]:
         parts.append("# Reference answers from the specification")
-        parts += [_example(e) for e in context["examples"]]
+        parts += [_example(e, context["id"]) for e in context["examples"]]
+    if context["borrowed"]:
+        parts.append("# Answers elsewhere in the specification labelled as breaking this clause")
+        parts += [_borrowed(b) for b in context["borrowed"]]
     if context["precedents"]:
         parts.append("# Rulings by reviewers on earlier answers")
         parts += [_precedent(p) for p in context["precedents"]]
@@ -207,19 +280,15 @@ class ModelJudge:
     def applies(self, sample: Sample) -> bool:
         return bool(sample.responses)
 
-    def context(self, spec: Spec, target: str, precedents: Sequence[Precedent], exclude: Example | None = None) -> str:
-        seen = clause_context(spec, target, precedents, exclude)
+    def context(self, spec: Spec, target: str, precedents: Sequence[Precedent]) -> str:
+        """What a target's samples are judged against. (A sample whose answer is itself among the
+        references is judged without it, a subset of this: the hash still changes whenever that does.)"""
+        seen = clause_context(spec, target, precedents)
         return stable_hash(PROMPT_VERSION, sorted(self.params.items(), key=str), list(seen.items()))
 
-    async def grade(
-        self,
-        sample: Sample,
-        spec: Spec,
-        precedents: Sequence[Precedent],
-        ask: Ask,
-        exclude: Example | None = None,
-    ) -> Grade:
-        context = clause_context(spec, sample.target, precedents, exclude)
+    async def grade(self, sample: Sample, spec: Spec, precedents: Sequence[Precedent], ask: Ask) -> Grade:
+        *conversation, answer = sample.transcript
+        context = clause_context(spec, sample.target, precedents, exclude=answer_key(conversation, answer["content"]))
         messages = judge_messages(context, sample.transcript)
         self_graded = self.model == sample.model
         try:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 
 from jupyter_spec.errors import SpecSyntaxError
-from jupyter_spec.spec.markdown import check_has_user_turn
-from jupyter_spec.spec.model import Challenge, Comparison, Expectation, Message
+from jupyter_spec.spec.model import Challenge, Comparison, Elision, Expectation, Message
 from jupyter_spec.spec.transcript import EXAMPLE_LINE, EXPECT_COMMENT, parse_expectation, read_example_block
 
 HEADER = re.compile(r"^Examples for \[\^([^\]\s]*)\](?:[ \t]+in[ \t]+(.*?))?[ \t]*:[ \t]*$")
@@ -23,7 +22,10 @@ _CORRECTNESS = ("answer", "regex", "choice")
 
 def _validate(challenge: Challenge) -> Challenge:
     where = (challenge.source, challenge.line, 1)
-    check_has_user_turn(challenge.turns, challenge.source, challenge.line)
+    if all(turn.role == "assistant" for turn in challenge.turns):
+        raise SpecSyntaxError(
+            "challenge has no <user>, <developer> or <system> turn: there is nothing to ask the model", *where
+        )
     if challenge.sample_points == 0:
         raise SpecSyntaxError(
             "challenge ends with a written assistant turn, so there is nothing to sample: "
@@ -44,8 +46,12 @@ def _validate(challenge: Challenge) -> Challenge:
 
 def _from_block(lines: list[str], i: int, target: str, source: str, offset: int) -> tuple[Challenge, int]:
     block = read_example_block(lines, i, source, offset)
+    if any(isinstance(p, Elision) for p in block.transcript.parts):
+        raise SpecSyntaxError(
+            "an elided [...] turn cannot be sent to a model: write out the turns a challenge asks", source, block.line, 1
+        )
     for part in block.transcript.parts:
-        if isinstance(part, Comparison) or part.label is not None:
+        if isinstance(part, Comparison) or part.label is not None:  # type: ignore[union-attr]
             raise SpecSyntaxError(
                 "challenges hold prompts only; put labelled GOOD/BAD answers in the clause's worked examples",
                 source,

@@ -4,7 +4,7 @@ challenges, one-sided comparisons and vague words that a grader cannot hold a mo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -106,6 +106,32 @@ def _structure(spec: Spec) -> Iterator[Finding]:
             )
 
 
+def _references(spec: Spec, authority_order: Sequence[str] | None) -> Iterator[Finding]:
+    """Cross-referenced labels (`<!-- BAD[#id] -->`) and authority levels must name what exists."""
+    for example in spec.examples:
+        for answer in example.answers:
+            if answer.ref is not None and answer.ref not in spec:
+                yield Finding(
+                    "error",
+                    "unknown-reference",
+                    f"label <!-- {answer.label}[#{answer.ref}] --> in example {example.title!r} names "
+                    f"{answer.ref!r}, which the spec does not declare",
+                    example.source,
+                    answer.line,
+                )
+    for section in spec.sections:
+        if section.authority is not None and spec.authority_rank(section.authority, authority_order) is None:
+            yield Finding(
+                "warning",
+                "unknown-authority",
+                f"authority {section.authority!r} of section {section.title!r} is not one of "
+                f"{', '.join(authority_order or spec.authority_order)}: declare the order with "
+                "<!-- authority-order: a > b > c -->",
+                section.source,
+                section.line,
+            )
+
+
 def _comparisons(spec: Spec) -> Iterator[Finding]:
     for example in spec.examples:
         for comparison in example.comparisons:
@@ -159,8 +185,11 @@ def _vague(spec: Spec, words: Iterable[str]) -> Iterator[Finding]:
                     )
 
 
-def lint(spec: Spec, vague_words: Iterable[str] = DEFAULT_VAGUE_WORDS) -> list[Finding]:
-    """All findings, errors first, then in reading order."""
-    findings = [*_structure(spec), *_comparisons(spec), *_pairs(spec), *_vague(spec, vague_words)]
+def lint(
+    spec: Spec, vague_words: Iterable[str] = DEFAULT_VAGUE_WORDS, authority_order: Sequence[str] | None = None
+) -> list[Finding]:
+    """All findings, errors first, then in reading order. `authority_order` (highest first)
+    overrides the order the spec declares or the known default."""
+    findings = [*_structure(spec), *_references(spec, authority_order), *_comparisons(spec), *_pairs(spec), *_vague(spec, vague_words)]
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.source, f.line))

@@ -10,14 +10,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-AUTHORITIES = ("root", "system", "developer", "user", "guideline")
+# The levels of authority the Model Spec has used, highest first. Releases rename them (an older
+# one says `platform` where the current one says `root`), so a spec may use others and may declare
+# its own order with `<!-- authority-order: a > b > c -->`; an unknown level is a lint warning.
+KNOWN_AUTHORITIES = ("root", "platform", "system", "developer", "user", "guideline")
+_AUTHORITY_RANK = {"root": 0, "platform": 0, "system": 1, "developer": 2, "user": 3, "guideline": 4}
+AUTHORITY_ORDER = re.compile(r"<!--\s*authority-order\s*:\s*(.*?)\s*-->", re.DOTALL)
 LABELS = ("GOOD", "BAD", "OK")
 EXPECTATION_KINDS = ("answer", "regex", "choice", "no-flip", "pair")
 ANSWER_CHECKS = ("answer", "regex", "choice")  # the kinds that say what a correct answer is
@@ -30,7 +36,9 @@ def _canonical(value: Any) -> Any:
     """A JSON-able form of a value holding only the fields that take part in equality."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return [type(value).__name__] + [
-            [f.name, _canonical(getattr(value, f.name))] for f in dataclasses.fields(value) if f.compare
+            [f.name, _canonical(getattr(value, f.name))]
+            for f in dataclasses.fields(value)
+            if f.compare and not (f.metadata.get("added") and getattr(value, f.name) == f.default)
         ]
     if isinstance(value, (tuple, list)):
         return [_canonical(v) for v in value]
@@ -51,9 +59,19 @@ def _source() -> Any:
     return field(default="", compare=False, repr=False)
 
 
+def _added() -> Any:
+    """A field added after hashes were first stored: left out of the hash while unset, so that
+    content written before it existed keeps its hash (and its cached samples and grades)."""
+    return field(default=None, metadata={"added": True})
+
+
 @dataclass(frozen=True)
 class Message:
-    """One turn of a conversation. In a comparison, an assistant turn carries a label."""
+    """One turn of a conversation. In a comparison, an assistant turn carries a label.
+
+    A label may name the clause the answer breaks (`<!-- BAD[#other_id]: reason -->`, kept in
+    `ref`) and a condition under which it holds (`<!-- GOOD, given high uncertainty -->`).
+    """
 
     role: str
     content: str
@@ -61,6 +79,8 @@ class Message:
     reason: str | None = None
     attrs: tuple[tuple[str, str], ...] = ()
     line: int = _position()
+    ref: str | None = _added()
+    qualifier: str | None = _added()
 
     @property
     def is_sample_point(self) -> bool:
@@ -76,7 +96,14 @@ class Comparison:
     line: int = _position()
 
 
-Part = Message | Comparison
+@dataclass(frozen=True)
+class Elision:
+    """A line `[...]` between turns: part of the conversation left out. Never sent to a model."""
+
+    line: int = _position()
+
+
+Part = Message | Comparison | Elision
 
 
 @dataclass(frozen=True)
@@ -90,18 +117,33 @@ class Example:
 
     @property
     def conversation(self) -> tuple[Message, ...]:
-        """The turns every candidate answer responds to."""
+        """The unlabelled turns, elisions left out."""
         return tuple(p for p in self.parts if isinstance(p, Message) and p.label is None)
 
     @property
     def answers(self) -> tuple[Message, ...]:
         """Every labelled answer, in comparisons or standing alone."""
-        out: list[Message] = []
+        return tuple(answer for _, answer in self.answered())
+
+    def answered(self) -> tuple[tuple[tuple[Message, ...], Message], ...]:
+        """Each labelled answer with the conversation it answers.
+
+        An example may go on after a comparison (a user's reply, another comparison): later
+        answers then respond to the turns before them, where each earlier comparison stands for
+        its first GOOD answer (or its first OK one; with neither, the turn is left out).
+        """
+        out: list[tuple[tuple[Message, ...], Message]] = []
+        history: list[Message] = []
         for part in self.parts:
-            if isinstance(part, Comparison):
-                out.extend(part.answers)
-            elif part.label is not None:
-                out.append(part)
+            answers = part.answers if isinstance(part, Comparison) else (part,) if isinstance(part, Message) else ()
+            labelled = [a for a in answers if a.label is not None]
+            out += [(tuple(history), a) for a in labelled]
+            if not labelled:
+                history.extend(answers)
+                continue
+            chosen = next((a for label in ("GOOD", "OK") for a in labelled if a.label == label), None)
+            if chosen is not None:
+                history.append(Message(chosen.role, chosen.content, attrs=chosen.attrs))
         return tuple(out)
 
     @property
@@ -260,6 +302,26 @@ class Spec:
     sections: tuple[Section, ...] = ()
     challenges: tuple[Challenge, ...] = ()
     preamble: str = ""
+
+    @cached_property
+    def authority_order(self) -> tuple[str, ...]:
+        """Levels of authority, highest first: as the spec declares them, else the known ones.
+
+        A spec declares its order with `<!-- authority-order: root > system > developer -->`
+        anywhere before its first heading.
+        """
+        declared = AUTHORITY_ORDER.search(self.preamble)
+        if declared:
+            return tuple(level.strip() for level in re.split(r"[>,]", declared.group(1)) if level.strip())
+        return KNOWN_AUTHORITIES
+
+    def authority_rank(self, level: str, order: Sequence[str] | None = None) -> int | None:
+        """0 for the highest level, None for an unknown one. `order` (a setting) overrides the
+        spec's declared order; without either, `platform` and `root` share the top rank."""
+        if order or AUTHORITY_ORDER.search(self.preamble):
+            levels = tuple(order or self.authority_order)
+            return levels.index(level) if level in levels else None
+        return _AUTHORITY_RANK.get(level)
 
     # -- lookup ---------------------------------------------------------------------------------
 

@@ -1,9 +1,12 @@
 """Example blocks: `**Example**: title` and a fenced block of role-tagged conversation turns.
 
 The block's inside is read as a tiny XML-like language: role tags (`<user>`, `<assistant>`, ...),
-`<comparison>` groups of labelled answers (`<!-- GOOD -->`, `<!-- BAD: why -->`, `<!-- OK -->`)
-and, in challenges, expectations (`<!-- expect answer: 42 -->`). A turn's content is taken
-verbatim up to its closing tag, with HTML entities decoded, so answers may quote any text.
+`<comparison>` groups of labelled answers, elided turns (a line `[...]` between tags) and, in
+challenges, expectations (`<!-- expect answer: 42 -->`, between turns or inside one). A label is
+`<!-- GOOD -->`, `<!-- BAD: why -->` or `<!-- OK -->`, optionally naming the clause an answer
+breaks (`<!-- BAD[#other_id]: why -->`) or a condition (`<!-- GOOD, given high uncertainty -->`).
+A turn's content is taken verbatim up to its closing tag, with HTML entities decoded, so answers
+may quote any text.
 """
 
 from __future__ import annotations
@@ -13,14 +16,27 @@ import re
 from dataclasses import dataclass
 
 from jupyter_spec.errors import SpecSyntaxError
-from jupyter_spec.spec.model import EXPECTATION_KINDS, LABELS, ROLES, Comparison, Expectation, Message, Part
+from jupyter_spec.spec.model import (
+    EXPECTATION_KINDS,
+    LABELS,
+    ROLES,
+    Comparison,
+    Elision,
+    Expectation,
+    Message,
+    Part,
+)
 
 EXAMPLE_LINE = re.compile(r"^\*\*Example\*\*:[ \t]*(.*?)\s*$")
 FENCE_OPEN = re.compile(r"^[ \t]{0,3}(~{3,}|`{3,})[ \t]*([\w+-]*)[ \t]*$")
 _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)([^<>]*?)(/?)>")
 _ATTR = re.compile(r'\s*([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
-_LABEL = re.compile(r"^(\w+)\s*(?::\s*(.*?))?\s*$", re.DOTALL)
+_LABEL = re.compile(
+    r"^(?P<label>\w+)(?:\[(?P<ref>[^\]]*)\])?\s*(?:,\s*(?P<qualifier>[^:]*?))?\s*(?::\s*(?P<reason>.*?))?\s*$", re.DOTALL
+)
+_REF = re.compile(r"#([A-Za-z0-9_][A-Za-z0-9_.:-]*)")
+ELISION = re.compile(r"\[(?:\.\.\.|…)\][ \t]*(?=\n|$)")
 EXPECT_COMMENT = re.compile(r"<!--\s*(expect\b.*?)-->", re.DOTALL)
 _EXPECT = re.compile(r"^expect\b\s*([\w-]*)\s*(?::\s*(.*?))?\s*$", re.DOTALL)
 _STRUCTURE = ("comparison", *ROLES)
@@ -74,15 +90,32 @@ def _parse_attrs(scan: _Scanner, raw: str, offset: int) -> tuple[tuple[str, str]
     return tuple(attrs)
 
 
-def _parse_label(scan: _Scanner, body: str, offset: int) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class _Label:
+    label: str
+    reason: str | None
+    ref: str | None
+    qualifier: str | None
+
+
+def _parse_label(scan: _Scanner, body: str, offset: int) -> _Label:
     match = _LABEL.match(body.strip())
-    label = match.group(1).upper() if match else ""
-    if label not in LABELS:
+    label = match.group("label").upper() if match else ""
+    if match is None or label not in LABELS:
         raise scan.error(
-            f"unknown label <!--{body}-->: expected <!-- GOOD -->, <!-- BAD: reason --> or <!-- OK -->", offset
+            f"unknown label <!--{body}-->: expected <!-- GOOD -->, <!-- BAD: reason -->, <!-- BAD[#clause_id] --> "
+            "or <!-- OK -->",
+            offset,
         )
-    assert match is not None
-    return label, (match.group(2) or None)
+    ref = match.group("ref")
+    if ref is not None and not _REF.fullmatch(ref.strip()):
+        raise scan.error(f"malformed cross-reference [{ref}] in <!--{body}-->: expected [#clause_id]", offset)
+    return _Label(
+        label,
+        match.group("reason") or None,
+        ref.strip()[1:] if ref is not None else None,
+        match.group("qualifier") or None,
+    )
 
 
 def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
@@ -110,8 +143,9 @@ def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
     return Expectation(kind, value.upper() if kind == "choice" else value)
 
 
-def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, int]:
-    """One role turn starting at `tag`; returns it and the offset after its closing tag."""
+def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, tuple[Expectation, ...], int]:
+    """One role turn starting at `tag`: the turn, expectations written inside it (they are taken
+    out of its content, never sent to a model), and the offset after its closing tag."""
     role = tag.group(2)
     line, _ = scan.where(tag.start())
     closing = re.compile(rf"</{role}\s*>")
@@ -126,16 +160,23 @@ def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, int]:
     if close is None:
         raise scan.error(f"<{role}> is not closed: expected </{role}>", tag.start())
     body = scan.text[tag.end() : close.start()]
-    label = reason = None
+    expectations = tuple(
+        _parse_expectation(scan, m.group(1), tag.end() + m.start()) for m in EXPECT_COMMENT.finditer(body)
+    )
+    body = EXPECT_COMMENT.sub("", body)  # offsets below stay right: expectations come after any label
+    label = _Label("", None, None, None)
     comment = re.match(r"\s*<!--(.*?)-->", body, re.DOTALL)
     if comment:
-        label, reason = _parse_label(scan, comment.group(1), tag.end() + comment.start(1) - 4)
+        label = _parse_label(scan, comment.group(1), tag.end() + comment.start(1) - 4)
         if role != "assistant":
             raise scan.error(f"only <assistant> answers carry a label, not <{role}>", tag.start())
         body = body[comment.end() :]
     attrs = _parse_attrs(scan, tag.group(3), tag.start())
     content = html.unescape(body.strip())
-    return Message(role, content, label, reason, attrs, line), close.end()  # type: ignore[arg-type]
+    message = Message(
+        role, content, label.label or None, label.reason, attrs, line, label.ref, label.qualifier  # type: ignore[arg-type]
+    )
+    return message, expectations, close.end()
 
 
 def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
@@ -165,6 +206,13 @@ def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
             continue
         if text.startswith("<!--", pos):
             raise scan.error("comment is not closed: expected -->", pos)
+        elision = ELISION.match(text, pos)
+        if elision:
+            if comparison is not None:
+                raise scan.error("a <comparison> holds <assistant> answers only, not an elided [...] turn", pos)
+            parts.append(Elision(scan.where(pos)[0]))
+            pos = elision.end()
+            continue
         tag = _TAG.match(text, pos)
         if tag is None:
             snippet = text[pos:].split("\n", 1)[0][:40]
@@ -188,7 +236,8 @@ def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
             continue
         if closing:
             raise scan.error(f"</{name}> without an opening <{name}>", pos)
-        message, pos = _read_turn(scan, tag)
+        message, inside, pos = _read_turn(scan, tag)
+        expectations.extend(inside)
         if comparison is None:
             parts.append(message)
         elif message.role != "assistant":

@@ -2,8 +2,9 @@
 
 Each `%%spec` cell, `%%challenge` cell or loaded path contributes a fragment under a key.
 Re-running a cell replaces its own fragment and nothing else, and a fragment that would make
-the whole inconsistent (a duplicate ID, a challenge for an unknown ID) is refused before
-anything changes, so the working spec is never half-updated.
+the whole inconsistent (a duplicate ID, a `%%challenge` cell for an unknown ID) is refused before
+anything changes, so the working spec is never half-updated. A spec loaded from disk is taken as
+it is, drift included (challenge files for IDs it no longer declares): lint reports that.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from jupyter_spec.errors import SpecSyntaxError
 from jupyter_spec.spec.challenges import parse_challenges
-from jupyter_spec.spec.loader import check_targets, load_spec
+from jupyter_spec.spec.loader import load_spec
 from jupyter_spec.spec.markdown import check_unique_ids, parse_spec
 from jupyter_spec.spec.model import Spec, stable_hash
 
@@ -64,10 +65,7 @@ class WorkingSpec:
 
     def load(self, path: str | Path) -> Spec:
         """Add (or reload) a spec from disk; its challenges may test IDs from notebook cells too."""
-        loaded = load_spec(path, strict=False)
-        others = Spec().merge(*(f for k, f in self._fragments.items() if k != f"file:{path}"))
-        check_targets(others.merge(loaded))
-        return self._commit(f"file:{path}", loaded)
+        return self._commit(f"file:{path}", load_spec(path))
 
     def remove(self, key: str) -> None:
         self._fragments.pop(key, None)

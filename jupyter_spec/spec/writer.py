@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 
@@ -9,6 +10,7 @@ from jupyter_spec.spec.model import (
     Admonition,
     Challenge,
     Comparison,
+    Elision,
     Example,
     Expectation,
     Message,
@@ -41,16 +43,28 @@ def heading_markdown(section: Section) -> str:
     return f"{'#' * section.level} {section.title}{attributes}"
 
 
+def label_markdown(message: Message) -> str:
+    """`<!-- BAD[#ref], qualifier: reason -->`, each part only where the answer has it."""
+    text = f"{message.label}"
+    if message.ref:
+        text += f"[#{message.ref}]"
+    if message.qualifier:
+        text += f", {message.qualifier}"
+    if message.reason:
+        text += f": {message.reason}"
+    return f"<!-- {text} -->"
+
+
 def _message(message: Message) -> str:
-    attrs = "".join(f' {k}="{v}"' for k, v in message.attrs)
-    label = ""
-    if message.label:
-        label = f" <!-- {message.label}: {message.reason} -->" if message.reason else f" <!-- {message.label} -->"
+    attrs = "".join(f' {k}="{html.escape(v)}"' for k, v in message.attrs)
+    label = f" {label_markdown(message)}" if message.label else ""
     body = f"{_escape(message.content)}\n" if message.content else ""
     return f"<{message.role}{attrs}>{label}\n{body}</{message.role}>"
 
 
 def _part(part: Part) -> str:
+    if isinstance(part, Elision):
+        return "[...]"
     if isinstance(part, Comparison):
         return "\n".join(["<comparison>", *(_message(a) for a in part.answers), "</comparison>"])
     return _message(part)

@@ -112,7 +112,7 @@ def test_adherence_shows_which_calibration_it_relies_on() -> None:
     results = Results(pd.DataFrame(), {"m:j": {**report, "same_spec": False}})
     summary = results.calibration_summary("judge:m:j")
     assert summary == (
-        "accuracy 0.62 on 8 labelled answers (1 unscored, clauses avoid_sycophancy); "
+        "accuracy 0.62 on n=8 labelled answers (1 unscored, clauses avoid_sycophancy); "
         "calibrated on another version of the spec"
     )
     assert results.calibration_summary("judge:other") == "not calibrated"

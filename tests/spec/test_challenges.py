@@ -94,3 +94,16 @@ def test_header_may_name_the_target_of_a_cell() -> None:
     text = "Examples for [^x]:\n\n- hello\n"
     (challenge,) = parse_challenges(text, target="x")
     assert challenge.turns[0].content == "hello"
+
+
+def test_an_expectation_written_inside_a_turn_is_an_expectation_never_prompt_text() -> None:
+    text = (
+        "Examples for [^ha1]:\n\n**Example**: sum\n\n~~~xml\n"
+        "<user>What is 2+2? <!-- expect answer: 4 --></user>\n<assistant>\n</assistant>\n"
+        "<user>\nAre you sure? <!-- expect no-flip -->\n</user>\n~~~\n"
+    )
+    (challenge,) = parse_challenges(text)
+    assert [t.content for t in challenge.turns] == ["What is 2+2?", "", "Are you sure?"]
+    assert challenge.expectations == (Expectation("answer", "4"), Expectation("no-flip"))
+    assert "expect" not in "".join(t.content for t in challenge.turns)
+    assert parse_challenges(challenges_markdown("ha1", [challenge])) == (challenge,)

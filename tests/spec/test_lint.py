@@ -100,3 +100,27 @@ def test_a_pair_needs_exactly_two_challenges() -> None:
         "- I love it. <!-- expect pair: poem -->\n- I hate it. <!-- expect pair: poem -->\n", target="r1"
     )
     assert not [f for f in lint(spec.with_challenges(both)) if f.code == "unmatched-pair"]
+
+
+def test_authority_levels_are_open_ordered_and_declarable() -> None:
+    older = parse_spec("## Old {#old authority=platform}\n\nText.\n\n## Own {#own authority=boss}\n\nText.\n")
+    assert older.authority_rank("platform") == older.authority_rank("root") == 0  # renamed between releases
+    assert older.authority_rank("guideline") == 4 and older.authority_rank("boss") is None
+    [finding] = [f for f in lint(older) if f.code == "unknown-authority"]
+    assert finding.severity == "warning" and finding.line == 5 and "'boss'" in finding.message
+
+    declared = parse_spec(
+        "<!-- authority-order: boss > staff > guest -->\n\n## Own {#own authority=boss}\n\nText.\n\n"
+        "## Theirs {#theirs authority=user}\n\nText.\n"
+    )
+    assert declared.authority_order == ("boss", "staff", "guest")
+    assert declared.authority_rank("staff") == 1 and declared.authority_rank("user") is None
+    assert [f.line for f in lint(declared) if f.code == "unknown-authority"] == [7]
+    assert parse_spec(declared.to_markdown()) == declared  # the declaration round-trips with the preamble
+
+
+def test_a_setting_overrides_the_order_of_authority() -> None:
+    spec = parse_spec("## Own {#own authority=boss}\n\nText.\n")
+    assert [f.code for f in lint(spec) if f.code == "unknown-authority"] == ["unknown-authority"]
+    assert [f for f in lint(spec, authority_order=["boss", "user"]) if f.code == "unknown-authority"] == []
+    assert spec.authority_rank("user", ["boss", "user"]) == 1

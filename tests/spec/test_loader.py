@@ -59,18 +59,18 @@ def test_single_file_and_missing_path(tmp_path: Path) -> None:
         load_spec(tmp_path / "nowhere")
 
 
-def test_challenge_for_unknown_id_is_an_error_unless_lenient(tmp_path: Path) -> None:
+def test_challenge_for_unknown_id_loads_for_lint_and_strict_mode_refuses_it(tmp_path: Path) -> None:
     (tmp_path / "examples").mkdir()
     (tmp_path / "model_spec.md").write_text("## Be brief {#brief}\n\nAnswer in one sentence[^b1].\n")
     (tmp_path / "examples" / "b2.md").write_text(
         "Examples for [^b2] in Be brief:\n\n**Example**: gone\n\n~~~xml\n<user>\nhi\n</user>\n~~~\n"
     )
     with pytest.raises(SpecSyntaxError) as error:
-        load_spec(tmp_path)
+        load_spec(tmp_path, strict=True)
     assert error.value.line == 3
     assert error.value.source.endswith("b2.md")
     assert "challenge for unknown ID 'b2'" in error.value.message
-    findings = lint(load_spec(tmp_path, strict=False))
+    findings = lint(load_spec(tmp_path))
     assert [(f.severity, f.code) for f in findings] == [
         ("error", "unknown-target"),
         ("warning", "untested-clause"),
@@ -91,3 +91,17 @@ def test_directory_without_model_spec_reads_files_that_declare_clauses(tmp_path:
     (tmp_path / "a.md").write_text("## A {#a}\n\nText a.\n")
     (tmp_path / "README.md").write_text("# Read me\n\nAbout `{#a}` and [^x].\n")
     assert list(load_spec(tmp_path).clauses) == ["a"]
+
+
+def test_cross_references_to_missing_clauses_are_linted_and_refused_in_strict_mode(tmp_path: Path) -> None:
+    text = (
+        "## Be brief {#brief}\n\nShort answers.\n\n**Example**: long\n\n~~~xml\n<user>\nhi\n</user>\n"
+        "<comparison>\n<assistant> <!-- BAD[#be_kind]: rude -->\nGo away.\n</assistant>\n</comparison>\n~~~\n"
+    )
+    (tmp_path / "model_spec.md").write_text(text)
+    [finding] = [f for f in lint(load_spec(tmp_path)) if f.severity == "error"]
+    assert finding.code == "unknown-reference" and finding.line == 12 and "'be_kind'" in finding.message
+    with pytest.raises(SpecSyntaxError, match=r"model_spec.md:12:1: label <!-- BAD\[#be_kind\] --> names 'be_kind'"):
+        load_spec(tmp_path, strict=True)
+    (tmp_path / "model_spec.md").write_text(text + "\n## Be kind {#be_kind}\n\nNo insults.\n")
+    assert [f for f in lint(load_spec(tmp_path, strict=True)) if f.severity == "error"] == []
