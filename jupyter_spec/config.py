@@ -35,6 +35,14 @@ class Settings:
     local_threads: int = 1
     # How to ask a judge for JSON: "auto" picks by endpoint; or json_schema, json_object, text.
     judge_output: str = "auto"
+    # How `developer` turns are sent: "auto" keeps the role for OpenAI's own API and sends `system`
+    # to other endpoints (llama.cpp, vLLM, ... reject the role); or "developer", "system".
+    developer_role: str = "auto"
+
+    def sends_developer_role(self) -> bool:
+        if self.developer_role == "auto":
+            return self.openai_base_url is None
+        return self.developer_role == "developer"
 
     @classmethod
     def from_environment(cls) -> Settings:

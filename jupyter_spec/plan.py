@@ -42,7 +42,7 @@ class PlanItem:
             "params": dict(self.params),
             "challenge": {
                 "title": self.challenge.title,
-                "turns": [[t.role, t.content] for t in self.challenge.turns],
+                "turns": [[t.role, t.content, *([dict(t.attrs)] if t.attrs else [])] for t in self.challenge.turns],
                 "expectations": [[e.kind, e.value] for e in self.challenge.expectations],
             },
         }
@@ -53,7 +53,7 @@ class PlanItem:
         challenge = Challenge(
             data["target"],
             c["title"],
-            tuple(Message(role, content) for role, content in c["turns"]),
+            tuple(Message(t[0], t[1], attrs=tuple(t[2].items()) if len(t) > 2 else ()) for t in c["turns"]),
             tuple(Expectation(kind, value) for kind, value in c["expectations"]),
         )
         params = tuple(sorted(data["params"].items()))
@@ -98,4 +98,5 @@ def make_plan(
 
 
 def conversation(turns: Sequence[Message]) -> list[dict[str, str]]:
-    return [{"role": t.role, "content": t.content} for t in turns]
+    """Turns as messages; a turn's attributes (`recipient`, `name`) travel with it for the provider."""
+    return [{**dict(t.attrs), "role": t.role, "content": t.content} for t in turns]

@@ -76,7 +76,17 @@ def answer_key(conversation: Turns, answer: str) -> str:
 
 
 def _turns(turns: Turns) -> str:
-    return "\n".join(f"<{role}>\n{content}\n</{role}>" for role, content in _pairs(turns))
+    """Turns as the spec writes them, attributes included (`<assistant recipient="python">`)."""
+    lines = []
+    for turn in turns:
+        role, content, attrs = (
+            (turn.role, turn.content, dict(turn.attrs))
+            if isinstance(turn, Message)
+            else (turn["role"], turn["content"], {k: v for k, v in turn.items() if k not in ("role", "content")})
+        )
+        shown = "".join(f' {k}="{v}"' for k, v in attrs.items())
+        lines.append(f"<{role}{shown}>\n{content}\n</{role}>")
+    return "\n".join(lines)
 
 
 def label_meaning(answer: Message, clause: str | None) -> str:
@@ -139,7 +149,9 @@ def borrowed_answers(spec: Spec, ids: set[str]) -> list[tuple[Example, tuple[Mes
     return found
 
 
-def clause_context(spec: Spec, target: str, precedents: Sequence[Precedent] = (), exclude: str | None = None) -> dict[str, Any]:
+def clause_context(
+    spec: Spec, target: str, precedents: Sequence[Precedent] = (), exclude: str | None = None
+) -> dict[str, Any]:
     """Everything from the spec the judge sees for a target, as data (hashed for the grade key).
 
     `exclude` is the `answer_key` of the answer under judgement: wherever that answer is written
@@ -196,21 +208,42 @@ def judge_messages(context: dict[str, Any], transcript: Sequence[dict[str, str]]
 
 # A verdict stated on a line of its own ("Verdict: violation"), not one mentioned in passing.
 _STATED = re.compile(r"^\W*verdict\W*[:=]\W*(compliant|violation|not[ _-]applicable)\W*$", re.IGNORECASE | re.MULTILINE)
+_JSON_START = re.compile(r'\{\s*(?:"|$)')  # what opens a JSON object, as opposed to a brace in prose
 
 
-def _json_objects(text: str) -> list[dict[str, Any]]:
-    """Every JSON object embedded in a text (code fences and chatter around it are fine)."""
+def _unclosed(text: str, start: int) -> bool:
+    """Whether the brace at `start` is still open where the text ends (strings and nesting respected)."""
+    depth, in_string, escaped = 0, False, False
+    for char in text[start:]:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return False
+    return True
+
+
+def _json_objects(text: str) -> tuple[list[dict[str, Any]], bool]:
+    """Every JSON object embedded in a text (code fences and chatter around it are fine), and whether
+    the text ends inside one: a reply cut off at the token limit."""
     decoder, found, start = json.JSONDecoder(), [], text.find("{")
     while start != -1:
         try:
             value, end = decoder.raw_decode(text, start)
         except ValueError:
+            if _JSON_START.match(text, start) and _unclosed(text, start):
+                return found, True
             start = text.find("{", start + 1)
             continue
         if isinstance(value, dict):
             found.append(value)
         start = text.find("{", end)
-    return found
+    return found, False
 
 
 def _verdict(value: Any) -> str | None:
@@ -229,8 +262,15 @@ def _score(value: Any) -> float | None:
 
 
 def parse_reply(text: str) -> tuple[str, float | None, str]:
-    """(verdict, score, reasoning) from a judge's reply; the verdict is `unscored` if unreadable."""
-    for obj in reversed(_json_objects(text)):
+    """(verdict, score, reasoning) from a judge's reply; the verdict is `unscored` if unreadable.
+
+    A reply whose last object is cut off is unscored too, whatever came before it: an earlier
+    object (an example in the reasoning, a draft) is not the verdict.
+    """
+    objects, cut_off = _json_objects(text)
+    if cut_off:
+        return "unscored", None, text.strip()
+    for obj in reversed(objects):
         verdict = _verdict(obj.get("verdict"))
         if verdict:
             return verdict, _score(obj.get("score")), str(obj.get("reasoning") or "")

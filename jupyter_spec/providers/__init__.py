@@ -18,6 +18,7 @@ def _openai(model: str, settings: Settings) -> Provider:
         api_key=settings.api_key(),
         base_url=settings.openai_base_url,
         concurrency=settings.concurrency.get("openai", 16),
+        developer_role=settings.sends_developer_role(),
     )
 
 

@@ -5,10 +5,47 @@ Providers do no retrying and no caching: the runner does both, once, for all of 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+# A conversation as jupyter-spec keeps it: `role` and `content`, plus a turn's attributes where it
+# has any (`recipient` of an assistant message to a tool, `name` of the tool that answers).
 Messages = tuple[dict[str, str], ...]
+
+
+def chat_messages(messages: Messages, *, developer_role: bool, tool_calls: bool) -> list[dict[str, Any]]:
+    """The conversation as a chat-completions endpoint accepts it.
+
+    Endpoints other than OpenAI's own (llama.cpp, vLLM, most gateways) know no `developer` role:
+    there it is sent as `system`, the role it replaced. A tool's answer must follow an assistant
+    tool call with a matching ID: an assistant turn with a `recipient` becomes that call (its text
+    the call's `input`), and a tool answer with no call before it gets one. Without `tool_calls`
+    (models whose chat template has no tool calls) turns are sent as they read. Other attributes
+    (`end_turn`, ...) only describe how a turn renders and are not sent.
+    """
+    out: list[dict[str, Any]] = []
+    pending: dict[str, str] = {}  # tool name -> the ID of the call it has yet to answer
+    for message in messages:
+        role, content = message["role"], message["content"]
+        if role == "developer" and not developer_role:
+            role = "system"
+        if not tool_calls or role not in ("assistant", "tool") or (role == "assistant" and "recipient" not in message):
+            out.append({"role": role, "content": content})
+            continue
+        name = message.get("recipient" if role == "assistant" else "name") or "tool"
+        call = pending.pop(name, None) if role == "tool" else None
+        if call is None:
+            call = f"call_{len(out)}"
+            arguments = json.dumps({"input": content} if role == "assistant" else {})
+            function = {"name": name, "arguments": arguments}
+            out.append({"role": "assistant", "content": "", "tool_calls": [{"id": call, "type": "function",
+                                                                             "function": function}]})  # fmt: skip
+        if role == "assistant":
+            pending[name] = call
+        else:
+            out.append({"role": "tool", "tool_call_id": call, "content": content})
+    return out
 
 
 @dataclass(frozen=True)

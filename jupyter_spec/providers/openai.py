@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 
-from jupyter_spec.providers.base import Completion, Messages, ProviderError
+from jupyter_spec.providers.base import Completion, Messages, ProviderError, chat_messages
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
@@ -29,8 +29,17 @@ class OpenAIProvider:
 
     name = "openai"
 
-    def __init__(self, model: str, *, api_key: str | None, base_url: str | None, concurrency: int = 16) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        concurrency: int = 16,
+        developer_role: bool = True,
+    ) -> None:
         self.model = model
+        self.developer_role = developer_role
         self.concurrency = concurrency
         self.base_url = base_url
         self._api_key = api_key
@@ -55,7 +64,9 @@ class OpenAIProvider:
             # The raw response skips building pydantic models: at high concurrency that parsing
             # is a large share of the client's CPU time, and a few fields of plain JSON suffice.
             raw = await self._client().chat.completions.with_raw_response.create(
-                model=self.model, messages=list(messages), **params
+                model=self.model,
+                messages=chat_messages(messages, developer_role=self.developer_role, tool_calls=True),  # type: ignore[arg-type]
+                **params,
             )
             response = raw.http_response.json()
         except openai.APIStatusError as error:

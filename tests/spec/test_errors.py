@@ -35,7 +35,8 @@ SPEC_CASES = [
     ),
     (
         "malformed-reference",
-        EX + "<user>\nq\n</user>\n<comparison>\n<assistant> <!-- BAD[other]: x -->\na\n</assistant>\n</comparison>\n~~~\n",
+        EX
+        + "<user>\nq\n</user>\n<comparison>\n<assistant> <!-- BAD[other]: x -->\na\n</assistant>\n</comparison>\n~~~\n",
         12,
         13,
         "malformed cross-reference [other]",
