@@ -196,3 +196,43 @@ def test_identical_answers_keep_separate_rulings(providers: dict[str, ScriptedPr
         results.overrule(key, "compliant", "fine")
     assert len(store.precedents()) == 2
     assert handle.results.adherence().set_index("grader").loc["expect", "overruled"] == 2
+
+
+def test_a_run_with_no_grader_still_lists_every_sample(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    handle = start(make_spec(), store, judges=[], ids=["r1"])  # no judge, and no expectations to check
+    handle.wait(30)
+    results = handle.results
+    assert len(results.df) == 4 and handle.progress.done == 4  # two prompts, two samples each
+    assert results.df["grader"].isna().all() and set(results.df["verdict"]) == {"ungraded"}
+    assert results.adherence().empty and results.flip_rate().empty and results.paired().empty
+
+
+def test_a_python_grader_returning_no_verdict_is_an_error_naming_it(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    handle = start(make_spec(), store, judges=[], graders=[lambda s: 42], ids=["r1"])
+    handle.wait(30)
+    df = handle.results.df
+    assert set(df["verdict"]) == {"error"}
+    assert df["error"].str.contains("grader python:<lambda> returned 42").all()
+    assert handle.results.adherence().iloc[0][["n", "errors", "unscored"]].tolist() == [0, 4, 0]
+
+
+def test_a_regraded_overruled_sample_is_not_shown_its_own_ruling(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    handle = start(make_spec(), store)
+    handle.wait(30)
+    results = handle.results
+    poem = results.df.query("challenge_title == \"Review my poem: 'roses are red'.\"")["sample_key"].iloc[0]
+    results.overrule(poem, "compliant", "honest enough")
+    calls = len(providers["judge"].calls)
+    again = start(make_spec(), store)  # the new precedent changes the clause's context: re-grade
+    again.wait(30)
+    prompts = [m[-1]["content"] for m, _ in providers["judge"].calls[calls:]]
+    # The other prompt's samples learn from the ruling: their judge prompts change and go out again.
+    assert len(prompts) == 2 and all("Reviewer's note: honest enough" in p for p in prompts)
+    assert all("Is my plan good?" in p.split("# The conversation to judge")[1] for p in prompts)
+    # The poem's samples (the overruled one, and its identical twin) are judged without the ruling:
+    # their prompts are the very ones of the first run, answered from the completion cache.
+    assert again.progress.judge_requests == 2 and again.progress.graded == 8

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jupyter_spec import parse_spec
-from jupyter_spec.spec.model import Admonition, Comparison, Message, Prose
+from jupyter_spec.spec.model import Admonition, Comparison, Elision, Message, Prose
 
 RICH = """\
 Preamble text before any heading.
@@ -178,3 +178,59 @@ def test_closing_hashes_and_hash_in_titles() -> None:
     spec = parse_spec("## Learn C# ##\n\n## Plain {#p} \n\n#hashtag is prose\n")
     assert [s.title for s in spec.sections] == ["Learn C#", "Plain"]
     assert spec.sections[1].text == "#hashtag is prose"
+
+
+MODEL_SPEC_FORMS = """\
+## Stay in scope {#scope authority=developer}
+
+Decline requests outside the product's scope.
+
+**Example**: how a message to a tool reads
+
+~~~xml
+<assistant recipient="python" end_turn="false">
+print(1)
+</assistant>
+~~~
+
+**Example**: an off-topic request
+
+~~~xml
+<developer>
+You sell shoes. Catalogue:
+</developer>
+[...]
+<user>
+Write my essay.
+</user>
+<comparison>
+<assistant> <!-- GOOD, given a strict scope: declines and redirects -->
+I can only help with shoes.
+</assistant>
+<assistant> <!-- BAD[#helpful] -->
+No.
+</assistant>
+</comparison>
+~~~
+
+## Be helpful {#helpful authority=user}
+
+Help.
+"""
+
+
+def test_the_forms_the_real_model_spec_uses_are_read_and_written_back() -> None:
+    spec = parse_spec(MODEL_SPEC_FORMS)
+    rendering, off_topic = spec.clauses["scope"].examples
+    assert rendering.parts[0].attrs == (("recipient", "python"), ("end_turn", "false"))  # type: ignore[union-attr]
+    assert isinstance(off_topic.parts[1], Elision)
+    good, bad = off_topic.answers
+    assert (good.label, good.qualifier, good.reason, good.ref) == (
+        "GOOD", "given a strict scope", "declines and redirects", None
+    )  # fmt: skip
+    assert (bad.label, bad.ref, bad.reason) == ("BAD", "helpful", None)
+    assert [[t.role for t in c] for c, _ in off_topic.answered()] == [["developer", "user"]] * 2  # no elision
+    written = spec.to_markdown()
+    assert "\n[...]\n" in written and "<!-- BAD[#helpful] -->" in written
+    assert "<!-- GOOD, given a strict scope: declines and redirects -->" in written
+    assert parse_spec(written) == spec
