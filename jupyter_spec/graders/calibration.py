@@ -78,9 +78,10 @@ def labelled_answers(
     for clause_id, clause in spec.clauses.items():
         for example in clause.examples:
             for conversation, a in example.answered():
+                home = _clause_id(spec, a.ref) or clause_id
                 found.append(
-                    LabelledAnswer(_clause_id(spec, a.ref) or clause_id, "example", example.title, conversation, a.content,
-                                   a.label or "OK", a.reason, a.qualifier)
+                    LabelledAnswer(home, "example", example.title, conversation, a.content, a.label or "OK", a.reason,
+                                   a.qualifier)
                 )  # fmt: skip
     for p in precedents:
         clause = _clause_id(spec, p.target)
@@ -125,7 +126,8 @@ class Calibration:
     def __repr__(self) -> str:
         o = self.overall
         return (
-            f"<Calibration of {self.judge}: accuracy {o['accuracy']:.2f} (n={o['n']} of {o['answers']} labelled answers), "
+            f"<Calibration of {self.judge}: accuracy {o['accuracy']:.2f} "
+            f"(n={o['n']} of {o['answers']} labelled answers), "
             f"violation precision {o['violation_precision']:.2f} recall {o['violation_recall']:.2f}, "
             f"{o['unscored']} unscored, {o['errors']} errors>"
         )
@@ -189,7 +191,8 @@ async def _judge_all(judge: ModelJudge, spec: Spec, items: list[LabelledAnswer],
         grade = await judge.grade(sample, spec, precedents, requester.ask)
         return {
             "clause": item.clause, "source": item.source, "title": item.title, "label": item.label,
-            "qualifier": item.qualifier, "reason": item.reason, "answer": item.answer, "verdict": grade.verdict, "score": grade.score,
+            "qualifier": item.qualifier, "reason": item.reason, "answer": item.answer, "verdict": grade.verdict,
+            "score": grade.score,
             "reasoning": grade.reasoning, "raw": grade.raw, "error": grade.error,
             "correct": grade.verdict in item.expected,
         }  # fmt: skip

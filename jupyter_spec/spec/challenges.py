@@ -48,7 +48,10 @@ def _from_block(lines: list[str], i: int, target: str, source: str, offset: int)
     block = read_example_block(lines, i, source, offset)
     if any(isinstance(p, Elision) for p in block.transcript.parts):
         raise SpecSyntaxError(
-            "an elided [...] turn cannot be sent to a model: write out the turns a challenge asks", source, block.line, 1
+            "an elided [...] turn cannot be sent to a model: write out the turns a challenge asks",
+            source,
+            block.line,
+            1,
         )
     for part in block.transcript.parts:
         if isinstance(part, Comparison) or part.label is not None:  # type: ignore[union-attr]

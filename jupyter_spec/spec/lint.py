@@ -190,6 +190,12 @@ def lint(
 ) -> list[Finding]:
     """All findings, errors first, then in reading order. `authority_order` (highest first)
     overrides the order the spec declares or the known default."""
-    findings = [*_structure(spec), *_references(spec, authority_order), *_comparisons(spec), *_pairs(spec), *_vague(spec, vague_words)]
+    findings = [
+        *_structure(spec),
+        *_references(spec, authority_order),
+        *_comparisons(spec),
+        *_pairs(spec),
+        *_vague(spec, vague_words),
+    ]
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.source, f.line))

@@ -39,7 +39,8 @@ def check_references(spec: Spec) -> None:
         for answer in example.answers:
             if answer.ref is not None and answer.ref not in spec:
                 raise SpecSyntaxError(
-                    f"label <!-- {answer.label}[#{answer.ref}] --> names {answer.ref!r}, which the spec does not declare",
+                    f"label <!-- {answer.label}[#{answer.ref}] --> names {answer.ref!r}, "
+                    "which the spec does not declare",
                     example.source,
                     answer.line,
                     1,

@@ -33,7 +33,8 @@ _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)([^<>]*?)(/?)>")
 _ATTR = re.compile(r'\s*([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _LABEL = re.compile(
-    r"^(?P<label>\w+)(?:\[(?P<ref>[^\]]*)\])?\s*(?:,\s*(?P<qualifier>[^:]*?))?\s*(?::\s*(?P<reason>.*?))?\s*$", re.DOTALL
+    r"^(?P<label>\w+)(?:\[(?P<ref>[^\]]*)\])?\s*(?:,\s*(?P<qualifier>[^:]*?))?\s*(?::\s*(?P<reason>.*?))?\s*$",
+    re.DOTALL,
 )
 _REF = re.compile(r"#([A-Za-z0-9_][A-Za-z0-9_.:-]*)")
 ELISION = re.compile(r"\[(?:\.\.\.|…)\][ \t]*(?=\n|$)")
@@ -174,7 +175,14 @@ def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, tuple[Expec
     attrs = _parse_attrs(scan, tag.group(3), tag.start())
     content = html.unescape(body.strip())
     message = Message(
-        role, content, label.label or None, label.reason, attrs, line, label.ref, label.qualifier  # type: ignore[arg-type]
+        role,
+        content,
+        label.label or None,
+        label.reason,
+        attrs,
+        line,
+        label.ref,
+        label.qualifier,  # type: ignore[arg-type]
     )
     return message, expectations, close.end()
 
