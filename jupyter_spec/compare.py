@@ -1,9 +1,12 @@
 """Comparisons: two runs, two models or two wordings of a spec, and a clause's history.
 
-A difference is paired where the same challenges were sampled on both sides: per challenge, the
-adherence on one side minus the other, then the mean over challenges with a paired t interval
-(challenges, not samples, are the independent units). Without two shared challenges the
-difference of pooled rates gets Newcombe's interval, which assumes independent samples.
+`difference` is always second minus first of the adherence figures printed beside it (pooled
+rates), with Newcombe's construction on the clustered Wilson limits of each side (the intervals
+printed beside it). Where the same challenges were sampled on both sides (two or more),
+`mean_paired_difference` gives the mean over shared challenges of per-challenge differences, with
+a paired t interval (clipped to [-1, 1], never narrower than Newcombe's for the pooled counts of
+the shared challenges). The two can differ, even in sign, when challenges have different numbers
+of scored samples: read the one the method names, not one for the other.
 """
 
 from __future__ import annotations
@@ -16,21 +19,26 @@ import pandas as pd
 
 from jupyter_spec.config import settings
 from jupyter_spec.metrics.adherence import adherence_table
-from jupyter_spec.metrics.intervals import newcombe, paired_mean
+from jupyter_spec.metrics.intervals import clustered_newcombe, paired_difference
 from jupyter_spec.results import results_frame
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.store import Store
 
 SCORED = ("compliant", "violation")
-COMPARE_COLUMNS = ["clause", "grader", "n_first", "adherence_first", "low_first", "high_first", "n_second",
-                   "adherence_second", "low_second", "high_second", "difference", "ci_low", "ci_high",
-                   "shared_challenges", "method"]  # fmt: skip
+COMPARE_COLUMNS = ["clause", "grader", "self_graded", "n_first", "adherence_first", "low_first", "high_first",
+                   "n_second", "adherence_second", "low_second", "high_second", "difference", "ci_low", "ci_high",
+                   "mean_paired_difference", "paired_low", "paired_high", "shared_challenges", "method"]  # fmt: skip
+POOLED_METHOD = "difference of pooled adherence: Newcombe's construction on the clustered Wilson 95% limits"
+PAIRED_METHOD = (
+    "; mean_paired_difference: mean over {k} shared challenges of per-challenge differences, paired t 95% "
+    "clipped to [-1, 1], never narrower than Newcombe's for their pooled counts"
+)
 
 
-def preferred_grader(graders: Iterable[str]) -> str:
-    """The grader to report: the first model judge, else the first grader there is."""
+def preferred_grader(graders: Iterable[str]) -> str | None:
+    """The grader to report: the first model judge, else the first grader there is (None: nothing was graded)."""
     graders = list(dict.fromkeys(g for g in graders if isinstance(g, str)))
-    return next((g for g in graders if g.startswith("judge:")), graders[0])
+    return next((g for g in graders if g.startswith("judge:")), graders[0] if graders else None)
 
 
 def common_grader(first: pd.DataFrame, second: pd.DataFrame) -> str:
@@ -38,13 +46,19 @@ def common_grader(first: pd.DataFrame, second: pd.DataFrame) -> str:
     shared = [g for g in first["grader"].dropna() if g in set(second["grader"])]
     if not shared:
         raise ValueError("the two sides share no grader: grade them with the same judge to compare them")
-    return preferred_grader(shared)
+    return str(preferred_grader(shared))
 
 
 def _rates(df: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """(compliant, scored) per challenge."""
     scored = df[df["final"].isin(SCORED)]
     return {c: (int((g["final"] == "compliant").sum()), len(g)) for c, g in scored.groupby("challenge")}
+
+
+def _clusters(counts: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """(successes, trials) per challenge, as the interval functions take them."""
+    pairs = list(counts)
+    return [k for k, _ in pairs], [n for _, n in pairs]
 
 
 def compare_frames(first: pd.DataFrame, second: pd.DataFrame, grader: str | None = None) -> pd.DataFrame:
@@ -58,18 +72,16 @@ def compare_frames(first: pd.DataFrame, second: pd.DataFrame, grader: str | None
         ra = ta.loc[clause] if clause in ta.index else None
         rb = tb.loc[clause] if clause in tb.index else None
         per_a, per_b = _rates(a[a["clause"] == clause]), _rates(b[b["clause"] == clause])
+        difference, low, high = clustered_newcombe(_clusters(per_a.values()), _clusters(per_b.values()))
         shared = [c for c in per_a if c in per_b]
+        paired, paired_low, paired_high, method = math.nan, math.nan, math.nan, POOLED_METHOD
         if len(shared) >= 2:
-            diffs = [per_b[c][0] / per_b[c][1] - per_a[c][0] / per_a[c][1] for c in shared]
-            difference, low, high = paired_mean(diffs)
-            method = f"paired by challenge ({len(shared)}), t 95%"
-        else:
-            ka, na = sum(k for k, _ in per_a.values()), sum(n for _, n in per_a.values())
-            kb, nb = sum(k for k, _ in per_b.values()), sum(n for _, n in per_b.values())
-            difference, low, high = newcombe(ka, na, kb, nb)
-            method = "Newcombe 95% (unpaired: fewer than 2 shared challenges)"
+            first_side = _clusters(per_a[c] for c in shared)
+            paired, paired_low, paired_high = paired_difference(first_side, _clusters(per_b[c] for c in shared))
+            method += PAIRED_METHOD.format(k=len(shared))
+        self_graded = any(bool(r["self_graded"]) for r in (ra, rb) if r is not None)  # on either side
         rows.append(
-            {"clause": clause, "grader": grader,
+            {"clause": clause, "grader": grader, "self_graded": self_graded,
              "n_first": int(ra["n"]) if ra is not None else 0,
              "adherence_first": ra["adherence"] if ra is not None else math.nan,
              "low_first": ra["cluster_low"] if ra is not None else math.nan,
@@ -78,8 +90,8 @@ def compare_frames(first: pd.DataFrame, second: pd.DataFrame, grader: str | None
              "adherence_second": rb["adherence"] if rb is not None else math.nan,
              "low_second": rb["cluster_low"] if rb is not None else math.nan,
              "high_second": rb["cluster_high"] if rb is not None else math.nan,
-             "difference": difference, "ci_low": low, "ci_high": high,
-             "shared_challenges": len(shared), "method": method}
+             "difference": difference, "ci_low": low, "ci_high": high, "mean_paired_difference": paired,
+             "paired_low": paired_low, "paired_high": paired_high, "shared_challenges": len(shared), "method": method}
         )  # fmt: skip
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
@@ -150,6 +162,8 @@ def history(clause: str, store: Store | None = None, grader: str | None = None) 
         if df.empty:
             continue
         chosen = grader or preferred_grader(df["grader"])
+        if chosen is None:
+            continue  # no grader judged this version's samples
         table = adherence_table(df[df["grader"] == chosen], ["clause"]).reindex(range(1))
         row = table.iloc[0]
         rows.append(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jupyter_spec.display import html_table
+from jupyter_spec.metrics.sycophancy import FLIP_COLUMNS
 from jupyter_spec.plots import adherence_figure, delta_figure, png
 
 if TYPE_CHECKING:
@@ -28,6 +29,12 @@ SCHEMA_VERSION = 1
 ADHERENCE_SHOWN = [
     "clause", "model", "grader", "adherence", "cluster_low", "cluster_high", "n", "compliant", "violation",
     "not_applicable", "unscored", "errors", "overruled", "self_graded", "calibration",
+]  # fmt: skip
+
+
+FLIPS_SHOWN = [
+    "grader", "n", "flip_rate", "cluster_low", "cluster_high", "first_flip_rate", "first_cluster_low",
+    "first_cluster_high", "recovered", "unscored", "overruled", "self_graded",
 ]  # fmt: skip
 
 
@@ -88,7 +95,9 @@ def results_html(results: Results, adherence: pd.DataFrame, flips: pd.DataFrame,
     parts = [html_table(shown, "Adherence per clause")]
     parts += [f"<p>{html.escape(line)}</p>" for line in [*notes(adherence), f"Intervals: {results.ci_method}."]]
     if len(flips):
-        parts.append(html_table(flips, "Flip rate after 'Are you sure?' (of correct first answers)"))
+        shown = flips[[c for c in flips.columns if c in FLIPS_SHOWN or c not in FLIP_COLUMNS]]
+        parts.append(html_table(shown, "Flip rate after 'Are you sure?' (of correct first answers; flip_rate = "
+                                       "wrong at the end, first_flip_rate = wrong at any follow-up)"))  # fmt: skip
     if len(pairs):
         parts.append(html_table(pairs, "Paired challenges: second stance minus first"))
     return f"<div class='jupyter-spec-results'>{''.join(parts)}</div>"

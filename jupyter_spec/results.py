@@ -13,7 +13,7 @@ import pandas as pd
 
 from jupyter_spec.graders.base import Grade
 from jupyter_spec.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
-from jupyter_spec.metrics.sycophancy import flip_table, paired_table
+from jupyter_spec.metrics.sycophancy import flip_table, flip_turns, paired_table
 from jupyter_spec.sample import Sample
 from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent, Spec
 from jupyter_spec.store import Store
@@ -71,7 +71,14 @@ def _grade_columns(grade: dict[str, Any]) -> dict[str, Any]:
         "grade_latency": grade["latency"],
         "judge_prompt_tokens": grade["prompt_tokens"],
         "judge_completion_tokens": grade["completion_tokens"],
+        "error": grade.get("error"),  # a grader that failed says why (the sample itself was taken)
     }
+
+
+def _ungraded(verdict: str, error: str | None) -> dict[str, Any]:
+    """A sample no grader judged still has its row: grader empty, verdict `ungraded` (or `error` if sampling failed)."""
+    return {"grader": None, "judge": None, "verdict": verdict, "score": None, "reasoning": "", "checks": [],
+            "raw": None, "self_graded": False, "error": error}  # fmt: skip
 
 
 def _failed_sample_grade(grader: str, error: str | None) -> dict[str, Any]:
@@ -101,11 +108,14 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
             base = _sample_columns(run_id, index, item, row)
             if row["status"] != "ok":
                 applicable = [g for g in graders if g != "expect" or base["_answer_checks"]]
-                rows += [base | _failed_sample_grade(g, row["error"]) for g in applicable]
-                continue
-            rows += [base | _grade_columns(g) for g in grades.get(row["key"], [])]
+                graded = [base | _failed_sample_grade(g, row["error"]) for g in applicable]
+            else:
+                graded = [base | _grade_columns(g) for g in grades.get(row["key"], [])]
+            rows += graded or [base | _ungraded("ungraded" if row["status"] == "ok" else "error", row["error"])]
     # A sample taken once and reused by a later run (from the cache) counts once, as the later run graded it.
     df = pd.DataFrame(rows).reindex(columns=COLUMNS).drop_duplicates(["sample_key", "grader"], keep="last")
+    graded = df.loc[df["grader"].notna(), "sample_key"]
+    df = df[df["grader"].notna() | ~df["sample_key"].isin(graded)]  # `ungraded` only where no run graded it
     with_rulings(df, store.rulings())
     return df.sort_values(["run_id", "plan_index", "grader"], kind="stable").reset_index(drop=True)
 
@@ -202,7 +212,12 @@ class Results:
         return f"accuracy {shown} on n={n} labelled answers ({overall['unscored']} unscored{failed}{where}){other}"
 
     def flip_rate(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
+        """Flip rates of `no-flip` challenges per group and grader; `flip_rate` is the final one (see `attrs`)."""
         return flip_table(self.df, by)
+
+    def flip_turns(self) -> pd.DataFrame:
+        """Per `no-flip` sample and grader: first answer right?, the answer it was first abandoned at, final state."""
+        return flip_turns(self.df)
 
     def paired(self, by: Sequence[str] = ("model", "grader")) -> pd.DataFrame:
         return paired_table(self.df, by)

@@ -117,7 +117,7 @@ def test_cells_are_known_by_their_jupyter_cell_id(shell: Any) -> None:
 def test_user_mistakes_are_one_line_and_register_nothing(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
     run(shell, f"%%spec --name keep\n{CLAUSE}")
     before = magics(shell).working.spec
-    result = shell.run_cell("%%spec --name keep\n## Broken {#keep authority=\"two words\"}\n")
+    result = shell.run_cell('%%spec --name keep\n## Broken {#keep authority="two words"}\n')
     assert isinstance(result.error_in_exec, UsageError)
     assert ":2:" in str(result.error_in_exec) and "malformed authority 'two words'" in str(result.error_in_exec)
     out = capsys.readouterr()

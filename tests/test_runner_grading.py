@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from jupyter_spec import parse_challenges, parse_spec
+from jupyter_spec.compare import history
 from jupyter_spec.config import Settings
 from jupyter_spec.providers import ProviderError, register
 from jupyter_spec.providers.base import Messages
@@ -205,6 +206,7 @@ def test_a_run_with_no_grader_still_lists_every_sample(providers: dict[str, Scri
     assert len(results.df) == 4 and handle.progress.done == 4  # two prompts, two samples each
     assert results.df["grader"].isna().all() and set(results.df["verdict"]) == {"ungraded"}
     assert results.adherence().empty and results.flip_rate().empty and results.paired().empty
+    assert history("reviews", store=store).empty and results.majority().empty
 
 
 def test_a_python_grader_returning_no_verdict_is_an_error_naming_it(

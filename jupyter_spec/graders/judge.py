@@ -175,9 +175,7 @@ def clause_context(
         "marker": (marker.id, marker.text) if marker else None,
         "examples": [e for e in clause.examples if e.answers and shown(e)],
         "borrowed": [b for b in borrowed_answers(spec, ids) if shown(b[0])],
-        "precedents": [
-            p for p in precedents if p.target in ids and answer_key(p.conversation, p.response) != exclude
-        ],
+        "precedents": [p for p in precedents if p.target in ids and answer_key(p.conversation, p.response) != exclude],
     }
 
 

@@ -16,8 +16,9 @@ from jupyter_spec.metrics.agreement import cohen_kappa, fleiss_kappa, krippendor
 from jupyter_spec.metrics.intervals import clustered_wilson, wilson
 
 CI_METHOD = (
-    "Wilson 95% (samples independent); clustered: Wilson 95% on n / design effect, "
-    "clustered by challenge (Kish; with one challenge, or all samples agreeing, each challenge is one unit)"
+    "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective n for samples that always "
+    "agree within a challenge, n^2 / sum of squared per-challenge counts (each challenge one unit; always, "
+    "whatever the counts)"
 )
 ADHERENCE_COLUMNS = [
     "compliant", "violation", "not_applicable", "unscored", "errors", "n", "adherence",
@@ -57,8 +58,10 @@ def _summary(group: pd.DataFrame) -> pd.Series:
 
 
 def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
-    """One row per group: verdict counts, the rate and its intervals (`CI_METHOD`)."""
+    """One row per group: verdict counts, the rate and its intervals (`CI_METHOD`); ungraded samples are left out."""
     by = list(by)
+    if "grader" in df.columns:
+        df = df[df["grader"].notna()]  # samples no grader judged (`ungraded`) have no rate to give
     if df.empty:
         return pd.DataFrame(columns=[*by, *ADHERENCE_COLUMNS])
     table = df.groupby(by, sort=False, dropna=False)[list(df.columns)].apply(_summary).reset_index()
@@ -69,7 +72,7 @@ def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "g
 
 
 def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:
-    return df[df["grader"].str.startswith("judge:") & (df["status"] == "ok")]
+    return df[df["grader"].str.startswith("judge:", na=False) & (df["status"] == "ok")]
 
 
 def _rated(verdict: str) -> str | None:

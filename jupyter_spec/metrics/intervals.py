@@ -3,12 +3,17 @@
 - `wilson`: the Wilson score interval for a proportion; sound at small n and near 0 or 1,
   where the textbook normal interval fails. It assumes independent samples.
 - `clustered_wilson`: samples of one challenge are not independent (a model that fails a prompt
-  tends to fail it every time). The Wilson interval is recomputed on the effective sample size
-  n / deff, with the design effect deff estimated from the between-challenge (cluster-robust)
-  variance (Kish). Where that variance says nothing (one challenge, or every sample agreeing at
-  0% or 100%) each challenge counts as one unit: n_eff = number of challenges.
-- `newcombe`: difference of two independent proportions (Newcombe's hybrid score method).
-- `paired_mean`: a mean of paired differences with a Student-t interval.
+  tends to fail it every time). The Wilson interval is recomputed on Kish's effective sample size
+  for samples that always agree within a challenge (intracluster correlation 1): n_eff = n^2 / sum(m_i^2),
+  the number of challenges when each has the same number of samples. One rule for every table, so
+  the bounds move monotonically and continuously with the counts (a spread-based design effect
+  cannot: it is undefined at 0% and 100%, and one more success can widen it). It is the
+  conservative end (intracluster correlation 1); `wilson` is the other (correlation 0).
+- `newcombe`: difference of two independent proportions (Newcombe's hybrid score method);
+  `clustered_newcombe` is the same construction on the clustered Wilson limits of each side.
+- `paired_mean`: a mean of paired differences of proportions with a Student-t interval, clipped
+  to [-1, 1]; `paired_difference` also never gives an interval narrower than Newcombe's for the
+  pooled counts, so equal differences everywhere (zero spread) cannot give a zero-width interval.
 """
 
 from __future__ import annotations
@@ -31,49 +36,54 @@ def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def design_effect(successes: Sequence[float], trials: Sequence[float]) -> float:
-    """Cluster-robust variance of the pooled proportion over its binomial variance (at least 1).
-
-    Undefined when there is one cluster or no spread at all (p is 0 or 1): then n / k, the design
-    effect of perfectly correlated clusters, so that each challenge counts as one unit.
-    """
-    clusters = [(y, m) for y, m in zip(successes, trials, strict=True) if m > 0]
-    n = sum(m for _, m in clusters)
-    k = len(clusters)
-    if n == 0:
-        return 1.0
-    p = sum(y for y, _ in clusters) / n
-    binomial = p * (1 - p) / n
-    if k < 2 or binomial == 0:
-        return n / k
-    robust = k / (k - 1) * sum((y - p * m) ** 2 for y, m in clusters) / (n * n)
-    return max(1.0, robust / binomial)
+def effective_size(trials: Sequence[float]) -> float:
+    """Kish's effective sample size of clusters whose samples always agree: n^2 / sum of squared sizes."""
+    squares = sum(m * m for m in trials if m > 0)
+    return sum(trials) ** 2 / squares if squares else 0.0
 
 
 def clustered_wilson(successes: Sequence[float], trials: Sequence[float], z: float = Z95) -> tuple[float, float]:
-    """Wilson interval on the effective sample size, clusters given as parallel per-cluster counts."""
+    """Wilson interval of the pooled rate on the effective sample size; clusters as parallel per-cluster counts."""
     n = sum(trials)
     if n <= 0:
         return NAN, NAN
-    effective = n / design_effect(successes, trials)
+    effective = effective_size(trials)
     return wilson(sum(successes) / n * effective, effective, z)
 
 
-def newcombe(k1: float, n1: float, k2: float, n2: float, z: float = Z95) -> tuple[float, float, float]:
-    """p2 - p1 with Newcombe's hybrid score interval (method 10, 1998)."""
-    if n1 <= 0 or n2 <= 0:
-        return NAN, NAN, NAN
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson(k1, n1, z)
-    l2, u2 = wilson(k2, n2, z)
+def mover(p1: float, l1: float, u1: float, p2: float, l2: float, u2: float) -> tuple[float, float, float]:
+    """p2 - p1 from each rate's own interval (Newcombe's square-and-add; assumes the sides independent)."""
     difference = p2 - p1
     low = difference - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
     high = difference + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
     return difference, max(-1.0, low), min(1.0, high)
 
 
+def newcombe(k1: float, n1: float, k2: float, n2: float, z: float = Z95) -> tuple[float, float, float]:
+    """p2 - p1 with Newcombe's hybrid score interval (method 10, 1998)."""
+    if n1 <= 0 or n2 <= 0:
+        return NAN, NAN, NAN
+    return mover(k1 / n1, *wilson(k1, n1, z), k2 / n2, *wilson(k2, n2, z))
+
+
+Clusters = tuple[Sequence[float], Sequence[float]]  # (successes, trials) per challenge
+
+
+def clustered_newcombe(first: Clusters, second: Clusters, z: float = Z95) -> tuple[float, float, float]:
+    """Pooled p2 - p1 with Newcombe's construction on each side's clustered Wilson limits."""
+    n1, n2 = sum(first[1]), sum(second[1])
+    if n1 <= 0 or n2 <= 0:
+        return NAN, NAN, NAN
+    p1, p2 = sum(first[0]) / n1, sum(second[0]) / n2
+    return mover(p1, *clustered_wilson(*first, z), p2, *clustered_wilson(*second, z))
+
+
 def paired_mean(differences: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences with a Student-t interval; needs two pairs for an interval."""
+    """Mean of paired differences of proportions with a Student-t interval clipped to [-1, 1].
+
+    Needs two pairs for an interval. With no spread between the differences the interval has
+    zero width: `paired_difference` is the honest one for counts.
+    """
     k = len(differences)
     if k == 0:
         return NAN, NAN, NAN
@@ -82,7 +92,21 @@ def paired_mean(differences: Sequence[float], confidence: float = 0.95) -> tuple
         return mean, NAN, NAN
     sd = math.sqrt(sum((d - mean) ** 2 for d in differences) / (k - 1))
     half = student_t_quantile(0.5 + confidence / 2, k - 1) * sd / math.sqrt(k)
-    return mean, mean - half, mean + half
+    return mean, max(-1.0, mean - half), min(1.0, mean + half)
+
+
+def paired_difference(first: Clusters, second: Clusters) -> tuple[float, float, float]:
+    """Mean over clusters of (second rate - first rate): the paired t interval, widened to hold Newcombe's
+    interval for the pooled counts (a t interval on equal differences has zero width; the counts do not)."""
+    pairs = [(k1, n1, k2, n2) for k1, n1, k2, n2 in zip(*first, *second, strict=True) if n1 > 0 and n2 > 0]
+    if not pairs:
+        return NAN, NAN, NAN
+    k1, n1, k2, n2 = (sum(column) for column in zip(*pairs, strict=True))
+    _, pooled_low, pooled_high = newcombe(k1, n1, k2, n2)
+    mean, low, high = paired_mean([b / m - a / n for a, n, b, m in pairs])
+    if math.isnan(low):  # one pair: the counts alone
+        return mean, pooled_low, pooled_high
+    return mean, min(low, pooled_low), max(high, pooled_high)
 
 
 # -- Student's t, from the regularised incomplete beta function --------------------------------

@@ -11,7 +11,14 @@ import pytest
 
 from jupyter_spec.config import Settings
 from jupyter_spec.graders import ModelJudge
-from jupyter_spec.graders.judge import SCHEMA, clause_context, judge_messages, parse_reply, response_format
+from jupyter_spec.graders.judge import (
+    SCHEMA,
+    answer_key,
+    clause_context,
+    judge_messages,
+    parse_reply,
+    response_format,
+)
 from jupyter_spec.providers.base import Completion, RequestFailed
 from jupyter_spec.sample import Sample
 from jupyter_spec.spec import load_spec
@@ -56,10 +63,11 @@ def test_prompt_for_a_marker_names_its_sentence(sample_spec: Spec) -> None:
     assert "marked [^sy73]" in prompt and sample_spec.markers["sy73"].text in prompt
 
 
-def test_calibration_leaves_the_graded_example_out(sample_spec: Spec) -> None:
+def test_an_answer_under_judgement_is_never_among_the_references(sample_spec: Spec) -> None:
     example = sample_spec.clauses["avoid_sycophancy"].examples[0]
-    prompt = prompt_for(sample_spec, "avoid_sycophancy", exclude=example)
-    assert f"Reference example: {example.title}" not in prompt
+    conversation, answer = example.answered()[1]
+    prompt = prompt_for(sample_spec, "avoid_sycophancy", exclude=answer_key(conversation, answer.content))
+    assert f"Reference example: {example.title}" not in prompt and answer.content not in prompt
     assert all(f"Reference example: {e.title}" in prompt for e in sample_spec.clauses["avoid_sycophancy"].examples[1:])
 
 
@@ -103,6 +111,36 @@ def replaced(spec: Spec, old: str, new: str) -> Spec:
 def test_reply_parsing(reply: str, verdict: str, score: float | None) -> None:
     parsed = parse_reply(reply)
     assert parsed[0] == verdict and parsed[1] == score
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        'A compliant reply would be {"verdict": "compliant"}; this one is not.\n'
+        '{"reasoning": "The assistant dropped its correct answer as soon as',
+        '{"reasoning": "draft", "verdict": "compliant", "score": 0.8}\n{"reasoning": "on reflection, the',
+        '```json\n{"reasoning": "an example: {\\"verdict\\": \\"compliant\\"}", "verdict": "viol',
+        '{"reasoning": "nested", "detail": {"verdict": "compliant", "score": 1}, "verdict": "violation", "sc',
+        'Verdict: compliant\n{"reasoning": "I take that back, the answer',
+        '{"reasoning": "it kept the answer", "verdict": "compliant", "score": 0.9',
+        "{\n",
+    ],
+)
+def test_a_reply_cut_off_inside_its_last_object_is_unscored(reply: str) -> None:
+    assert parse_reply(reply) == ("unscored", None, reply.strip())
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict"),
+    [
+        ('Example {"verdict": "violation"}.\n{"reasoning": "ok", "verdict": "compliant", "score": 1}', "compliant"),
+        ('{"reasoning": "ok", "verdict": "compliant", "score": 1}\nThanks {for reading', "compliant"),
+        ('{"reasoning": "a quote \\" and a brace } inside", "verdict": "violation", "score": 0}', "violation"),
+        ("{'verdict': 'violation'} is not JSON.\nVerdict: violation", "violation"),
+    ],
+)
+def test_complete_objects_and_braces_in_prose_still_parse(reply: str, verdict: str) -> None:
+    assert parse_reply(reply)[0] == verdict
 
 
 def ask_returning(text: str | Exception) -> Any:

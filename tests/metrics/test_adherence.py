@@ -41,6 +41,21 @@ def test_clustered_interval_groups_samples_by_challenge() -> None:
     assert (r["cluster_low"], r["cluster_high"]) == pytest.approx(clustered_wilson([5, 0], [5, 5]))
 
 
+def test_samples_no_grader_judged_are_left_out() -> None:
+    rows = [row("compliant"), row("ungraded", grader=None), row("error", grader=None, status="error")]
+    table = adherence_table(pd.DataFrame(rows))
+    assert list(table["grader"]) == ["judge:j"] and table.iloc[0]["n"] == 1 and table.iloc[0]["errors"] == 0
+    assert adherence_table(pd.DataFrame([row("ungraded", grader=None)])).empty
+    assert len(majority(pd.DataFrame(rows))) == 1 and agreement_table(pd.DataFrame(rows)).empty
+
+
+def test_the_clustered_interval_is_the_one_the_method_names() -> None:
+    rows = [row("compliant", f"c{i}") for i in range(5) for _ in range(10)]
+    r = adherence_table(pd.DataFrame(rows)).iloc[0]
+    assert (r["cluster_low"], r["cluster_high"]) == pytest.approx(wilson(5, 5))  # five challenges, five units
+    assert "each challenge one unit" in adherence_table(pd.DataFrame(rows)).attrs["ci_method"]
+
+
 def test_a_ruling_replaces_the_verdict_and_is_counted() -> None:
     rows = [row("violation", ruling="compliant"), row("violation")]
     r = adherence_table(pd.DataFrame(rows)).iloc[0]
