@@ -7,6 +7,7 @@ Environment variables (all optional):
   OPENAI_API_KEY       the key for openai:* models (another variable can be named in `api_key_env`)
   OPENAI_BASE_URL      an OpenAI-compatible endpoint (vLLM, Ollama, LM Studio, llama_cpp.server, ...)
   JUPYTER_SPEC_LOCAL_THREADS  CPU threads for local:* models (default 1, see providers/local.py)
+  JUPYTER_SPEC_DEVELOPER_ROLE  how developer turns are sent: auto (default), developer or system
 
 The magics expose the same settings as traitlets (`%config SpecMagics.default_model = ...`).
 API keys are read when a client is made and are never stored here, nor anywhere else.
@@ -40,6 +41,8 @@ class Settings:
     developer_role: str = "auto"
 
     def sends_developer_role(self) -> bool:
+        if self.developer_role not in ("auto", "developer", "system"):
+            raise ValueError(f"developer_role is {self.developer_role!r}: expected auto, developer or system")
         if self.developer_role == "auto":
             return self.openai_base_url is None
         return self.developer_role == "developer"
@@ -52,6 +55,7 @@ class Settings:
             default_judge=os.environ.get("JUPYTER_SPEC_JUDGE") or None,
             openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
             local_threads=int(os.environ.get("JUPYTER_SPEC_LOCAL_THREADS") or cls.local_threads),
+            developer_role=os.environ.get("JUPYTER_SPEC_DEVELOPER_ROLE") or cls.developer_role,
         )
 
     def api_key(self) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, NoReturn
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Dict, Float, Int, List, Unicode, observe
+from traitlets import Dict, Enum, Float, Int, List, Unicode, observe
 
 from jupyter_spec import config
 from jupyter_spec.display import SpecReport, totals
@@ -60,6 +60,7 @@ _SETTINGS = (
     "concurrency",
     "timeout",
     "max_attempts",
+    "developer_role",
 )
 
 
@@ -132,6 +133,12 @@ class SpecMagics(Magics):
     max_attempts = Int(config.settings.max_attempts, help="Attempts per request before it is an error.").tag(
         config=True
     )
+    developer_role = Enum(
+        ["auto", "developer", "system"],
+        config.settings.developer_role,
+        help="How developer turns are sent: auto keeps the role for OpenAI's own API and sends `system` "
+        "to other endpoints, which reject it.",
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)

@@ -74,6 +74,14 @@ def targets(spec: Spec, ids: Iterable[str] | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _clause(spec: Spec, target: str) -> str:
+    """The clause a target belongs to; a marker in a section without an ID (lint warns) stands for itself."""
+    try:
+        return spec.clause_of(target).id or target
+    except KeyError:
+        return target
+
+
 def make_plan(
     spec: Spec,
     models: Sequence[str],
@@ -86,7 +94,7 @@ def make_plan(
         raise SpecError("samples must be at least 1")
     frozen = tuple(sorted((params or {}).items()))
     items = [
-        PlanItem(target, spec.clause_of(target).id or target, challenge, model, index, frozen)
+        PlanItem(target, _clause(spec, target), challenge, model, index, frozen)
         for target in targets(spec, ids)
         for challenge in spec.challenges_for(target)
         for model in models

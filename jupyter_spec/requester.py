@@ -73,15 +73,19 @@ class Requester:
     async def request(
         self, model: str, messages: Messages, params: dict[str, Any], sample_index: int, counter: str = "requests"
     ) -> tuple[Completion, float, int]:
-        """(completion, latency, requests sent): from the store if it has it, else from the provider."""
-        key = stable_hash(model, sorted(params.items()), messages, sample_index)
-        hit = self.store.completion(key)
-        if hit is not None:
-            return hit[0], hit[1], 0
+        """(completion, latency, requests sent): from the store if it has it, else from the provider.
+
+        Completions are cached by what the provider sends (`wire`, where it has one).
+        """
         try:
             provider = get_provider(model, self.settings)
         except ValueError as error:
             raise RequestFailed(str(error)) from None
+        sent = provider.wire(messages) if hasattr(provider, "wire") else messages
+        key = stable_hash(model, sorted(params.items()), sent, sample_index)
+        hit = self.store.completion(key)
+        if hit is not None:
+            return hit[0], hit[1], 0
         async with _semaphore(provider, self.settings):
             for attempt in range(1, self.retry.max_attempts + 1):
                 started, clock = time.time(), time.monotonic()

@@ -217,3 +217,11 @@ def test_await_inside_a_running_event_loop(provider: ScriptedProvider, store: St
 def test_an_unknown_model_is_refused_before_anything_runs(store: Store) -> None:
     with pytest.raises(ValueError, match="expected provider:model"):
         run(make_spec(), ["gpt"], store=store, settings=Settings())
+
+
+def test_a_marker_in_no_clause_is_planned_under_its_own_id() -> None:
+    from jupyter_spec.plan import make_plan
+
+    spec = parse_spec("## Untitled\n\nA sentence[^loose].\n").with_challenges(parse_challenges("- q\n", target="loose"))
+    (item,) = make_plan(spec, ["scripted:model"], 1)
+    assert (item.target, item.clause) == ("loose", "loose")

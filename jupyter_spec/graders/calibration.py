@@ -27,6 +27,7 @@ from jupyter_spec import background
 from jupyter_spec.config import Settings
 from jupyter_spec.config import settings as default_settings
 from jupyter_spec.graders.judge import ModelJudge, answer_key
+from jupyter_spec.plan import conversation
 from jupyter_spec.precedents import precedent_from_row
 from jupyter_spec.requester import Requester
 from jupyter_spec.sample import Sample
@@ -48,14 +49,19 @@ class LabelledAnswer:
     label: str  # GOOD, BAD, OK, or N/A for a not-applicable ruling
     reason: str | None
     qualifier: str | None = None
+    attrs: tuple[tuple[str, str], ...] = ()  # the answer's own (`recipient="functions.ask"`)
 
     @property
     def expected(self) -> tuple[str, ...]:
         return EXPECTED.get(self.label, ("not_applicable",))
 
     @property
-    def key(self) -> str:
+    def answer_key(self) -> str:
         return answer_key(self.conversation, self.answer)
+
+    @property
+    def transcript(self) -> tuple[dict[str, str], ...]:
+        return (*conversation(self.conversation), *conversation([Message("assistant", self.answer, attrs=self.attrs)]))
 
 
 def _clause_id(spec: Spec, ident: str | None) -> str | None:
@@ -71,18 +77,22 @@ def labelled_answers(
 ) -> list[LabelledAnswer]:
     """The calibration set: every labelled answer, under the clause it is evidence about, once.
 
-    An answer with nothing before it (an example that only shows how a message renders) has no
-    conversation to be judged in and is left out.
+    Left out: an answer with nothing before it (an example that only shows how a message renders
+    has no conversation to judge it in), and one whose label names a clause the spec does not
+    have (lint reports that; the answer is evidence about no clause here). The same answer
+    written down twice with the same label (a precedent saved into the spec, and still in the
+    store) is one item.
     """
     found: list[LabelledAnswer] = []
     for clause_id, clause in spec.clauses.items():
         for example in clause.examples:
-            for conversation, a in example.answered():
-                home = _clause_id(spec, a.ref) or clause_id
-                found.append(
-                    LabelledAnswer(home, "example", example.title, conversation, a.content, a.label or "OK", a.reason,
-                                   a.qualifier)
-                )  # fmt: skip
+            for context, a in example.answered():
+                home = _clause_id(spec, a.ref) if a.ref is not None else clause_id
+                if home is not None:
+                    found.append(
+                        LabelledAnswer(home, "example", example.title, context, a.content, a.label or "OK", a.reason,
+                                       a.qualifier, a.attrs)
+                    )  # fmt: skip
     for p in precedents:
         clause = _clause_id(spec, p.target)
         if clause is not None:
@@ -91,10 +101,10 @@ def labelled_answers(
                                p.conversation, p.response, RULING_LABEL[p.verdict], p.note or None)
             )  # fmt: skip
     wanted = set(ids) if ids else None
-    out: dict[tuple[str, str], LabelledAnswer] = {}
+    out: dict[tuple[str, str, str, str | None], LabelledAnswer] = {}
     for item in found:
         if (wanted is None or item.clause in wanted) and item.conversation:
-            out[item.clause, item.key] = item  # a stored precedent replaces its copy in the spec
+            out[item.clause, item.answer_key, item.label, item.qualifier] = item  # a stored precedent wins
     return list(out.values())
 
 
@@ -183,11 +193,9 @@ def _summary(answers: list[dict[str, Any]]) -> dict[str, Any]:
 async def _judge_all(judge: ModelJudge, spec: Spec, items: list[LabelledAnswer], precedents: Sequence[Precedent],
                      requester: Requester) -> list[dict[str, Any]]:  # fmt: skip
     async def one(item: LabelledAnswer) -> dict[str, Any]:
-        transcript = tuple({"role": m.role, "content": m.content} for m in item.conversation)
-        transcript += ({"role": "assistant", "content": item.answer},)
         key = stable_hash("calibration", item.clause, item.conversation, item.answer)
         sample = Sample(key, item.clause, item.clause, Challenge(item.clause, item.title, item.conversation),
-                        "spec:labelled-answer", 0, "ok", transcript, (item.answer,))  # fmt: skip
+                        "spec:labelled-answer", 0, "ok", item.transcript, (item.answer,))  # fmt: skip
         grade = await judge.grade(sample, spec, precedents, requester.ask)
         return {
             "clause": item.clause, "source": item.source, "title": item.title, "label": item.label,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from jupyter_spec.config import Settings
@@ -21,13 +22,13 @@ from jupyter_spec.providers.base import RequestFailed
 from jupyter_spec.sample import Sample
 from jupyter_spec.spec.model import (
     VERDICTS,
-    Comparison,
     Example,
     Marker,
     Message,
     Precedent,
     Section,
     Spec,
+    part_messages,
     stable_hash,
 )
 
@@ -91,8 +92,8 @@ def _turns(turns: Turns) -> str:
 
 def label_meaning(answer: Message, clause: str | None) -> str:
     """What a label says about the clause being judged, in words (cross-reference and condition included)."""
-    if answer.label == "BAD" and answer.ref and answer.ref != clause:
-        meaning = f"a bad answer: it breaks the clause {{#{answer.ref}}}"
+    if answer.ref and answer.ref != clause:
+        meaning = f"{answer.label} with respect to the clause {{#{answer.ref}}}"
     else:
         meaning = {"GOOD": "follows the clause", "BAD": "violates the clause", "OK": "acceptable either way"}[
             answer.label or "OK"
@@ -104,28 +105,32 @@ def label_meaning(answer: Message, clause: str | None) -> str:
     return meaning
 
 
+def _labelled(answer: Message, clause: str | None) -> str:
+    return f"Answer labelled {answer.label} ({label_meaning(answer, clause)}):\n{_turns([answer])}"
+
+
 def _example(example: Example, clause: str | None) -> str:
     """The example's turns in order, each labelled answer with what its label means; elisions left out."""
     parts = [f"Reference example: {example.title}"]
-    for part in example.parts:
-        answers = part.answers if isinstance(part, Comparison) else (part,) if isinstance(part, Message) else ()
-        for answer in answers:
-            if answer.label is None:
-                parts.append(_turns([answer]))
-            else:
-                parts.append(
-                    f"Answer labelled {answer.label} ({label_meaning(answer, clause)}):\n"
-                    f"<assistant>\n{answer.content}\n</assistant>"
-                )
+    for message in (m for part in example.parts for m in part_messages(part)):
+        parts.append(_turns([message]) if message.label is None else _labelled(message, clause))
     return "\n".join(parts)
 
 
-def _borrowed(item: tuple[Example, tuple[Message, ...], Message, str]) -> str:
-    example, conversation, answer, home = item
-    reason = f" because {answer.reason}" if answer.reason else ""
+@dataclass(frozen=True)
+class Borrowed:
+    """An answer in another clause's example whose label names this clause (`<!-- BAD[#this] -->`)."""
+
+    example: Example
+    conversation: tuple[Message, ...]
+    answer: Message
+    home: str  # the clause whose example holds it
+
+
+def _borrowed(item: Borrowed) -> str:
     return (
-        f'From the example "{example.title}" of the clause {{#{home}}}: an answer labelled BAD there{reason}, '
-        f"as it breaks this clause.\n{_turns(conversation)}\n<assistant>\n{answer.content}\n</assistant>"
+        f'From the example "{item.example.title}" of the clause {{#{item.home}}}:\n{_turns(item.conversation)}\n'
+        f"{_labelled(item.answer, item.answer.ref)}"
     )
 
 
@@ -137,16 +142,16 @@ def _precedent(precedent: Precedent) -> str:
     )
 
 
-def borrowed_answers(spec: Spec, ids: set[str]) -> list[tuple[Example, tuple[Message, ...], Message, str]]:
-    """Answers in other clauses' examples whose label names one of `ids` (`<!-- BAD[#id] -->`):
-    they are labelled violations of that clause too. (example, conversation, answer, home clause)."""
-    found = []
-    for home in spec.clauses.values():
-        for example in home.examples:
-            for conversation, answer in example.answered():
-                if answer.ref in ids and home.id not in ids:
-                    found.append((example, conversation, answer, home.id or ""))
-    return found
+def borrowed_answers(spec: Spec, ids: set[str]) -> list[Borrowed]:
+    """Answers of other clauses' examples whose label names one of `ids`: evidence about this clause too."""
+    return [
+        Borrowed(example, conversation, answer, home.id)
+        for home in spec.clauses.values()
+        if home.id is not None and home.id not in ids
+        for example in home.examples
+        for conversation, answer in example.answered()
+        if answer.ref in ids
+    ]
 
 
 def clause_context(
@@ -161,7 +166,7 @@ def clause_context(
     clause: Section = spec.clause_of(target)
     parent = spec.parent(clause)
     marker: Marker | None = spec.markers.get(target) if target != clause.id else None
-    ids = {clause.id or "", *(m.id for m in clause.markers)}
+    ids = {ident for ident in (clause.id, *(m.id for m in clause.markers)) if ident is not None}
 
     def shown(example: Example) -> bool:
         return all(answer_key(c, a.content) != exclude for c, a in example.answered())
@@ -174,7 +179,7 @@ def clause_context(
         "text": clause.text,
         "marker": (marker.id, marker.text) if marker else None,
         "examples": [e for e in clause.examples if e.answers and shown(e)],
-        "borrowed": [b for b in borrowed_answers(spec, ids) if shown(b[0])],
+        "borrowed": [b for b in borrowed_answers(spec, ids) if shown(b.example)],
         "precedents": [p for p in precedents if p.target in ids and answer_key(p.conversation, p.response) != exclude],
     }
 
@@ -191,7 +196,7 @@ def judge_messages(context: dict[str, Any], transcript: Sequence[dict[str, str]]
         parts.append("# Reference answers from the specification")
         parts += [_example(e, context["id"]) for e in context["examples"]]
     if context["borrowed"]:
-        parts.append("# Answers elsewhere in the specification labelled as breaking this clause")
+        parts.append("# Answers elsewhere in the specification, labelled with respect to this clause")
         parts += [_borrowed(b) for b in context["borrowed"]]
     if context["precedents"]:
         parts.append("# Rulings by reviewers on earlier answers")

@@ -29,7 +29,7 @@ def _local(model: str, settings: Settings) -> Provider:
 
 
 _factories: dict[str, Factory] = {"openai": _openai, "local": _local}
-_instances: dict[tuple[str, str | None], Provider] = {}
+_instances: dict[tuple[str, object], Provider] = {}
 
 
 def register(name: str, factory: Factory) -> None:
@@ -45,7 +45,7 @@ def get_provider(model_id: str, settings: Settings) -> Provider:
     name, model = resolved.split(":", 1)
     if name not in _factories:
         raise ValueError(f"unknown provider {name!r} in {model_id!r}: expected one of {', '.join(_factories)}")
-    key = (resolved, settings.openai_base_url if name == "openai" else None)
+    key = (resolved, (settings.openai_base_url, settings.sends_developer_role()) if name == "openai" else None)
     if key not in _instances:
         _instances[key] = _factories[name](model, settings)
     return _instances[key]

@@ -6,6 +6,7 @@ Providers do no retrying and no caching: the runner does both, once, for all of 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -14,37 +15,50 @@ from typing import Any, Protocol, runtime_checkable
 Messages = tuple[dict[str, str], ...]
 
 
+def _function_name(name: str) -> str:
+    """A tool name as a function name: `functions.lookup` -> `lookup`; other characters -> `_`."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name.removeprefix("functions."))[:64] or "tool"
+
+
+def _call(call: str, name: str, arguments: str) -> dict[str, Any]:
+    function = {"name": name, "arguments": arguments}
+    return {"role": "assistant", "content": "", "tool_calls": [{"id": call, "type": "function", "function": function}]}
+
+
 def chat_messages(messages: Messages, *, developer_role: bool, tool_calls: bool) -> list[dict[str, Any]]:
     """The conversation as a chat-completions endpoint accepts it.
 
     Endpoints other than OpenAI's own (llama.cpp, vLLM, most gateways) know no `developer` role:
-    there it is sent as `system`, the role it replaced. A tool's answer must follow an assistant
-    tool call with a matching ID: an assistant turn with a `recipient` becomes that call (its text
-    the call's `input`), and a tool answer with no call before it gets one. Without `tool_calls`
-    (models whose chat template has no tool calls) turns are sent as they read. Other attributes
-    (`end_turn`, ...) only describe how a turn renders and are not sent.
+    there it is sent as `system`, the role it replaced. An assistant turn with a `recipient`
+    followed by a tool's answer is a tool call: it is sent as one (its text the call's `input`),
+    answered by the tool turns after it that name the same tool, with a matching `tool_call_id`;
+    a tool answer with no call before it gets one. An assistant turn to a recipient that no tool
+    answers stays plain text, as does everything without `tool_calls` (models whose chat
+    template has none). Other attributes (`end_turn`, ...) describe how a turn renders: not sent.
     """
     out: list[dict[str, Any]] = []
-    pending: dict[str, str] = {}  # tool name -> the ID of the call it has yet to answer
-    for message in messages:
+    calls: dict[str, list[str]] = {}  # function name -> IDs of calls not answered yet, oldest first
+    for index, message in enumerate(messages):
         role, content = message["role"], message["content"]
         if role == "developer" and not developer_role:
             role = "system"
-        if not tool_calls or role not in ("assistant", "tool") or (role == "assistant" and "recipient" not in message):
-            out.append({"role": role, "content": content})
-            continue
-        name = message.get("recipient" if role == "assistant" else "name") or "tool"
-        call = pending.pop(name, None) if role == "tool" else None
-        if call is None:
-            call = f"call_{len(out)}"
-            arguments = json.dumps({"input": content} if role == "assistant" else {})
-            function = {"name": name, "arguments": arguments}
-            out.append({"role": "assistant", "content": "", "tool_calls": [{"id": call, "type": "function",
-                                                                             "function": function}]})  # fmt: skip
-        if role == "assistant":
-            pending[name] = call
-        else:
+        answered = index + 1 < len(messages) and messages[index + 1]["role"] == "tool"
+        if tool_calls and role == "assistant" and "recipient" in message and answered:
+            name = _function_name(message["recipient"])
+            call = f"call_{index}"
+            calls.setdefault(name, []).append(call)
+            out.append(_call(call, name, json.dumps({"input": content})))
+        elif tool_calls and role == "tool":
+            name = _function_name(message.get("name", "tool"))
+            waiting = calls.get(name) or next((ids for ids in calls.values() if ids), None)
+            if waiting:
+                call = waiting.pop(0)
+            else:
+                call = f"call_{index}"
+                out.append(_call(call, name, "{}"))
             out.append({"role": "tool", "tool_call_id": call, "content": content})
+        else:
+            out.append({"role": role, "content": content})
     return out
 
 
@@ -77,7 +91,12 @@ class RequestFailed(Exception):
 
 @runtime_checkable
 class Provider(Protocol):
-    """`name` is the provider part of a model ID (`openai`, `local`); `model` the rest."""
+    """`name` is the provider part of a model ID (`openai`, `local`); `model` the rest.
+
+    A provider may also define `wire(messages)`: the messages as it sends them (roles mapped,
+    tool calls built). The completion cache is keyed by that, so a change in what is sent is
+    never answered from the cache.
+    """
 
     name: str
     model: str

@@ -101,6 +101,10 @@ class LocalProvider:
     def __repr__(self) -> str:
         return f"LocalProvider(model={self.model!r})"
 
+    def wire(self, messages: Messages) -> list[dict[str, Any]]:
+        """As the chat template reads them: no `developer` role and no tool calls in SmolLM2's."""
+        return chat_messages(messages, developer_role=False, tool_calls=False)
+
     def _generate(self, messages: Messages, params: dict[str, Any]) -> Completion:
         unknown = set(params) - _PARAMS
         if unknown:
@@ -108,8 +112,7 @@ class LocalProvider:
         llama = load_model(self.path, self.threads)
         options = {"max_tokens": DEFAULT_MAX_TOKENS, **params}
         try:
-            wire = chat_messages(messages, developer_role=False, tool_calls=False)  # a chat template without either
-            response = llama.create_chat_completion(messages=wire, **options)
+            response = llama.create_chat_completion(messages=self.wire(messages), **options)
         except ValueError as error:  # e.g. the prompt does not fit the context window
             raise ProviderError(str(error), retryable=False) from None
         choice = response["choices"][0]

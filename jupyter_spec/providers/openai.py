@@ -59,13 +59,16 @@ class OpenAIProvider:
     def __repr__(self) -> str:
         return f"OpenAIProvider(model={self.model!r}, base_url={self.base_url!r})"
 
+    def wire(self, messages: Messages) -> list[dict[str, Any]]:
+        return chat_messages(messages, developer_role=self.developer_role, tool_calls=True)
+
     async def complete(self, messages: Messages, params: dict[str, Any]) -> Completion:
         try:
             # The raw response skips building pydantic models: at high concurrency that parsing
             # is a large share of the client's CPU time, and a few fields of plain JSON suffice.
             raw = await self._client().chat.completions.with_raw_response.create(
                 model=self.model,
-                messages=chat_messages(messages, developer_role=self.developer_role, tool_calls=True),  # type: ignore[arg-type]
+                messages=self.wire(messages),  # type: ignore[arg-type]
                 **params,
             )
             response = raw.http_response.json()

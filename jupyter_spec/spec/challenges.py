@@ -23,9 +23,7 @@ _CORRECTNESS = ("answer", "regex", "choice")
 def _validate(challenge: Challenge) -> Challenge:
     where = (challenge.source, challenge.line, 1)
     if all(turn.role == "assistant" for turn in challenge.turns):
-        raise SpecSyntaxError(
-            "challenge has no <user>, <developer> or <system> turn: there is nothing to ask the model", *where
-        )
+        raise SpecSyntaxError("challenge has only <assistant> turns: there is nothing to ask the model", *where)
     if challenge.sample_points == 0:
         raise SpecSyntaxError(
             "challenge ends with a written assistant turn, so there is nothing to sample: "
@@ -46,11 +44,12 @@ def _validate(challenge: Challenge) -> Challenge:
 
 def _from_block(lines: list[str], i: int, target: str, source: str, offset: int) -> tuple[Challenge, int]:
     block = read_example_block(lines, i, source, offset)
-    if any(isinstance(p, Elision) for p in block.transcript.parts):
+    elided = next((p for p in block.transcript.parts if isinstance(p, Elision)), None)
+    if elided is not None:
         raise SpecSyntaxError(
             "an elided [...] turn cannot be sent to a model: write out the turns a challenge asks",
             source,
-            block.line,
+            elided.line,
             1,
         )
     for part in block.transcript.parts:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from jupyter_spec.spec.markers import blank_code_spans
-from jupyter_spec.spec.model import Admonition, Challenge, Prose, Spec
+from jupyter_spec.spec.model import AUTHORITY_ORDER, Admonition, Challenge, Prose, Spec
 
 Severity = Literal["error", "warning", "info"]
 
@@ -67,15 +67,6 @@ def _structure(spec: Spec) -> Iterator[Finding]:
                 item.line,
             )
         seen.setdefault(ident, item.line)
-    for challenge in spec.challenges:
-        if challenge.target not in spec:
-            yield Finding(
-                "error",
-                "unknown-target",
-                f"challenge {challenge.title!r} tests [^{challenge.target}], which the spec no longer declares",
-                challenge.source,
-                challenge.line,
-            )
     targets = {c.target for c in spec.challenges}
     for index, section in enumerate(spec.sections):
         for marker in section.markers:
@@ -106,8 +97,18 @@ def _structure(spec: Spec) -> Iterator[Finding]:
             )
 
 
-def _references(spec: Spec, authority_order: Sequence[str] | None) -> Iterator[Finding]:
-    """Cross-referenced labels (`<!-- BAD[#id] -->`) and authority levels must name what exists."""
+def dangling_references(spec: Spec) -> Iterator[Finding]:
+    """Challenges and cross-referenced labels (`<!-- BAD[#id] -->`) naming IDs the spec does not
+    declare: drift a spec still loads with, and strict loading refuses."""
+    for challenge in spec.challenges:
+        if challenge.target not in spec:
+            yield Finding(
+                "error",
+                "unknown-target",
+                f"challenge {challenge.title!r} tests [^{challenge.target}], which the spec no longer declares",
+                challenge.source,
+                challenge.line,
+            )
     for example in spec.examples:
         for answer in example.answers:
             if answer.ref is not None and answer.ref not in spec:
@@ -119,17 +120,31 @@ def _references(spec: Spec, authority_order: Sequence[str] | None) -> Iterator[F
                     example.source,
                     answer.line,
                 )
+
+
+def _authorities(spec: Spec, authority_order: Sequence[str] | None) -> Iterator[Finding]:
+    """Levels outside the known or declared order, and declarations where they have no effect."""
+    ranks = spec.authority_ranks(authority_order)
     for section in spec.sections:
-        if section.authority is not None and spec.authority_rank(section.authority, authority_order) is None:
+        if section.authority is not None and section.authority not in ranks:
             yield Finding(
                 "warning",
                 "unknown-authority",
-                f"authority {section.authority!r} of section {section.title!r} is not one of "
-                f"{', '.join(authority_order or spec.authority_order)}: declare the order with "
-                "<!-- authority-order: a > b > c -->",
+                f"authority {section.authority!r} of section {section.title!r} is not one of {', '.join(ranks)}: "
+                "declare the order with <!-- authority-order: a > b > c --> before the first heading",
                 section.source,
                 section.line,
             )
+        for block in section.blocks:
+            if isinstance(block, Prose) and AUTHORITY_ORDER.search(block.text):
+                yield Finding(
+                    "warning",
+                    "misplaced-authority-order",
+                    f"<!-- authority-order: ... --> inside section {section.title!r} is ignored: "
+                    "declare it before the first heading",
+                    section.source,
+                    block.line,
+                )
 
 
 def _comparisons(spec: Spec) -> Iterator[Finding]:
@@ -192,7 +207,8 @@ def lint(
     overrides the order the spec declares or the known default."""
     findings = [
         *_structure(spec),
-        *_references(spec, authority_order),
+        *dangling_references(spec),
+        *_authorities(spec, authority_order),
         *_comparisons(spec),
         *_pairs(spec),
         *_vague(spec, vague_words),

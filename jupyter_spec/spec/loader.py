@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jupyter_spec.errors import SpecSyntaxError
 from jupyter_spec.spec.challenges import HEADER, parse_challenges
+from jupyter_spec.spec.lint import dangling_references
 from jupyter_spec.spec.markdown import check_unique_ids, parse_spec
 from jupyter_spec.spec.model import Spec
 from jupyter_spec.spec.writer import challenges_markdown
@@ -25,26 +26,9 @@ def _spec_files(directory: Path) -> list[Path]:
 
 
 def check_references(spec: Spec) -> None:
-    """Every challenge tests, and every cross-referenced label names, a clause or marker the spec declares."""
-    for challenge in spec.challenges:
-        if challenge.target not in spec:
-            raise SpecSyntaxError(
-                f"challenge for unknown ID {challenge.target!r}: no clause {{#{challenge.target}}} "
-                f"or marker [^{challenge.target}] in the spec",
-                challenge.source,
-                challenge.line,
-                1,
-            )
-    for example in spec.examples:
-        for answer in example.answers:
-            if answer.ref is not None and answer.ref not in spec:
-                raise SpecSyntaxError(
-                    f"label <!-- {answer.label}[#{answer.ref}] --> names {answer.ref!r}, "
-                    "which the spec does not declare",
-                    example.source,
-                    answer.line,
-                    1,
-                )
+    """Refuse a spec whose challenges or labels name IDs it does not declare (strict loading)."""
+    for finding in dangling_references(spec):
+        raise SpecSyntaxError(finding.message, finding.source, finding.line, 1)
 
 
 def load_spec(path: str | Path, strict: bool = False) -> Spec:

@@ -189,7 +189,7 @@ def parse_spec(text: str, source: str = "<spec>", first_line: int = 1) -> Spec:
                 raise SpecSyntaxError(
                     "expectations (<!-- expect ... -->) belong in challenges, not in worked examples",
                     source,
-                    block.line,
+                    block.transcript.expectations[0].line,
                     1,
                 )
             example = Example(block.title, block.transcript.parts, block.line, source)

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-# The levels of authority the Model Spec has used, highest first. Releases rename them (an older
-# one says `platform` where the current one says `root`), so a spec may use others and may declare
-# its own order with `<!-- authority-order: a > b > c -->`; an unknown level is a lint warning.
-KNOWN_AUTHORITIES = ("root", "platform", "system", "developer", "user", "guideline")
-_AUTHORITY_RANK = {"root": 0, "platform": 0, "system": 1, "developer": 2, "user": 3, "guideline": 4}
+# The levels of authority the Model Spec has used, highest first (rank 0). Releases rename them
+# (an older one says `platform` where the current one says `root`: they share a rank), so a spec
+# may use others and declare its own order with `<!-- authority-order: a > b > c -->` before its
+# first heading; an unknown level is a lint warning.
+KNOWN_AUTHORITY_RANKS = {"root": 0, "platform": 0, "system": 1, "developer": 2, "user": 3, "guideline": 4}
 AUTHORITY_ORDER = re.compile(r"<!--\s*authority-order\s*:\s*(.*?)\s*-->", re.DOTALL)
 LABELS = ("GOOD", "BAD", "OK")
 EXPECTATION_KINDS = ("answer", "regex", "choice", "no-flip", "pair")
@@ -106,6 +106,13 @@ class Elision:
 Part = Message | Comparison | Elision
 
 
+def part_messages(part: Part) -> tuple[Message, ...]:
+    """The messages a part holds: a comparison's answers, a turn itself, nothing for an elision."""
+    if isinstance(part, Comparison):
+        return part.answers
+    return (part,) if isinstance(part, Message) else ()
+
+
 @dataclass(frozen=True)
 class Example:
     """A worked example: a conversation and labelled answers that show what a clause means."""
@@ -117,7 +124,8 @@ class Example:
 
     @property
     def conversation(self) -> tuple[Message, ...]:
-        """The unlabelled turns, elisions left out."""
+        """Every unlabelled turn in order, elisions left out (the answers' common context when the
+        example has one comparison; see `answered` for examples that go on after one)."""
         return tuple(p for p in self.parts if isinstance(p, Message) and p.label is None)
 
     @property
@@ -129,19 +137,21 @@ class Example:
         """Each labelled answer with the conversation it answers.
 
         An example may go on after a comparison (a user's reply, another comparison): later
-        answers then respond to the turns before them, where each earlier comparison stands for
-        its first GOOD answer (or its first OK one; with neither, the turn is left out).
+        answers then respond to the turns before them, where an earlier comparison stands for its
+        first GOOD answer, else its first OK one, else its only answer; a comparison of several
+        answers none of them GOOD or OK is left out of the context. Elisions are never part of it.
         """
         out: list[tuple[tuple[Message, ...], Message]] = []
         history: list[Message] = []
         for part in self.parts:
-            answers = part.answers if isinstance(part, Comparison) else (part,) if isinstance(part, Message) else ()
-            labelled = [a for a in answers if a.label is not None]
-            out += [(tuple(history), a) for a in labelled]
+            messages = part_messages(part)
+            labelled = [m for m in messages if m.label is not None]
+            out += [(tuple(history), answer) for answer in labelled]
             if not labelled:
-                history.extend(answers)
+                history.extend(messages)
                 continue
-            chosen = next((a for label in ("GOOD", "OK") for a in labelled if a.label == label), None)
+            preferred = [a for label in ("GOOD", "OK") for a in labelled if a.label == label]
+            chosen = preferred[0] if preferred else labelled[0] if len(labelled) == 1 else None
             if chosen is not None:
                 history.append(Message(chosen.role, chosen.content, attrs=chosen.attrs))
         return tuple(out)
@@ -243,6 +253,7 @@ class Expectation:
 
     kind: str
     value: str = ""
+    line: int = _position()
 
 
 @dataclass(frozen=True)
@@ -304,24 +315,20 @@ class Spec:
     preamble: str = ""
 
     @cached_property
-    def authority_order(self) -> tuple[str, ...]:
-        """Levels of authority, highest first: as the spec declares them, else the known ones.
+    def declared_authority_order(self) -> tuple[str, ...] | None:
+        """The levels the spec declares, highest first: the last non-empty
+        `<!-- authority-order: root > developer > user -->` before the first heading (in a
+        notebook, a later cell's declaration overrides an earlier one's)."""
+        declared = [
+            tuple(level.strip() for level in re.split(r"[>,]", match.group(1)) if level.strip())
+            for match in AUTHORITY_ORDER.finditer(self.preamble)
+        ]
+        return next((order for order in reversed(declared) if order), None)
 
-        A spec declares its order with `<!-- authority-order: root > system > developer -->`
-        anywhere before its first heading.
-        """
-        declared = AUTHORITY_ORDER.search(self.preamble)
-        if declared:
-            return tuple(level.strip() for level in re.split(r"[>,]", declared.group(1)) if level.strip())
-        return KNOWN_AUTHORITIES
-
-    def authority_rank(self, level: str, order: Sequence[str] | None = None) -> int | None:
-        """0 for the highest level, None for an unknown one. `order` (a setting) overrides the
-        spec's declared order; without either, `platform` and `root` share the top rank."""
-        if order or AUTHORITY_ORDER.search(self.preamble):
-            levels = tuple(order or self.authority_order)
-            return levels.index(level) if level in levels else None
-        return _AUTHORITY_RANK.get(level)
+    def authority_ranks(self, order: Sequence[str] | None = None) -> dict[str, int]:
+        """Rank by level (0 is highest): `order` (a setting), else the declared order, else the known one."""
+        levels = order or self.declared_authority_order
+        return {level: rank for rank, level in enumerate(levels)} if levels else KNOWN_AUTHORITY_RANKS
 
     # -- lookup ---------------------------------------------------------------------------------
 

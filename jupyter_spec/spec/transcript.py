@@ -33,13 +33,13 @@ _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)([^<>]*?)(/?)>")
 _ATTR = re.compile(r'\s*([A-Za-z_][\w.:-]*)\s*=\s*"([^"]*)"')
 _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _LABEL = re.compile(
-    r"^(?P<label>\w+)(?:\[(?P<ref>[^\]]*)\])?\s*(?:,\s*(?P<qualifier>[^:]*?))?\s*(?::\s*(?P<reason>.*?))?\s*$",
+    r"^(?P<label>\w+)\s*(?:\[(?P<ref>[^\]]*)\])?\s*(?:,\s*(?P<qualifier>[^:]*?))?\s*(?::\s*(?P<reason>.*?))?\s*$",
     re.DOTALL,
 )
 _REF = re.compile(r"#([A-Za-z0-9_][A-Za-z0-9_.:-]*)")
 ELISION = re.compile(r"\[(?:\.\.\.|…)\][ \t]*(?=\n|$)")
-EXPECT_COMMENT = re.compile(r"<!--\s*(expect\b.*?)-->", re.DOTALL)
-_EXPECT = re.compile(r"^expect\b\s*([\w-]*)\s*(?::\s*(.*?))?\s*$", re.DOTALL)
+EXPECT_COMMENT = re.compile(r"<!--\s*(expect\b.*?)-->", re.DOTALL | re.IGNORECASE)
+_EXPECT = re.compile(r"^expect\b\s*([\w-]*)\s*(?::\s*(.*?))?\s*$", re.DOTALL | re.IGNORECASE)
 _STRUCTURE = ("comparison", *ROLES)
 
 
@@ -141,7 +141,7 @@ def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
         raise scan.error(f"<!-- expect pair: NAME --> takes one name (letters, digits, - . _), got {value!r}", offset)
     if kind == "choice" and not re.fullmatch(r"[A-Za-z]", value):
         raise scan.error(f"<!-- expect choice: ... --> takes one letter, got {value!r}", offset)
-    return Expectation(kind, value.upper() if kind == "choice" else value)
+    return Expectation(kind, value.upper() if kind == "choice" else value, scan.where(offset)[0])
 
 
 def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, tuple[Expectation, ...], int]:
@@ -164,25 +164,24 @@ def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, tuple[Expec
     expectations = tuple(
         _parse_expectation(scan, m.group(1), tag.end() + m.start()) for m in EXPECT_COMMENT.finditer(body)
     )
-    body = EXPECT_COMMENT.sub("", body)  # offsets below stay right: expectations come after any label
+    # A label opens the turn, expectations aside: look for it with them blanked, so offsets hold.
+    blanked = EXPECT_COMMENT.sub(lambda m: " " * len(m.group(0)), body)
     label = _Label("", None, None, None)
-    comment = re.match(r"\s*<!--(.*?)-->", body, re.DOTALL)
+    comment = re.match(r"\s*<!--(.*?)-->", blanked, re.DOTALL)
     if comment:
         label = _parse_label(scan, comment.group(1), tag.end() + comment.start(1) - 4)
         if role != "assistant":
             raise scan.error(f"only <assistant> answers carry a label, not <{role}>", tag.start())
         body = body[comment.end() :]
-    attrs = _parse_attrs(scan, tag.group(3), tag.start())
-    content = html.unescape(body.strip())
     message = Message(
-        role,
-        content,
-        label.label or None,
-        label.reason,
-        attrs,
-        line,
-        label.ref,
-        label.qualifier,  # type: ignore[arg-type]
+        role=role,
+        content=html.unescape(EXPECT_COMMENT.sub("", body).strip()),
+        label=label.label or None,  # type: ignore[arg-type]
+        reason=label.reason,
+        attrs=_parse_attrs(scan, tag.group(3), tag.start()),
+        line=line,
+        ref=label.ref,
+        qualifier=label.qualifier,
     )
     return message, expectations, close.end()
 

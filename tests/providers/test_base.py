@@ -36,3 +36,22 @@ def test_a_tool_answer_without_a_call_gets_one() -> None:
 def test_without_tool_calls_turns_go_as_they_read() -> None:
     wire = chat_messages(TOOL_TURNS, developer_role=False, tool_calls=False)
     assert wire == [{"role": m["role"].replace("developer", "system"), "content": m["content"]} for m in TOOL_TURNS]
+
+
+def test_repeated_calls_are_answered_in_order_and_unanswered_ones_stay_text() -> None:
+    turns = (
+        {"role": "user", "content": "Look up two things."},
+        {"role": "assistant", "content": "q1", "recipient": "functions.lookup"},
+        {"role": "tool", "content": "r1", "name": "lookup"},
+        {"role": "assistant", "content": "q2", "recipient": "functions.lookup"},
+        {"role": "tool", "content": "r2", "name": "lookup"},
+        {"role": "assistant", "content": "Let me email Bob.", "recipient": "email"},
+        {"role": "user", "content": "Stop."},
+    )
+    wire = chat_messages(turns, developer_role=True, tool_calls=True)
+    calls = [m["tool_calls"][0] for m in wire if m.get("tool_calls")]
+    assert [c["function"]["name"] for c in calls] == ["lookup", "lookup"]  # `functions.` prefix dropped
+    assert [(m["tool_call_id"], m["content"]) for m in wire if m["role"] == "tool"] == [
+        (calls[0]["id"], "r1"), (calls[1]["id"], "r2")
+    ]  # fmt: skip
+    assert wire[-2] == {"role": "assistant", "content": "Let me email Bob."}  # no tool answered: plain text

@@ -99,3 +99,19 @@ def test_an_unreachable_endpoint_ends_as_recorded_errors(tmp_path: Path) -> None
     assert sample.status == "error"
     assert sample.error.startswith("connection failed") and sample.error.endswith("(after 2 attempts)")
     assert [a["outcome"] for a in store.attempts(handle.id)] == ["error", "error"]
+
+
+def test_what_is_sent_keys_the_cache(fixed_endpoint: tuple[str, Path], tmp_path: Path) -> None:
+    """Sending `developer` turns as `system` changes what the model sees: nothing comes from the cache."""
+    base_url, log = fixed_endpoint
+    spec = parse_spec("## Brief {#brief}\n\nBe brief[^b1].\n").with_challenges(
+        parse_challenges(
+            "Examples for [^b1]:\n\n**Example**: e\n\n~~~xml\n<developer>\nOne line.\n</developer>\n"
+            "<user>\nExplain tides.\n</user>\n~~~\n"
+        )
+    )
+    store = Store(tmp_path / "s.sqlite")
+    for role in ("system", "developer", "system"):
+        settings = Settings(openai_base_url=base_url, developer_role=role)
+        run(spec, ["openai:fixed"], 1, judges=[], store=store, settings=settings).wait(60)
+    assert [r["messages"][0]["role"] for r in read_log(log)] == ["system", "developer"]  # the third: cached

@@ -104,8 +104,9 @@ def test_a_pair_needs_exactly_two_challenges() -> None:
 
 def test_authority_levels_are_open_ordered_and_declarable() -> None:
     older = parse_spec("## Old {#old authority=platform}\n\nText.\n\n## Own {#own authority=boss}\n\nText.\n")
-    assert older.authority_rank("platform") == older.authority_rank("root") == 0  # renamed between releases
-    assert older.authority_rank("guideline") == 4 and older.authority_rank("boss") is None
+    ranks = older.authority_ranks()
+    assert ranks["platform"] == ranks["root"] == 0 and ranks["guideline"] == 4  # renamed between releases
+    assert "boss" not in ranks
     [finding] = [f for f in lint(older) if f.code == "unknown-authority"]
     assert finding.severity == "warning" and finding.line == 5 and "'boss'" in finding.message
 
@@ -113,8 +114,8 @@ def test_authority_levels_are_open_ordered_and_declarable() -> None:
         "<!-- authority-order: boss > staff > guest -->\n\n## Own {#own authority=boss}\n\nText.\n\n"
         "## Theirs {#theirs authority=user}\n\nText.\n"
     )
-    assert declared.authority_order == ("boss", "staff", "guest")
-    assert declared.authority_rank("staff") == 1 and declared.authority_rank("user") is None
+    assert declared.declared_authority_order == ("boss", "staff", "guest")
+    assert declared.authority_ranks() == {"boss": 0, "staff": 1, "guest": 2}
     assert [f.line for f in lint(declared) if f.code == "unknown-authority"] == [7]
     assert parse_spec(declared.to_markdown()) == declared  # the declaration round-trips with the preamble
 
@@ -123,4 +124,13 @@ def test_a_setting_overrides_the_order_of_authority() -> None:
     spec = parse_spec("## Own {#own authority=boss}\n\nText.\n")
     assert [f.code for f in lint(spec) if f.code == "unknown-authority"] == ["unknown-authority"]
     assert [f for f in lint(spec, authority_order=["boss", "user"]) if f.code == "unknown-authority"] == []
-    assert spec.authority_rank("user", ["boss", "user"]) == 1
+    assert spec.authority_ranks(["boss", "user"]) == {"boss": 0, "user": 1}
+
+
+def test_the_last_declaration_wins_and_one_inside_a_section_is_reported() -> None:
+    cells = [parse_spec("<!-- authority-order: a > b -->\n"), parse_spec("<!-- authority-order: x > y -->\n")]
+    merged = Spec().merge(*cells, parse_spec("<!-- authority-order: -->\n\n## S {#s authority=x}\n\nText.\n"))
+    assert merged.declared_authority_order == ("x", "y")  # a later cell overrides; an empty one is no declaration
+    late = parse_spec("## S {#s authority=x}\n\n<!-- authority-order: x > y -->\n")
+    codes = [(f.code, f.line) for f in lint(late) if "authority" in f.code]
+    assert codes == [("unknown-authority", 1), ("misplaced-authority-order", 3)]

@@ -69,7 +69,7 @@ def test_challenge_for_unknown_id_loads_for_lint_and_strict_mode_refuses_it(tmp_
         load_spec(tmp_path, strict=True)
     assert error.value.line == 3
     assert error.value.source.endswith("b2.md")
-    assert "challenge for unknown ID 'b2'" in error.value.message
+    assert "tests [^b2], which the spec no longer declares" in error.value.message
     findings = lint(load_spec(tmp_path))
     assert [(f.severity, f.code) for f in findings] == [
         ("error", "unknown-target"),
@@ -101,7 +101,9 @@ def test_cross_references_to_missing_clauses_are_linted_and_refused_in_strict_mo
     (tmp_path / "model_spec.md").write_text(text)
     [finding] = [f for f in lint(load_spec(tmp_path)) if f.severity == "error"]
     assert finding.code == "unknown-reference" and finding.line == 12 and "'be_kind'" in finding.message
-    with pytest.raises(SpecSyntaxError, match=r"model_spec.md:12:1: label <!-- BAD\[#be_kind\] --> names 'be_kind'"):
+    with pytest.raises(
+        SpecSyntaxError, match=r"model_spec.md:12:1: label <!-- BAD\[#be_kind\] --> in example 'long' names 'be_kind'"
+    ):
         load_spec(tmp_path, strict=True)
     (tmp_path / "model_spec.md").write_text(text + "\n## Be kind {#be_kind}\n\nNo insults.\n")
     assert [f for f in lint(load_spec(tmp_path, strict=True)) if f.severity == "error"] == []

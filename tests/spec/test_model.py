@@ -73,3 +73,18 @@ def test_merge_nests_sections_across_fragments() -> None:
     merged = top.merge(child)
     assert merged.parent("child") is merged.clauses["top"]
     assert merged.authority_of("child") == "root"
+
+
+def test_a_lone_answer_stays_in_the_context_of_what_follows_whatever_its_label() -> None:
+    example = parse_spec(
+        "## C {#c}\n\nText.\n\n**Example**: e\n\n~~~xml\n<user>\n2+2?\n</user>\n"
+        "<assistant> <!-- BAD -->\n5\n</assistant>\n<user>\nThat's wrong, check again.\n</user>\n"
+        "<comparison>\n<assistant> <!-- GOOD -->\nSorry, it's 4.\n"
+        "</assistant>\n<assistant> <!-- BAD -->\nIt's 5.\n</assistant>\n</comparison>\n~~~\n"
+    ).examples[0]
+    contexts = [[t.content for t in context] for context, _ in example.answered()]
+    assert contexts == [
+        ["2+2?"],
+        ["2+2?", "5", "That's wrong, check again."],
+        ["2+2?", "5", "That's wrong, check again."],
+    ]
