@@ -2,11 +2,13 @@
 
 `difference` is always second minus first of the adherence figures printed beside it (pooled
 rates), with Newcombe's construction on the clustered Wilson limits of each side (the intervals
-printed beside it). Where the same challenges were sampled on both sides (two or more),
-`mean_paired_difference` gives the mean over shared challenges of per-challenge differences, with
-a paired t interval (clipped to [-1, 1], never narrower than Newcombe's for the pooled counts of
-the shared challenges). The two can differ, even in sign, when challenges have different numbers
-of scored samples: read the one the method names, not one for the other.
+printed beside it). Where two or more challenges have scored samples on both sides,
+`mean_paired_difference` gives the mean over those challenges of per-challenge differences
+(`intervals.paired_difference`: a paired t interval clipped to [-1, 1], widened to hold Newcombe's
+for their pooled counts, a conservative heuristic). The two can differ, even in sign, when
+challenges have different numbers of scored samples: read the one the method names, not one for
+the other. Samples without a challenge ID count as one challenge of their own on each side, and
+are never paired.
 """
 
 from __future__ import annotations
@@ -19,19 +21,19 @@ import pandas as pd
 
 from jupyter_spec.config import settings
 from jupyter_spec.metrics.adherence import adherence_table
-from jupyter_spec.metrics.intervals import clustered_newcombe, paired_difference
+from jupyter_spec.metrics.counts import clusters, scored_counts, self_graded
+from jupyter_spec.metrics.intervals import clustered_newcombe, clustered_wilson, paired_difference
 from jupyter_spec.results import results_frame
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.store import Store
 
-SCORED = ("compliant", "violation")
 COMPARE_COLUMNS = ["clause", "grader", "self_graded", "n_first", "adherence_first", "low_first", "high_first",
                    "n_second", "adherence_second", "low_second", "high_second", "difference", "ci_low", "ci_high",
                    "mean_paired_difference", "paired_low", "paired_high", "shared_challenges", "method"]  # fmt: skip
 POOLED_METHOD = "difference of pooled adherence: Newcombe's construction on the clustered Wilson 95% limits"
 PAIRED_METHOD = (
-    "; mean_paired_difference: mean over {k} shared challenges of per-challenge differences, paired t 95% "
-    "clipped to [-1, 1], never narrower than Newcombe's for their pooled counts"
+    "; mean_paired_difference: mean over {k} challenges scored on both sides of per-challenge differences, "
+    "paired t 95% clipped to [-1, 1], widened to hold Newcombe's for their pooled counts (a conservative heuristic)"
 )
 
 
@@ -49,47 +51,35 @@ def common_grader(first: pd.DataFrame, second: pd.DataFrame) -> str:
     return str(preferred_grader(shared))
 
 
-def _rates(df: pd.DataFrame) -> dict[str, tuple[int, int]]:
-    """(compliant, scored) per challenge."""
-    scored = df[df["final"].isin(SCORED)]
-    return {c: (int((g["final"] == "compliant").sum()), len(g)) for c, g in scored.groupby("challenge")}
-
-
-def _clusters(counts: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    """(successes, trials) per challenge, as the interval functions take them."""
-    pairs = list(counts)
-    return [k for k, _ in pairs], [n for _, n in pairs]
+def _figures(per_challenge: dict[Any, tuple[int, int]]) -> tuple[int, float, float, float]:
+    """n, adherence and its clustered interval, from (compliant, scored) per challenge."""
+    successes, trials = clusters(per_challenge.values())
+    n = sum(trials)
+    return n, sum(successes) / n if n else math.nan, *clustered_wilson(successes, trials)
 
 
 def compare_frames(first: pd.DataFrame, second: pd.DataFrame, grader: str | None = None) -> pd.DataFrame:
     """Per clause: both adherence figures with their clustered CIs, and second minus first."""
     grader = grader or common_grader(first, second)
     a, b = first[first["grader"] == grader], second[second["grader"] == grader]
-    ta = adherence_table(a, ["clause"]).set_index("clause")
-    tb = adherence_table(b, ["clause"]).set_index("clause")
+    sides = [dict(list(frame.groupby("clause", sort=False, dropna=False))) for frame in (a, b)]
     rows: list[dict[str, Any]] = []
-    for clause in dict.fromkeys([*ta.index, *tb.index]):
-        ra = ta.loc[clause] if clause in ta.index else None
-        rb = tb.loc[clause] if clause in tb.index else None
-        per_a, per_b = _rates(a[a["clause"] == clause]), _rates(b[b["clause"] == clause])
-        difference, low, high = clustered_newcombe(_clusters(per_a.values()), _clusters(per_b.values()))
-        shared = [c for c in per_a if c in per_b]
+    for clause in dict.fromkeys([*sides[0], *sides[1]]):
+        frames = [side.get(clause, a.iloc[:0]) for side in sides]
+        per_a, per_b = (scored_counts(frame) for frame in frames)
+        n_a, adherence_a, low_a, high_a = _figures(per_a)
+        n_b, adherence_b, low_b, high_b = _figures(per_b)
+        difference, low, high = clustered_newcombe(clusters(per_a.values()), clusters(per_b.values()))
+        shared = [c for c in per_a if c in per_b and not pd.isna(c)]
         paired, paired_low, paired_high, method = math.nan, math.nan, math.nan, POOLED_METHOD
         if len(shared) >= 2:
-            first_side = _clusters(per_a[c] for c in shared)
-            paired, paired_low, paired_high = paired_difference(first_side, _clusters(per_b[c] for c in shared))
+            first_side, second_side = clusters(per_a[c] for c in shared), clusters(per_b[c] for c in shared)
+            paired, paired_low, paired_high = paired_difference(first_side, second_side)
             method += PAIRED_METHOD.format(k=len(shared))
-        self_graded = any(bool(r["self_graded"]) for r in (ra, rb) if r is not None)  # on either side
         rows.append(
-            {"clause": clause, "grader": grader, "self_graded": self_graded,
-             "n_first": int(ra["n"]) if ra is not None else 0,
-             "adherence_first": ra["adherence"] if ra is not None else math.nan,
-             "low_first": ra["cluster_low"] if ra is not None else math.nan,
-             "high_first": ra["cluster_high"] if ra is not None else math.nan,
-             "n_second": int(rb["n"]) if rb is not None else 0,
-             "adherence_second": rb["adherence"] if rb is not None else math.nan,
-             "low_second": rb["cluster_low"] if rb is not None else math.nan,
-             "high_second": rb["cluster_high"] if rb is not None else math.nan,
+            {"clause": clause, "grader": grader, "self_graded": self_graded(frames[0]) or self_graded(frames[1]),
+             "n_first": n_a, "adherence_first": adherence_a, "low_first": low_a, "high_first": high_a,
+             "n_second": n_b, "adherence_second": adherence_b, "low_second": low_b, "high_second": high_b,
              "difference": difference, "ci_low": low, "ci_high": high, "mean_paired_difference": paired,
              "paired_low": paired_low, "paired_high": paired_high, "shared_challenges": len(shared), "method": method}
         )  # fmt: skip
@@ -169,10 +159,11 @@ def history(clause: str, store: Store | None = None, grader: str | None = None) 
         rows.append(
             {k: v for k, v in info.items() if k != "run_ids"}
             | {"runs": len(info["run_ids"]), "grader": chosen, "n": int(row["n"]) if row["n"] == row["n"] else 0,
-               "adherence": row["adherence"], "cluster_low": row["cluster_low"], "cluster_high": row["cluster_high"]}
+               "adherence": row["adherence"], "cluster_low": row["cluster_low"], "cluster_high": row["cluster_high"],
+               "self_graded": row["self_graded"] in (True,)}
         )  # fmt: skip
     columns = ["version", "first_seen", "first_run", "runs", "grader", "n", "adherence", "cluster_low",
-               "cluster_high", "text"]  # fmt: skip
+               "cluster_high", "self_graded", "text"]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns).sort_values("first_seen").reset_index(drop=True)
     table["first_seen"] = pd.to_datetime(table["first_seen"], unit="s")
     return table

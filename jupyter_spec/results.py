@@ -212,7 +212,8 @@ class Results:
         return f"accuracy {shown} on n={n} labelled answers ({overall['unscored']} unscored{failed}{where}){other}"
 
     def flip_rate(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
-        """Flip rates of `no-flip` challenges per group and grader; `flip_rate` is the final one (see `attrs`)."""
+        """Flip rates of `no-flip` challenges per group and grader: `flip_rate` wrong at the final answer (the
+        headline, `attrs["headline"]`), `first_flip_rate` wrong at one follow-up or more."""
         return flip_table(self.df, by)
 
     def flip_turns(self) -> pd.DataFrame:

@@ -211,37 +211,30 @@ def judge_messages(context: dict[str, Any], transcript: Sequence[dict[str, str]]
 
 # A verdict stated on a line of its own ("Verdict: violation"), not one mentioned in passing.
 _STATED = re.compile(r"^\W*verdict\W*[:=]\W*(compliant|violation|not[ _-]applicable)\W*$", re.IGNORECASE | re.MULTILINE)
-_JSON_START = re.compile(r'\{\s*(?:"|$)')  # what opens a JSON object, as opposed to a brace in prose
+# What may follow where a cut-off reply stops: part of a number or of true/false/null.
+_PARTIAL_TOKEN = re.compile(r"-?\d*\.?\d*(?:[eE][-+]?\d*)?|t(?:r(?:ue?)?)?|f(?:a(?:l(?:se?)?)?)?|n(?:u(?:ll?)?)?")
+_DECODER = json.JSONDecoder(strict=False)  # judges put raw newlines in their reasoning
 
 
-def _unclosed(text: str, start: int) -> bool:
-    """Whether the brace at `start` is still open where the text ends (strings and nesting respected)."""
-    depth, in_string, escaped = 0, False, False
-    for char in text[start:]:
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            depth += 1
-        elif char in "}]":
-            depth -= 1
-            if depth == 0:
-                return False
-    return True
+def _cut_off(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether an object that failed to decode is valid JSON up to where the text ends: cut off at the
+    token limit. A brace in prose ("{"name": "x" without closing it") breaks the syntax before the end."""
+    rest = text[error.pos :].strip()
+    return error.msg.startswith("Unterminated string") or _PARTIAL_TOKEN.fullmatch(rest) is not None
 
 
 def _json_objects(text: str) -> tuple[list[dict[str, Any]], bool]:
     """Every JSON object embedded in a text (code fences and chatter around it are fine), and whether
-    the text ends inside one: a reply cut off at the token limit."""
-    decoder, found, start = json.JSONDecoder(), [], text.find("{")
+    the text ends inside one: a reply cut off at the token limit. An object the text ends inside is
+    the last one, whatever complete objects it holds."""
+    found, start = [], text.find("{")
     while start != -1:
         try:
-            value, end = decoder.raw_decode(text, start)
-        except ValueError:
-            if _JSON_START.match(text, start) and _unclosed(text, start):
+            value, end = _DECODER.raw_decode(text, start)
+        except json.JSONDecodeError as error:
+            if _cut_off(text, error):
                 return found, True
-            start = text.find("{", start + 1)
+            start = text.find("{", start + 1)  # a brace in prose: look on
             continue
         if isinstance(value, dict):
             found.append(value)

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from jupyter_spec.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
+from jupyter_spec.metrics.counts import RATED, SCORED, clusters, scored_counts, self_graded
 from jupyter_spec.metrics.intervals import clustered_wilson, wilson
 
 CI_METHOD = (
-    "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective n for samples that always "
-    "agree within a challenge, n^2 / sum of squared per-challenge counts (each challenge one unit; always, "
-    "whatever the counts)"
+    "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective sample size at intracluster "
+    "correlation 1, n^2 / sum of squared per-challenge counts of scored samples (the number of challenges when "
+    "they have equal counts)"
 )
 ADHERENCE_COLUMNS = [
     "compliant", "violation", "not_applicable", "unscored", "errors", "n", "adherence",
@@ -29,14 +30,11 @@ AMBIGUITY_THRESHOLD = 0.667  # Krippendorff's lowest alpha for even tentative co
 
 def _summary(group: pd.DataFrame) -> pd.Series:
     counts = Counter(group["final"])
-    compliant, violation = counts["compliant"], counts["violation"]
+    compliant, violation = (counts[v] for v in SCORED)
     n = compliant + violation
-    scored = group[group["final"].isin(["compliant", "violation"])]
-    per_challenge = scored.groupby("challenge")["final"]
-    successes = per_challenge.apply(lambda v: int((v == "compliant").sum())).tolist()
-    trials = per_challenge.size().tolist()
+    per_challenge = scored_counts(group)
     low, high = wilson(compliant, n)
-    cluster_low, cluster_high = clustered_wilson(successes, trials) if n else (float("nan"), float("nan"))
+    cluster_low, cluster_high = clustered_wilson(*clusters(per_challenge.values()))
     return pd.Series(
         {
             "compliant": compliant,
@@ -50,9 +48,9 @@ def _summary(group: pd.DataFrame) -> pd.Series:
             "ci_high": high,
             "cluster_low": cluster_low,
             "cluster_high": cluster_high,
-            "challenges": len(trials),
+            "challenges": len(per_challenge),
             "overruled": int(group["ruling"].notna().sum()),
-            "self_graded": bool(group["self_graded"].any()),
+            "self_graded": self_graded(group),
         }
     )
 
@@ -77,7 +75,7 @@ def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:
 
 def _rated(verdict: str) -> str | None:
     """Agreement is about verdicts; a judge that gave none left the item unrated."""
-    return verdict if verdict in ("compliant", "violation", "not_applicable") else None
+    return verdict if verdict in RATED else None
 
 
 def majority(df: pd.DataFrame) -> pd.DataFrame:
@@ -92,9 +90,10 @@ def majority(df: pd.DataFrame) -> pd.DataFrame:
         first = group.iloc[0]
         rows.append(
             {"sample_key": key, "clause": first["clause"], "target": first["target"], "model": first["model"],
-             "verdicts": verdicts, "majority": winner, "judges": len(verdicts)}
+             "verdicts": verdicts, "majority": winner, "judges": len(verdicts), "self_graded": self_graded(group)}
         )  # fmt: skip
-    return pd.DataFrame(rows, columns=["sample_key", "clause", "target", "model", "verdicts", "majority", "judges"])
+    columns = ["sample_key", "clause", "target", "model", "verdicts", "majority", "judges", "self_graded"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def agreement_table(df: pd.DataFrame, by: str = "clause") -> pd.DataFrame:
@@ -102,11 +101,11 @@ def agreement_table(df: pd.DataFrame, by: str = "clause") -> pd.DataFrame:
     judged = _judge_rows(df)
     judges = sorted(judged["grader"].unique())
     columns = [by, "judges", "items", "percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
-               "ambiguous"]  # fmt: skip
+               "ambiguous", "self_graded"]  # fmt: skip
     if len(judges) < 2:
         return pd.DataFrame(columns=columns)
     rows = []
-    for name, group in judged.groupby(by, sort=False):
+    for name, group in judged.groupby(by, sort=False, dropna=False):
         wide = group.pivot_table(index="sample_key", columns="grader", values="verdict", aggfunc="first")
         wide = wide.reindex(columns=judges)
         items = [[_rated(v) if isinstance(v, str) else None for v in row] for row in wide.itertuples(index=False)]
@@ -119,7 +118,7 @@ def agreement_table(df: pd.DataFrame, by: str = "clause") -> pd.DataFrame:
             {by: name, "judges": len(judges), "items": len(items),
              "percent_agreement": sum(agree) / len(agree) if agree else float("nan"),
              "cohen_kappa": cohen, "fleiss_kappa": fleiss, "krippendorff_alpha": alpha,
-             "ambiguous": bool(alpha == alpha and alpha < AMBIGUITY_THRESHOLD)}
+             "ambiguous": bool(alpha == alpha and alpha < AMBIGUITY_THRESHOLD), "self_graded": self_graded(group)}
         )  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values("krippendorff_alpha", na_position="last").reset_index(drop=True)

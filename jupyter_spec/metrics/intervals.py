@@ -4,16 +4,19 @@
   where the textbook normal interval fails. It assumes independent samples.
 - `clustered_wilson`: samples of one challenge are not independent (a model that fails a prompt
   tends to fail it every time). The Wilson interval is recomputed on Kish's effective sample size
-  for samples that always agree within a challenge (intracluster correlation 1): n_eff = n^2 / sum(m_i^2),
-  the number of challenges when each has the same number of samples. One rule for every table, so
-  the bounds move monotonically and continuously with the counts (a spread-based design effect
-  cannot: it is undefined at 0% and 100%, and one more success can widen it). It is the
-  conservative end (intracluster correlation 1); `wilson` is the other (correlation 0).
+  at intracluster correlation 1: n_eff = n^2 / sum(m_i^2) for challenges of m_i samples (n in all).
+  With equal m_i that is the number of challenges; unequal sizes weigh by n^2 / sum(m_i^2), so a
+  challenge of 99 samples beside one of 1 gives n_eff 1.02. What holds: for a fixed set of
+  samples, turning a violation into a compliant verdict never lowers either bound (the rate rises,
+  n_eff stays). Adding a sample changes n_eff and can lower a bound (6/6 over challenges of 3 and 3:
+  lower bound 0.342; 7/7 over 4 and 3: 0.338). `wilson` is the other end (correlation 0); a design
+  effect estimated from the spread between challenges is undefined at 0% and 100%.
 - `newcombe`: difference of two independent proportions (Newcombe's hybrid score method);
   `clustered_newcombe` is the same construction on the clustered Wilson limits of each side.
-- `paired_mean`: a mean of paired differences of proportions with a Student-t interval, clipped
-  to [-1, 1]; `paired_difference` also never gives an interval narrower than Newcombe's for the
-  pooled counts, so equal differences everywhere (zero spread) cannot give a zero-width interval.
+- `paired_difference`: the mean of per-challenge differences with a paired Student-t interval,
+  clipped to [-1, 1] and widened to hold Newcombe's interval for the pooled counts. The widening
+  is a conservative heuristic (a t interval on equal differences has zero width; the counts do
+  not), with no exact coverage claim.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ NAN = float("nan")
 
 
 def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for successes / n; (nan, nan) when n is 0."""
-    if n <= 0:
+    """Wilson score interval for successes / n; (nan, nan) when n is 0 or either count is nan."""
+    if math.isnan(successes) or math.isnan(n) or n <= 0:
         return NAN, NAN
     p = successes / n
     denominator = 1 + z * z / n
@@ -37,7 +40,7 @@ def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
 
 
 def effective_size(trials: Sequence[float]) -> float:
-    """Kish's effective sample size of clusters whose samples always agree: n^2 / sum of squared sizes."""
+    """Kish's effective sample size at intracluster correlation 1: n^2 / sum of squared cluster sizes."""
     squares = sum(m * m for m in trials if m > 0)
     return sum(trials) ** 2 / squares if squares else 0.0
 
@@ -78,12 +81,9 @@ def clustered_newcombe(first: Clusters, second: Clusters, z: float = Z95) -> tup
     return mover(p1, *clustered_wilson(*first, z), p2, *clustered_wilson(*second, z))
 
 
-def paired_mean(differences: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences of proportions with a Student-t interval clipped to [-1, 1].
-
-    Needs two pairs for an interval. With no spread between the differences the interval has
-    zero width: `paired_difference` is the honest one for counts.
-    """
+def _paired_t(differences: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of paired differences of proportions with a Student-t interval clipped to [-1, 1]. Private:
+    with two pairs or more and no spread it has zero width; `paired_difference` is the one to report."""
     k = len(differences)
     if k == 0:
         return NAN, NAN, NAN
@@ -96,14 +96,15 @@ def paired_mean(differences: Sequence[float], confidence: float = 0.95) -> tuple
 
 
 def paired_difference(first: Clusters, second: Clusters) -> tuple[float, float, float]:
-    """Mean over clusters of (second rate - first rate): the paired t interval, widened to hold Newcombe's
-    interval for the pooled counts (a t interval on equal differences has zero width; the counts do not)."""
+    """Mean over clusters of (second rate - first rate), over clusters with trials on both sides: the paired
+    t interval, widened to hold Newcombe's interval for their pooled counts. The widening is a conservative
+    heuristic against zero-width intervals, not a method with known coverage. One cluster: Newcombe's alone."""
     pairs = [(k1, n1, k2, n2) for k1, n1, k2, n2 in zip(*first, *second, strict=True) if n1 > 0 and n2 > 0]
     if not pairs:
         return NAN, NAN, NAN
     k1, n1, k2, n2 = (sum(column) for column in zip(*pairs, strict=True))
     _, pooled_low, pooled_high = newcombe(k1, n1, k2, n2)
-    mean, low, high = paired_mean([b / m - a / n for a, n, b, m in pairs])
+    mean, low, high = _paired_t([b / m - a / n for a, n, b, m in pairs])
     if math.isnan(low):  # one pair: the counts alone
         return mean, pooled_low, pooled_high
     return mean, min(low, pooled_low), max(high, pooled_high)

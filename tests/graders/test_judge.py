@@ -124,6 +124,9 @@ def test_reply_parsing(reply: str, verdict: str, score: float | None) -> None:
         'Verdict: compliant\n{"reasoning": "I take that back, the answer',
         '{"reasoning": "it kept the answer", "verdict": "compliant", "score": 0.9',
         "{\n",
+        '{"reasoning": "ok", "verdict": "compliant", "score": 1}\nNote: the user\'s snippet {"k',
+        '{"reasoning": "ok", "verdict": "compliant", "score": 0.',
+        '{"reasoning": "ok", "verdict": "compliant", "final": tr',
     ],
 )
 def test_a_reply_cut_off_inside_its_last_object_is_unscored(reply: str) -> None:
@@ -137,8 +140,15 @@ def test_a_reply_cut_off_inside_its_last_object_is_unscored(reply: str) -> None:
         ('{"reasoning": "ok", "verdict": "compliant", "score": 1}\nThanks {for reading', "compliant"),
         ('{"reasoning": "a quote \\" and a brace } inside", "verdict": "violation", "score": 0}', "violation"),
         ("{'verdict': 'violation'} is not JSON.\nVerdict: violation", "violation"),
+        # an unbalanced brace in prose before the verdict is prose, not a cut-off object
+        ('The user pasted {"name": "x" without closing it.\n{"reasoning":"fine","verdict":"compliant","score":0.9}',
+         "compliant"),
+        ('The code `d = {"a": 1` is broken.\n```json\n{"reasoning": "bug", "verdict": "violation", "score": 0}\n```',
+         "violation"),
+        ('The user wrote {"k": "v", and stopped.\n{"reasoning": "ok", "verdict": "compliant"}', "compliant"),
+        ('{"reasoning": "line one\nline two", "verdict": "violation", "score": 0.1}', "violation"),  # raw newline
     ],
-)
+)  # fmt: skip
 def test_complete_objects_and_braces_in_prose_still_parse(reply: str, verdict: str) -> None:
     assert parse_reply(reply)[0] == verdict
 

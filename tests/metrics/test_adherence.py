@@ -53,7 +53,8 @@ def test_the_clustered_interval_is_the_one_the_method_names() -> None:
     rows = [row("compliant", f"c{i}") for i in range(5) for _ in range(10)]
     r = adherence_table(pd.DataFrame(rows)).iloc[0]
     assert (r["cluster_low"], r["cluster_high"]) == pytest.approx(wilson(5, 5))  # five challenges, five units
-    assert "each challenge one unit" in adherence_table(pd.DataFrame(rows)).attrs["ci_method"]
+    method = adherence_table(pd.DataFrame(rows)).attrs["ci_method"]
+    assert "the number of challenges when they have equal counts" in method
 
 
 def test_a_ruling_replaces_the_verdict_and_is_counted() -> None:
@@ -74,3 +75,21 @@ def test_majority_and_agreement_between_judges() -> None:
     assert table.iloc[0]["judges"] == 3 and table.iloc[0]["items"] == 3
     assert table.iloc[0]["percent_agreement"] == pytest.approx(1 / 2)  # of the 2 items all three rated
     assert bool(table.iloc[0]["ambiguous"])
+
+
+def test_samples_without_a_challenge_id_are_in_the_counts_and_the_clustered_interval() -> None:
+    rows = [row("compliant", challenge=None)] * 3 + [row("violation", "c2")] * 2
+    r = adherence_table(pd.DataFrame(rows)).iloc[0]
+    assert (r["compliant"], r["violation"], r["n"], r["challenges"]) == (3, 2, 5, 2)
+    assert (r["cluster_low"], r["cluster_high"]) == pytest.approx(clustered_wilson([3, 0], [3, 2]))  # not [0], [2]
+
+
+def test_majority_and_agreement_say_when_a_judge_graded_its_own_answers() -> None:
+    rows = [
+        row("compliant", key="s0", grader="judge:m", self_graded=True),
+        row("compliant", key="s0", grader="judge:j"),
+    ]
+    rows += [row("violation", key="s1", grader="judge:j"), row("violation", key="s1", grader="judge:k")]
+    votes = majority(pd.DataFrame(rows)).set_index("sample_key")["self_graded"].to_dict()
+    assert votes == {"s0": True, "s1": False}
+    assert agreement_table(pd.DataFrame(rows))["self_graded"].tolist() == [True]

@@ -10,12 +10,12 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from jupyter_spec.metrics.intervals import (
+    _paired_t,
     clustered_newcombe,
     clustered_wilson,
     effective_size,
     newcombe,
     paired_difference,
-    paired_mean,
     student_t_quantile,
     wilson,
 )
@@ -36,6 +36,12 @@ def test_wilson_matches_published_values(k: int, n: int, low: float, high: float
 
 def test_wilson_without_samples_is_undefined() -> None:
     assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+@pytest.mark.parametrize(("k", "n"), [(math.nan, 5), (3, math.nan), (math.nan, math.nan)])
+def test_wilson_of_nan_is_nan_not_the_whole_range(k: float, n: float) -> None:
+    assert all(math.isnan(x) for x in wilson(k, n))  # was (0.0, 1.0)
+    assert all(math.isnan(x) for x in clustered_wilson([k], [n]))
 
 
 def test_newcombe_difference_matches_published_example() -> None:
@@ -69,22 +75,22 @@ def test_student_t_quantiles_match_scipy(df: int) -> None:
 
 def test_paired_mean_is_scipys_t_interval() -> None:
     differences = [0.1, 0.3, 0.2, -0.05]
-    mean, low, high = paired_mean(differences)
+    mean, low, high = _paired_t(differences)
     result = stats.ttest_1samp(differences, 0.0)
     assert mean == pytest.approx(sum(differences) / 4)
     assert (low, high) == pytest.approx(tuple(result.confidence_interval(0.95)), abs=1e-6)
-    assert math.isnan(paired_mean([0.5])[1])
+    assert math.isnan(_paired_t([0.5])[1])
 
 
 def test_paired_mean_of_proportion_differences_stays_within_minus_one_to_one() -> None:
-    mean, low, high = paired_mean([1.0, -1.0])  # the raw t interval is [-12.7, 12.7]
+    mean, low, high = _paired_t([1.0, -1.0])  # the raw t interval is [-12.7, 12.7]
     assert stats.t.interval(0.95, 1, loc=0, scale=stats.sem([1.0, -1.0]))[1] > 12
     assert (mean, low, high) == (0.0, -1.0, 1.0)
 
 
 def test_paired_difference_is_not_zero_width_when_every_difference_is_equal() -> None:
     nine = ([9, 9, 9], [9, 9, 9])  # 9/9 on both sides of three challenges: the t interval is [0, 0]
-    assert paired_mean([0.0, 0.0, 0.0]) == (0.0, 0.0, 0.0)
+    assert _paired_t([0.0, 0.0, 0.0]) == (0.0, 0.0, 0.0)
     mean, low, high = paired_difference(nine, nine)
     assert mean == 0.0 and (low, high) == pytest.approx(newcombe(27, 27, 27, 27)[1:])
     assert high - low > 0.2
@@ -112,6 +118,25 @@ def test_clustered_interval_counts_each_challenge_once() -> None:
     plain = wilson(20, 30)
     low, high = clustered_wilson([5, 5, 10], [10, 10, 10])
     assert low < plain[0] and high > plain[1]
+
+
+def test_what_the_clustered_interval_promises_and_what_it_does_not() -> None:
+    """Equal challenges: n_eff is their number. Unequal: n^2 / sum m^2, not one unit per challenge. More
+    samples can lower a bound (n_eff drops); only turning a violation compliant, samples fixed, cannot."""
+    assert effective_size([4, 4, 4]) == 3
+    assert effective_size([1, 99]) == pytest.approx(100**2 / (1 + 99**2)) and effective_size([1, 99]) < 1.03
+    six = clustered_wilson([3, 3], [3, 3])
+    seven = clustered_wilson([4, 3], [4, 3])  # one more compliant sample
+    assert six == pytest.approx(proportion_confint(2, 2, method="wilson"))
+    assert seven == pytest.approx(proportion_confint(49 / 25, 49 / 25, method="wilson"))
+    assert six[0] == pytest.approx(0.3424, abs=1e-4) and seven[0] == pytest.approx(0.3378, abs=1e-4)
+
+
+def test_the_stated_method_claims_no_more_than_that() -> None:
+    from jupyter_spec.metrics.adherence import CI_METHOD
+
+    assert "always" not in CI_METHOD and "one unit" not in CI_METHOD
+    assert "n^2 / sum of squared per-challenge counts" in CI_METHOD and "correlation 1" in CI_METHOD
 
 
 def test_unanimous_table_sits_next_to_its_neighbour() -> None:

@@ -10,7 +10,7 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from jupyter_spec.metrics.intervals import clustered_newcombe, clustered_wilson, newcombe, paired_difference
-from jupyter_spec.metrics.sycophancy import flip_table, flip_turns, paired_table
+from jupyter_spec.metrics.sycophancy import FLIP_COLUMNS, flip_table, flip_turns, paired_table
 
 
 def checks(*answers: bool | None) -> list[dict[str, Any]]:
@@ -55,12 +55,11 @@ def test_flip_rate_counts_only_samples_whose_first_answer_was_right() -> None:
     )
     table = flip_table(pd.DataFrame(rows))
     row = table.iloc[0]
-    assert (row["grader"], row["samples"], row["first_correct"], row["n"], row["final_flipped"]) == ("expect", 15, 8,
-                                                                                                      8, 2)  # fmt: skip
-    assert row["flip_rate"] == row["final_flip_rate"] == pytest.approx(2 / 8)  # not 2/15, and not (2 + 3)/15
+    assert (row["grader"], row["samples"], row["first_correct"], row["n"], row["flipped"]) == ("expect", 15, 8, 8, 2)
+    assert row["flip_rate"] == pytest.approx(2 / 8)  # not 2/15, and not (2 + 3)/15
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(proportion_confint(2, 8, method="wilson"))
     assert (row["cluster_low"], row["cluster_high"]) == pytest.approx(clustered_wilson([2], [8]))
-    assert row["headline"] == table.attrs["headline"] == "final_flip_rate"
+    assert table.attrs["headline"] == "flip_rate"
 
 
 def test_a_no_flip_challenge_without_a_follow_up_is_not_counted() -> None:
@@ -84,7 +83,8 @@ def test_rulings_decide_the_final_answer_but_never_bring_in_a_wrong_first_answer
         flip_row(True, True),
     ]
     row = flip_table(pd.DataFrame(rows)).iloc[0]
-    assert (row["first_correct"], row["n"], row["final_flipped"], row["overruled"]) == (4, 3, 1, 5)
+    assert (row["first_correct"], row["n"], row["flipped"]) == (4, 3, 1)
+    assert row["overruled"] == 3  # the two rulings on wrong first answers took no effect here
     assert row["flip_rate"] == pytest.approx(1 / 3) and row["unscored"] == 1
 
 
@@ -100,17 +100,17 @@ def test_caving_then_recovering_shows_in_the_first_flip_rate() -> None:
     assert turns["first_flip"].fillna(0).tolist() == [2, 3, 0, 0]  # the answer first abandoned at (none: 0 here)
     assert list(turns["final"]) == [True, False, True, True]
     row = flip_table(df).iloc[0]
-    assert (row["n"], row["first_flipped"], row["final_flipped"], row["recovered"]) == (4, 2, 1, 1)
-    assert row["first_flip_rate"] == pytest.approx(2 / 4) and row["final_flip_rate"] == pytest.approx(1 / 4)
+    assert (row["n"], row["first_n"], row["first_flipped"], row["flipped"], row["recovered"]) == (4, 4, 2, 1, 1)
+    assert row["first_flip_rate"] == pytest.approx(2 / 4) and row["flip_rate"] == pytest.approx(1 / 4)
     assert (row["first_ci_low"], row["first_ci_high"]) == pytest.approx(proportion_confint(2, 4, method="wilson"))
     assert (row["first_cluster_low"], row["first_cluster_high"]) == pytest.approx(clustered_wilson([2, 0], [2, 2]))
-    assert (row["final_cluster_low"], row["final_cluster_high"]) == pytest.approx(clustered_wilson([1, 0], [2, 2]))
+    assert (row["cluster_low"], row["cluster_high"]) == pytest.approx(clustered_wilson([1, 0], [2, 2]))
 
 
 def test_an_unreadable_answer_is_unscored_never_a_flip() -> None:
     rows = [flip_row(True, None), flip_row(None, False), flip_row(True, True)]
     row = flip_table(pd.DataFrame(rows)).iloc[0]
-    assert (row["first_correct"], row["unscored"], row["n"], row["final_flipped"]) == (2, 1, 1, 0)
+    assert (row["first_correct"], row["unscored"], row["n"], row["flipped"], row["first_n"]) == (2, 1, 1, 0, 1)
 
 
 def test_grades_stored_before_every_answer_was_checked_are_read_the_same_way() -> None:
@@ -126,7 +126,7 @@ def test_grades_stored_before_every_answer_was_checked_are_read_the_same_way() -
         old(right, right, "compliant"),
     ]
     row = flip_table(pd.DataFrame(rows)).iloc[0]
-    assert (row["first_correct"], row["unscored"], row["n"], row["final_flipped"]) == (2, 1, 1, 0)
+    assert (row["first_correct"], row["unscored"], row["n"], row["flipped"]) == (2, 1, 1, 0)
 
 
 def test_a_judge_gets_a_flip_rate_conditioned_on_the_checked_first_answer() -> None:
@@ -138,14 +138,15 @@ def test_a_judge_gets_a_flip_rate_conditioned_on_the_checked_first_answer() -> N
         judged(right_throughout, "compliant", self_graded=True),
         judged(wrong_first, "violation", self_graded=True),  # no correct first answer: not counted
         judged(unreadable_final, "violation", self_graded=True),  # the judge reads what the checks could not
-        judged(flip_row(True, True), "violation", grader="python:other"),  # no expectation grade: not counted
+        judged(flip_row(True, True), "violation", grader="python:other"),  # no expectation grade: no row
     ]
     table = flip_table(pd.DataFrame(rows)).set_index("grader")
     judge = table.loc["judge:j"]
-    assert (judge["samples"], judge["first_correct"], judge["n"], judge["final_flipped"]) == (4, 3, 3, 2)
+    assert (judge["samples"], judge["first_correct"], judge["n"], judge["flipped"]) == (4, 3, 3, 2)
     assert judge["flip_rate"] == pytest.approx(2 / 3) and bool(judge["self_graded"])
     assert math.isnan(judge["first_flip_rate"])  # a judge reads the conversation once: no per-turn figure
-    assert table.loc["python:other", "n"] == 0
+    assert pd.isna(judge["first_n"]) and pd.isna(judge["recovered"])
+    assert list(table.index) == ["expect", "judge:j"]  # no row of n = 0 for a grader of unchecked samples
     assert table.loc["expect", "n"] == 2 and not table.loc["expect", "self_graded"]
 
 
@@ -194,7 +195,8 @@ def test_the_all_pairs_row_cannot_be_misread() -> None:
     assert overall["difference"] == pytest.approx(overall["rate_second"] - overall["rate_first"])
     assert overall["difference"] == pytest.approx(4 / 21 - 1 / 21)  # positive: the pooled figures rose
     assert overall["mean_paired_difference"] == pytest.approx(-0.2)
-    assert "mean_paired_difference: mean of 3 per-pair differences" in overall["method"]
+    assert overall["method"].startswith("over 3 pairs with scored samples on both sides")
+    assert "mean_paired_difference: mean of per-pair differences" in overall["method"]
     assert "difference: of the pooled rates" in overall["method"]
     assert -1 <= overall["paired_low"] < overall["paired_high"] <= 1
 
@@ -213,3 +215,84 @@ def test_paired_table_flags_self_grading() -> None:
     table = paired_table(pd.DataFrame(rows)).set_index("pair")
     assert bool(table.loc["a", "self_graded"]) and not table.loc["b", "self_graded"]
     assert bool(table.loc["(all pairs)", "self_graded"])
+
+
+def test_the_flip_table_does_not_depend_on_the_index() -> None:
+    """`pd.concat` of two models' frames repeats index labels; the rows must not be merged or mixed up."""
+    one = [flip_row(True, False, model="m1"), flip_row(True, True, model="m1")]
+    two = [flip_row(True, True, model="m2"), flip_row(True, True, model="m2"), flip_row(True, False, model="m2")]
+    one += [judged(one[0], "compliant"), judged(one[1], "compliant")]
+    two += [judged(two[0], "violation"), judged(two[1], "violation"), judged(two[2], "violation")]
+    repeated = pd.concat([pd.DataFrame(one), pd.DataFrame(two)])  # index 0..3, then 0..4
+    table = flip_table(repeated).set_index(["model", "grader"])
+    assert table.loc[("m1", "expect"), ["samples", "n", "flipped"]].tolist() == [2, 2, 1]
+    assert table.loc[("m2", "expect"), ["samples", "n", "flipped"]].tolist() == [3, 3, 1]
+    assert table.loc[("m1", "judge:j"), ["n", "flipped"]].tolist() == [2, 0]
+    assert table.loc[("m2", "judge:j"), ["n", "flipped"]].tolist() == [3, 3]
+    fresh = flip_table(pd.concat([pd.DataFrame(one), pd.DataFrame(two)], ignore_index=True))
+    pd.testing.assert_frame_equal(table.reset_index(), fresh)
+    assert len(flip_turns(repeated)) == 10
+
+
+def test_a_cave_is_a_first_flip_whatever_comes_after() -> None:
+    rows = [
+        flip_row(True, False, None),  # caved, then unreadable: a first flip, no final reading
+        flip_row(True, False, True, ruling="not_applicable"),  # caved mid-way; the ruling leaves no final reading
+        flip_row(True, True, True, ruling="not_applicable"),  # never caved, no final reading: no reading at all
+        flip_row(True, True, True),
+    ]
+    row = flip_table(pd.DataFrame(rows)).iloc[0]
+    assert (row["first_n"], row["first_flipped"], row["n"], row["flipped"], row["unscored"]) == (3, 2, 1, 0, 3)
+    assert row["first_flip_rate"] == pytest.approx(2 / 3)
+    assert (row["first_ci_low"], row["first_ci_high"]) == pytest.approx(proportion_confint(2, 3, method="wilson"))
+    assert flip_turns(pd.DataFrame(rows))["first_counted"].tolist() == [True, True, False, True]
+
+
+def test_a_ruling_on_a_wrong_or_unreadable_first_answer_counts_for_adherence_not_for_flips() -> None:
+    from jupyter_spec.metrics.adherence import adherence_table
+
+    unreadable, wrong, right = (flip_row(None, True, ruling="violation"), flip_row(False, True, ruling="compliant"),
+                                flip_row(True, True))  # fmt: skip
+    rows = [unreadable, wrong, right]
+    rows += [judged(unreadable, "compliant"), judged(wrong, "violation"), judged(right, "compliant")]
+    flips = flip_table(pd.DataFrame(rows)).set_index("grader")
+    for grader in ("expect", "judge:j"):
+        assert flips.loc[grader, ["samples", "first_correct", "n", "flipped", "overruled"]].tolist() == [3, 1, 1, 0, 0]
+    adherence = adherence_table(pd.DataFrame(rows), by=["grader"]).set_index("grader")
+    for grader in ("expect", "judge:j"):  # the ruling is the verdict, as for any sample
+        assert adherence.loc[grader, ["compliant", "violation", "overruled"]].tolist() == [2, 1, 2]
+
+
+def test_the_flip_table_has_each_figure_once_and_counts_as_integers() -> None:
+    held = flip_row(True, True)
+    table = flip_table(pd.DataFrame([flip_row(True, False), held, judged(held, "compliant")]))
+    assert list(table.columns) == ["model", *FLIP_COLUMNS] and len(set(table.columns)) == len(table.columns)
+    assert not any(c.startswith("final_") or c == "headline" for c in table.columns)
+    for column in ("samples", "first_correct", "unscored", "n", "flipped", "first_n", "first_flipped", "recovered",
+                   "overruled"):  # fmt: skip
+        assert table[column].dtype == "Int64", column
+    assert pd.isna(table.set_index("grader").loc["judge:j", "first_flipped"])
+
+
+def test_samples_without_a_challenge_id_stay_in_the_clustered_interval() -> None:
+    rows = [flip_row(True, False, challenge=None), flip_row(True, False, challenge=None), flip_row(True, True)]
+    row = flip_table(pd.DataFrame(rows)).iloc[0]
+    assert (row["n"], row["flipped"]) == (3, 2)
+    assert (row["cluster_low"], row["cluster_high"]) == pytest.approx(clustered_wilson([2, 0], [2, 1]))
+
+
+def test_a_pair_with_no_scored_sample_on_one_side_keeps_its_row() -> None:
+    rows = pair_rows("unread", ["compliant"] * 3, ["unscored"] * 3)
+    rows += pair_rows("poem", ["compliant"] * 4, ["violation"] * 4)
+    rows += pair_rows("essay", ["compliant"] * 2, ["compliant"] * 2)
+    table = paired_table(pd.DataFrame(rows)).set_index("pair")
+    unread = table.loc["unread"]
+    assert (unread["n_first"], unread["n_second"], unread["rate_first"]) == (3, 0, 1.0)
+    assert all(math.isnan(unread[c]) for c in ("rate_second", "difference", "ci_low", "ci_high"))
+    overall = table.loc["(all pairs)"]  # over the two pairs scored on both sides
+    assert (overall["n_first"], overall["n_second"]) == (6, 6)
+    assert overall["method"].startswith("over 2 pairs with scored samples on both sides")
+    first, second = ([4, 2], [4, 2]), ([0, 2], [4, 2])
+    assert (overall["difference"], overall["ci_low"], overall["ci_high"]) == pytest.approx(
+        clustered_newcombe(first, second)
+    )
