@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -351,6 +352,16 @@ class SpecMagics(Magics):
         lines.append(f"default model: {config.settings.model}; default judge: {config.settings.judge}")
         return TextView("\n".join(lines))
 
+    def runs(self, *rest: str) -> Any:
+        """runs: every run in the store, with its status; an interrupted one with the call that resumes it."""
+        _no_more(rest)
+        lines = []
+        for row in self._store().runs():
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"]))
+            hint = f"  -> {row['resume']}" if "resume" in row else ""
+            lines.append(f"{row['id']}  {when}  {row['status']}{hint}")
+        return TextView("\n".join(lines) or f"no runs in {config.settings.store}")
+
     def clear(self, *rest: str) -> Any:
         """clear: forget every clause and challenge."""
         _no_more(rest)
@@ -369,6 +380,7 @@ class SpecMagics(Magics):
         "compare": compare,
         "history": history,
         "alias": alias,
+        "runs": runs,
     }
 
 

@@ -9,6 +9,7 @@ attempt is recorded. A request that fails for good raises `RequestFailed`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 import weakref
@@ -19,8 +20,11 @@ from typing import Any
 from jupyter_spec.config import Settings
 from jupyter_spec.providers import Provider, ProviderError, get_provider
 from jupyter_spec.providers.base import Completion, Messages, RequestFailed
+from jupyter_spec.sanitize import redact
 from jupyter_spec.spec.model import stable_hash
 from jupyter_spec.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,11 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     timeout: float = 120.0
+    max_retry_after: float = 120.0  # a server asking for longer (hours, by mistake or malice) gets this
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         if retry_after is not None:
-            return max(0.0, retry_after)
+            return min(max(0.0, retry_after), self.max_retry_after)
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
@@ -86,8 +91,9 @@ class Requester:
         hit = self.store.completion(key)
         if hit is not None:
             return hit[0], hit[1], 0
-        async with _semaphore(provider, self.settings):
-            for attempt in range(1, self.retry.max_attempts + 1):
+        secrets = (self.settings.api_key(),)
+        for attempt in range(1, self.retry.max_attempts + 1):
+            async with _semaphore(provider, self.settings):  # held while asking, never while waiting
                 started, clock = time.time(), time.monotonic()
                 self._emit(in_flight=1, retries=1 if attempt > 1 else 0, **{counter: 1})
                 try:
@@ -97,25 +103,32 @@ class Requester:
                         failure = ProviderError(f"no answer within {self.retry.timeout:g}s", retryable=True)
                     latency = time.monotonic() - clock
                     self._emit(in_flight=-1)
+                    error = redact(str(failure), secrets)
                     self.store.record_attempt(
                         key, run_id=self.run_id, attempt=attempt, started=started, latency=latency,
-                        outcome="error", status=failure.status, error=str(failure),
+                        outcome="error", status=failure.status, error=error,
                     )  # fmt: skip
                     if not failure.retryable or attempt == self.retry.max_attempts:
-                        raise RequestFailed(f"{failure} (after {attempt} attempt{'s' * (attempt > 1)})") from None
-                    await asyncio.sleep(self.retry.delay(attempt, failure.retry_after, self._rng))
-                    continue
+                        raise RequestFailed(f"{error} (after {attempt} attempt{'s' * (attempt > 1)})") from None
+                    retry_after = failure.retry_after
                 except BaseException:
                     self._emit(in_flight=-1)
                     raise
-                latency = time.monotonic() - clock
-                self._emit(in_flight=-1)
-                self.store.record_attempt(
-                    key, run_id=self.run_id, attempt=attempt, started=started, latency=latency, outcome="ok"
+                else:
+                    latency = time.monotonic() - clock
+                    self._emit(in_flight=-1)
+                    self.store.record_attempt(
+                        key, run_id=self.run_id, attempt=attempt, started=started, latency=latency, outcome="ok"
+                    )
+                    self.store.put_completion(
+                        key, run_id=self.run_id, model=model, params=params, messages=messages,
+                        sample_index=sample_index, completion=completion, latency=latency, attempts=attempt,
+                    )  # fmt: skip
+                    return completion, latency, 1
+            if retry_after is not None and retry_after > self.retry.max_retry_after:
+                log.warning(
+                    "%s asked to wait %gs before retrying; waiting %gs", model, retry_after, self.retry.max_retry_after
                 )
-                self.store.put_completion(
-                    key, run_id=self.run_id, model=model, params=params, messages=messages,
-                    sample_index=sample_index, completion=completion, latency=latency, attempts=attempt,
-                )  # fmt: skip
-                return completion, latency, 1
+                self._emit(capped_waits=1)
+            await asyncio.sleep(self.retry.delay(attempt, retry_after, self._rng))
         raise AssertionError("unreachable")

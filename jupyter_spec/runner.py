@@ -10,6 +10,7 @@ editing one clause re-grades only that clause's samples, and re-samples nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -29,6 +30,7 @@ from jupyter_spec.precedents import precedent_from_row
 from jupyter_spec.providers.base import RequestFailed
 from jupyter_spec.requester import Requester, RetryPolicy
 from jupyter_spec.sample import Sample, sample_from_row, sample_row
+from jupyter_spec.sanitize import redact
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Message, Precedent, Spec
 from jupyter_spec.store import Store
@@ -53,6 +55,7 @@ class Progress:
     unscored: int = 0
     grade_errors: int = 0
     judge_requests: int = 0
+    capped_waits: int = 0  # retries where a server asked to wait longer than the cap
     elapsed: float = 0.0
 
     @property
@@ -76,7 +79,9 @@ class Progress:
             f"{self.in_flight} in flight, {self.requests} requests, {self.retries} retries, "
             f"{self.graded} grades ({self.unscored} unscored, {self.grade_errors} errors), "
             f"{self.rate:.1f}/s, ETA {eta}"
-        )
+            + (f"; {self.capped_waits} waits cut short: the server asked to wait longer than allowed"
+               if self.capped_waits else "")
+        )  # fmt: skip
 
 
 class Run:
@@ -110,7 +115,7 @@ class Run:
         self._listeners: list[Callable[[Progress], None]] = []
         self._counts = dict.fromkeys(
             ("done", "errors", "in_flight", "cached", "requests", "retries", "graded", "unscored", "grade_errors",
-             "judge_requests"), 0,
+             "judge_requests", "capped_waits"), 0,
         )  # fmt: skip
         self._precedents: list[Precedent] = []
         self._contexts: dict[tuple[str, str], str] = {}
@@ -220,7 +225,9 @@ class Run:
         if self._cancelled:
             for task in self._tasks:
                 task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for outcome in await asyncio.gather(*self._tasks, return_exceptions=True):
+            if isinstance(outcome, Exception):  # `_execute` ends every sample itself: this is a bug
+                log.error("run %s: a sample task failed: %r", self.id, outcome)
         self._status = "cancelled" if self._cancelled else "done"
         self._ended = time.monotonic()
         self.store.set_run_status(self.id, self._status)
@@ -228,21 +235,34 @@ class Run:
         log.info("run %s %s: %s", self.id, self._status, self.progress)
 
     async def _execute(self, item: PlanItem) -> None:
-        if item.key in self._skip:
-            row = self.store.sample(self.id, item.key)
-            assert row is not None, "resume skips only samples it found in the store"
-            sample = sample_from_row(item, row)
-        else:
-            sample = await self._sample(item)
-            self.store.put_sample(self.id, sample_row(sample))
+        """One plan item, from request to store. Whatever goes wrong with it ends it as an error
+        sample (counted, logged once, stored where the store can take it); the run goes on."""
+        try:
+            if item.key in self._skip:
+                row = self.store.sample(self.id, item.key)
+                assert row is not None, "resume skips only samples it found in the store"
+                sample = sample_from_row(item, row)
+            else:
+                sample = await self._sample(item)
+                self.store.put_sample(self.id, sample_row(sample))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.exception("sample %s failed", item.key)
+            sample = _failed(item, f"{type(error).__name__}: {redact(str(error), (self.settings.api_key(),))}")
+            with contextlib.suppress(Exception):  # a store that cannot take even that still counts it
+                self.store.put_sample(self.id, sample_row(sample))
         with self._lock:
             self._samples[item.key] = sample
         failed = sample.status == "error"
         cached = 1 if not failed and sample.requests == 0 else 0
         self._emit(errors=1 if failed else 0, done=0 if failed else 1, cached=cached)
         applicable = [g for g in self.graders if g.applies(sample)] if not failed else []
-        if applicable:
-            await asyncio.gather(*(self._grade(sample, g) for g in applicable))
+        outcomes = await asyncio.gather(*(self._grade(sample, g) for g in applicable), return_exceptions=True)
+        for grader, outcome in zip(applicable, outcomes, strict=True):
+            if isinstance(outcome, Exception):  # e.g. the store refused the grade: counted, never silent
+                log.error("grading %s with %s failed: %r", sample.key, grader.id, outcome)
+                self._emit(graded=1, grade_errors=1)
 
     async def _sample(self, item: PlanItem) -> Sample:
         """Play the challenge: each empty assistant turn (and the end) is answered by the model."""
@@ -269,6 +289,11 @@ class Run:
                     messages += conversation([turn])
         except RequestFailed as failure:
             error = str(failure)
+        except asyncio.CancelledError:
+            raise
+        except Exception as failure:
+            log.exception("sampling %s failed", item.key)
+            error = f"{type(failure).__name__}: {redact(str(failure), (self.settings.api_key(),))}"
         return Sample(
             item.key, item.target, item.clause, item.challenge, item.model, item.sample_index,
             "error" if error else "ok", tuple(messages), tuple(responses), error,
@@ -308,6 +333,12 @@ class Run:
 
 
 _SAMPLE_HERE = Message("assistant", "")
+
+
+def _failed(item: PlanItem, error: str) -> Sample:
+    return Sample(
+        item.key, item.target, item.clause, item.challenge, item.model, item.sample_index, "error", error=error
+    )
 
 
 def _execution_count() -> int | None:

@@ -9,6 +9,8 @@ messages, sample index), never by clause text, so editing a clause's wording re-
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from jupyter_spec.providers.base import Completion
+from jupyter_spec.sanitize import unicode_safe
 
 # Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -127,7 +130,35 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
+    # 3: which process owns a running run, so that one whose process died shows as interrupted.
+    """
+    ALTER TABLE runs ADD COLUMN owner TEXT
+    """,
 ]
+
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str | None) -> bool:
+    """Whether the process that owns a run may still be working on it (unknown hosts: assume so)."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return owner is None or host != socket.gethostname()
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _with_liveness(row: dict[str, Any]) -> dict[str, Any]:
+    """A `running` run whose process is gone is `interrupted`, with the call that finishes it."""
+    if row["status"] == "running" and not _alive(row.get("owner")):
+        row["status"] = "interrupted"
+        row["resume"] = f"jupyter_spec.resume({row['id']!r})"
+    return row
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -197,8 +228,9 @@ class Store:
                 raise
 
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        values = tuple(unicode_safe(v) if isinstance(v, str) else v for v in params)  # no write fails on text
         with self._lock:
-            self._db.execute(sql, tuple(params))
+            self._db.execute(sql, values)
 
     def _upsert(self, table: str, row: dict[str, Any]) -> None:
         """Insert or replace one row; lists and dicts are stored as JSON."""
@@ -217,24 +249,28 @@ class Store:
 
     def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]]) -> None:
         self._write(
-            "INSERT OR IGNORE INTO runs (id, created, status, config, plan) VALUES (?, ?, 'running', ?, ?)",
-            (run_id, time.time(), _json(config), _json(plan)),
+            "INSERT OR IGNORE INTO runs (id, created, status, config, plan, owner) VALUES (?, ?, 'running', ?, ?, ?)",
+            (run_id, time.time(), _json(config), _json(plan), OWNER),
         )
 
     def set_run_status(self, run_id: str, status: str) -> None:
         finished = None if status == "running" else time.time()
-        self._write("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, finished, run_id))
+        self._write(
+            "UPDATE runs SET status = ?, finished = ?, owner = ? WHERE id = ?", (status, finished, OWNER, run_id)
+        )
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
         if not rows:
             return None
-        row = dict(rows[0])
+        row = _with_liveness(dict(rows[0]))
         row["config"], row["plan"] = json.loads(row["config"]), json.loads(row["plan"])
         return row
 
     def runs(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._rows("SELECT id, created, finished, status FROM runs ORDER BY created")]
+        """Every run, oldest first; one whose process died while it ran is `interrupted`."""
+        query = "SELECT id, created, finished, status, owner FROM runs ORDER BY created"
+        return [_with_liveness(dict(r)) for r in self._rows(query)]
 
     # -- completions: the sampling cache ------------------------------------------------------
 

@@ -144,6 +144,79 @@ def proxy_app(upstream: str, rate: float, seed: int, stall: float, log_path: str
     return Starlette(routes=[Route("/v1/{rest:path}", forward, methods=["GET", "POST"])])
 
 
+FAULTS = ("malformed", "number", "surrogate", "retry-after", "echo-401", "stall", "reset")
+
+
+async def serve_faults(port: int, fault: str, stall: float = 30.0) -> None:
+    """A loopback endpoint that misbehaves in one way on every chat request (raw HTTP, so that it
+    can also break the protocol itself: reset connections, lie about types).
+
+    malformed: bodies that are JSON but no chat completion; number: content 42; surrogate: a lone
+    surrogate in the content; retry-after: 429 asking to wait 100000 s, then (per request body)
+    an answer; echo-401: a 401 whose body echoes the Authorization header; stall: no answer for
+    `stall` seconds; reset: the connection closed without a reply.
+    """
+    seen: set[bytes] = set()
+    served = 0
+
+    async def reply(writer: asyncio.StreamWriter, status: str, body: bytes, extra: str = "") -> None:
+        head = f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
+        writer.write(head.encode() + body)
+        await writer.drain()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                if lines[0].startswith("GET"):
+                    await reply(writer, "200 OK", b'{"object": "list", "data": []}')
+                    continue
+                served += 1
+                content: object = "fine"
+                if fault == "malformed":
+                    payload = [{"choices": [{"message": "x"}]}, {"choices": [None]}, [1, 2]][served % 3]
+                    await reply(writer, "200 OK", json.dumps(payload).encode())
+                    continue
+                if fault == "echo-401":
+                    echoed = json.dumps({"error": {"message": f"bad key: {headers.get('authorization')}"}})
+                    await reply(writer, "401 Unauthorized", echoed.encode())
+                    continue
+                if fault == "stall":
+                    await asyncio.sleep(stall)
+                if fault == "reset":
+                    writer.transport.abort()
+                    return
+                if fault == "retry-after" and body not in seen:
+                    seen.add(body)
+                    await reply(writer, "429 Too Many Requests", b'{"error": {}}', "retry-after: 100000\r\n")
+                    continue
+                if fault == "number":
+                    content = 42
+                if fault == "surrogate":
+                    content = "held\ud800answer"
+                message = {"role": "assistant", "content": content}
+                answer = {"id": "x", "object": "chat.completion", "created": 0, "model": "faulty",
+                          "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}  # fmt: skip
+                await reply(writer, "200 OK", json.dumps(answer).encode())  # ensure_ascii: "\ud800" stays valid JSON
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+def faults_command(fault: str) -> list[str]:
+    """The command that runs the misbehaving endpoint (for `serve`)."""
+    return [sys.executable, "-m", "jupyter_spec.testing", "faults", "--port", "{port}", "--fault", fault]
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
@@ -156,10 +229,15 @@ def main(argv: list[str] | None = None) -> None:
     proxy.add_argument("--rate", type=float, default=0.3)
     proxy.add_argument("--seed", type=int, default=0)
     proxy.add_argument("--stall", type=float, default=5.0)
-    for sub in (endpoint, proxy):
+    faults = kinds.add_parser("faults")
+    faults.add_argument("--fault", choices=FAULTS, required=True)
+    for sub in (endpoint, proxy, faults):
         sub.add_argument("--port", type=int, required=True)
         sub.add_argument("--log")
     args = parser.parse_args(argv)
+    if args.kind == "faults":
+        asyncio.run(serve_faults(args.port, args.fault))
+        return
     if args.kind == "endpoint":
         app = endpoint_app(args.latency, args.log)
     else:

@@ -8,12 +8,14 @@ attempt, and honours `Retry-After` itself.
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
 from typing import Any
 
 import openai
 
 from jupyter_spec.providers.base import Completion, Messages, ProviderError, chat_messages
+from jupyter_spec.sanitize import unicode_safe
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
@@ -84,14 +86,27 @@ class OpenAIProvider:
             raise ProviderError(f"connection failed: {error}", retryable=True) from None
         except ValueError:
             raise ProviderError("the endpoint answered with something that is not JSON", retryable=True) from None
-        choices = response.get("choices") if isinstance(response, dict) else None
-        if not choices:
-            raise ProviderError("the endpoint returned no choices", retryable=True)
-        usage = response.get("usage") or {}
-        return Completion(
-            text=(choices[0].get("message") or {}).get("content") or "",
-            prompt_tokens=usage.get("prompt_tokens") or 0,
-            completion_tokens=usage.get("completion_tokens") or 0,
-            finish_reason=choices[0].get("finish_reason"),
-            raw=response,
-        )
+        return _completion(response)
+
+
+def _completion(response: Any) -> Completion:
+    """The answer in a chat-completions body; a body that is not one is a (retryable) failure."""
+    choices = response.get("choices") if isinstance(response, dict) else None
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    message = choice.get("message") if isinstance(choice, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(message, dict) or not isinstance(content, (str, type(None))):
+        shape = json.dumps(response)[:200] if isinstance(response, (dict, list)) else type(response).__name__
+        raise ProviderError(f"the endpoint's reply is not a chat completion: {shape}", retryable=True)
+    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+    return Completion(
+        text=unicode_safe(content or ""),
+        prompt_tokens=_count(usage.get("prompt_tokens")),
+        completion_tokens=_count(usage.get("completion_tokens")),
+        finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
+        raw=response,
+    )
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

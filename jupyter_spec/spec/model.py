@@ -48,7 +48,7 @@ def _canonical(value: Any) -> Any:
 def stable_hash(*values: Any) -> str:
     """A short content hash that is the same on every machine and Python version."""
     text = json.dumps([_canonical(v) for v in values], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # a lone surrogate hashes too
 
 
 def _position() -> Any:
