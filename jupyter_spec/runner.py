@@ -15,9 +15,11 @@ import dataclasses
 import logging
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_spec import background
@@ -234,6 +236,15 @@ class Run:
         self._emit()
         log.info("run %s %s: %s", self.id, self._status, self.progress)
 
+    def _failure(self, what: str, key: str, error: BaseException) -> str:
+        """An unexpected error as one line, logged once: the key redacted (tracebacks could carry it),
+        the place it was raised kept for whoever debugs it."""
+        frame = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+        where = f" (at {Path(frame[0].filename).name}:{frame[0].lineno})" if frame else ""
+        message = f"{type(error).__name__}: {redact(str(error), (self.settings.api_key(),))}"
+        log.error("%s %s failed: %s%s", what, key, message, where)
+        return message
+
     async def _execute(self, item: PlanItem) -> None:
         """One plan item, from request to store. Whatever goes wrong with it ends it as an error
         sample (counted, logged once, stored where the store can take it); the run goes on."""
@@ -247,9 +258,8 @@ class Run:
                 self.store.put_sample(self.id, sample_row(sample))
         except asyncio.CancelledError:
             raise
-        except Exception as error:
-            log.exception("sample %s failed", item.key)
-            sample = _failed(item, f"{type(error).__name__}: {redact(str(error), (self.settings.api_key(),))}")
+        except Exception as error:  # noqa: BLE001 - any failure ends this sample, never the run
+            sample = _failed(item, self._failure("sample", item.key, error))
             with contextlib.suppress(Exception):  # a store that cannot take even that still counts it
                 self.store.put_sample(self.id, sample_row(sample))
         with self._lock:
@@ -291,9 +301,8 @@ class Run:
             error = str(failure)
         except asyncio.CancelledError:
             raise
-        except Exception as failure:
-            log.exception("sampling %s failed", item.key)
-            error = f"{type(failure).__name__}: {redact(str(failure), (self.settings.api_key(),))}"
+        except Exception as failure:  # noqa: BLE001 - e.g. a provider that breaks its contract
+            error = self._failure("sampling", item.key, failure)
         return Sample(
             item.key, item.target, item.clause, item.challenge, item.model, item.sample_index,
             "error" if error else "ok", tuple(messages), tuple(responses), error,
@@ -321,9 +330,8 @@ class Run:
                 grade = await grader.grade(sample, self.spec, self._precedents, self._requester.ask)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # a broken grader fails its grade, not the run
-                log.exception("grader %s failed on %s", grader.id, sample.key)
-                grade = Grade(grader.id, "error", error=f"{type(error).__name__}: {error}")
+            except Exception as error:  # noqa: BLE001 - a broken grader fails its grade, not the run
+                grade = Grade(grader.id, "error", error=self._failure(f"grader {grader.id} on", sample.key, error))
             grade = dataclasses.replace(grade, grader=grader.id, context=context)
             self.store.put_grade(key, grade_row(grade, sample))
         self.store.link_grade(self.id, sample.key, grader.id, key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,28 @@ def test_a_marker_in_no_clause_is_planned_under_its_own_id() -> None:
     spec = parse_spec("## Untitled\n\nA sentence[^loose].\n").with_challenges(parse_challenges("- q\n", target="loose"))
     (item,) = make_plan(spec, ["scripted:model"], 1)
     assert (item.target, item.clause) == ("loose", "loose")
+
+
+def test_a_request_waiting_to_retry_holds_no_concurrency_slot(provider: ScriptedProvider, store: Store) -> None:
+    """One prompt keeps failing with a long backoff; the others still go out at full concurrency."""
+    provider.concurrency, provider.latency = 2, 0.01
+    spec = parse_spec(SPEC).with_challenges(parse_challenges("".join(f"- q{i}\n" for i in range(20)), target="k1"))
+    failures = {"q0": 0, "q1": 0}
+
+    def answer(messages: Any, params: Any) -> Any:
+        prompt = messages[-1]["content"]
+        if prompt in failures and failures[prompt] < 2:
+            failures[prompt] += 1
+            return ProviderError("busy", retryable=True, status=503, retry_after=1.0)
+        return f"echo: {prompt}"
+
+    provider.responder = answer
+    started = time.monotonic()
+    finished: dict[str, float] = {}
+    handle = start(spec, store)
+    handle.subscribe(lambda progress: finished.setdefault(str(progress.finished), time.monotonic()))
+    handle.wait(30)
+    assert handle.progress.done == 20 and handle.progress.retries == 4
+    # The 18 healthy prompts are done long before the two waiting ones (2 x 1 s of Retry-After):
+    # with slots held while waiting, both slots would be blocked for those seconds.
+    assert finished["18"] - started < 0.9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -65,3 +66,31 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     assert store.completion_count() == 600
     assert len(store.attempts()) == 600
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_run_whose_process_died_shows_as_interrupted(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.create_run("alive", {}, [])
+    store.create_run("orphan", {}, [])
+    dead = multiprocessing.Process(target=int)
+    dead.start()
+    dead.join()
+    host = socket.gethostname()
+    store._write("UPDATE runs SET owner = ? WHERE id = 'orphan'", (f"{host}:{dead.pid}",))
+    store.create_run("elsewhere", {}, [])
+    store._write("UPDATE runs SET owner = 'another-host:1' WHERE id = 'elsewhere'")
+    statuses = {row["id"]: row["status"] for row in store.runs()}
+    assert statuses == {"alive": "running", "orphan": "interrupted", "elsewhere": "running"}
+    assert store.run("orphan")["resume"] == "jupyter_spec.resume('orphan')"  # type: ignore[index]
+    store.set_run_status("orphan", "running")  # resumed here: owned by this process again
+    assert store.run("orphan")["status"] == "running"  # type: ignore[index]
+
+
+def test_text_no_utf8_can_hold_is_stored_not_lost(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.put_completion(
+        "k", run_id="r", model="m", params={}, messages=({"role": "user", "content": "q\ud800"},), sample_index=0,
+        completion=Completion("a\udfffb", raw={"x": "\ud800"}), latency=0.1, attempts=1,
+    )  # fmt: skip
+    completion, _ = store.completion("k")  # type: ignore[misc]
+    assert completion.text == "a\ufffdb"
