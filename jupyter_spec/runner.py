@@ -298,7 +298,8 @@ class Run:
                 else:
                     messages += conversation([turn])
         except RequestFailed as failure:
-            error = str(failure)
+            error = str(failure)  # already redacted by the requester
+            log.warning("sample %s failed: %s", item.key, error)
         except asyncio.CancelledError:
             raise
         except Exception as failure:  # noqa: BLE001 - e.g. a provider that breaks its contract
