@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from jupyter_spec.display import SpecReport
+from jupyter_spec.display import SpecReport, terminal_safe
 from jupyter_spec.errors import SpecError
 from jupyter_spec.spec.lint import lint
 from jupyter_spec.spec.loader import load_spec
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         spec = load_spec(path, strict=getattr(args, "strict", False))
     except (SpecError, OSError) as exc:
-        print(f"jupyter-spec: {exc}", file=sys.stderr)
+        print(terminal_safe(f"jupyter-spec: {exc}"), file=sys.stderr)
         return 2
     findings = lint(spec)
     print(SpecReport(spec, findings, str(path), show_clauses=args.command != "lint"))

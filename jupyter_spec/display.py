@@ -1,10 +1,12 @@
 """How specs and lint findings look in a notebook (escaped HTML) and in a terminal (text).
 
-Every string that came from a spec is escaped before it reaches HTML: spec text is untrusted.
+Every string that came from a spec is escaped before it reaches HTML or a terminal: spec text is
+untrusted, and a title holding `\x1b[31m` must not recolour (or rewrite) the user's terminal.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
@@ -12,6 +14,14 @@ from typing import Any
 
 from jupyter_spec.spec.lint import Finding
 from jupyter_spec.spec.model import Spec
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal_safe(text: str) -> str:
+    """The text with control characters (escape sequences, carriage returns, ...) shown as `\\x1b`
+    and the like; newlines and tabs stay."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,7 @@ class SpecReport:
         lines += [f"  {f}" for f in self.findings]
         if self.footer:
             lines.append(self.footer)
-        return "\n".join(lines)
+        return terminal_safe("\n".join(lines))
 
     __repr__ = __str__
 

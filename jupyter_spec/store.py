@@ -160,6 +160,7 @@ def _with_liveness(row: dict[str, Any]) -> dict[str, Any]:
         row["resume"] = f"jupyter_spec.resume({row['id']!r})"
     return row
 
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

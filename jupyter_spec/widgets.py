@@ -87,6 +87,7 @@ def _status_line(progress: Progress) -> str:
         f"{progress.errors} errors · {progress.unscored} unscored · {progress.in_flight} in flight · "
         f"{progress.rate:.1f}/s · ETA {eta} · {progress.requests} requests ({progress.cached} cached) · "
         f"{progress.graded} grades, {progress.judge_requests} judge requests"
+        + (f" · {progress.capped_waits} server waits cut short" if progress.capped_waits else "")
     )
 
 
@@ -218,7 +219,12 @@ def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[
 class TranscriptBrowser:
     """Filter samples, read why each was judged as it was, and overrule a verdict with a note."""
 
-    def __init__(self, source: Callable[[], Results], store: Any, spec: Spec | None = None) -> None:
+    def __init__(self, source: Callable[[], Results] | Results, store: Any = None, spec: Spec | None = None) -> None:
+        if isinstance(source, Results):  # `TranscriptBrowser(run.results)`: fixed results, their store
+            results = source
+            source, store, spec = (lambda: results), store or results.store, spec or results.spec
+        if store is None:
+            raise TypeError("TranscriptBrowser needs a store: pass Results that have one, or store=...")
         self.source = source
         self.store = store
         self.spec = spec

@@ -39,3 +39,15 @@ def test_lint_exit_codes(tmp_path: Path) -> None:
     assert done.returncode == 1 and "tests [^gone], which the spec no longer declares" in done.stdout
     done = jupyter_spec("lint", "--strict", str(tmp_path / "spec"))
     assert done.returncode == 2 and "tests [^gone], which the spec no longer declares" in done.stderr
+
+
+def test_show_escapes_terminal_control_characters(tmp_path: Path) -> None:
+    spec = tmp_path / "ansi.md"
+    spec.write_text("## Red \x1b[31mtitle\x1b[0m {#red}\n\nText\x07 here\r.\n", encoding="utf-8")
+    done = jupyter_spec("show", str(spec))
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\r" not in done.stdout
+    assert "{#red} Red \\x1b[31mtitle\\x1b[0m" in done.stdout
+    bad = tmp_path / "bad\x1b[2J.md"
+    bad.write_text("## T {#t #u}\n", encoding="utf-8")
+    done = jupyter_spec("show", str(bad))
+    assert done.returncode == 2 and "\x1b" not in done.stderr and "bad\\x1b[2J.md" in done.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -141,6 +143,22 @@ def test_user_mistakes_are_one_line_and_register_nothing(shell: Any, capsys: pyt
     assert magics(shell).working.spec == before
 
 
+def test_loading_a_file_that_is_not_a_spec_registers_nothing(shell: Any, tmp_path: Path) -> None:
+    run(shell, f"%%spec --name keep\n{CLAUSE}")
+    before = (magics(shell).working.keys(), magics(shell).working.spec)
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (tmp_path / "blob").write_bytes(b"PK\x03\x04\n\x14\x00\x08\x00")
+    (tmp_path / "latin1.md").write_bytes(b"## Caf\xe9 {#cafe}\n")
+    for name, message in [
+        ("passwd", "passwd: declares no section (no '# Title' heading): not a spec"),
+        ("blob", "blob:2:2: holds a NUL byte: binary data, not a spec"),
+        ("latin1.md", "latin1.md:1:7: not UTF-8 text: not a spec"),
+    ]:
+        with pytest.raises(UsageError, match=re.escape(message)):
+            run(shell, f"%spec load {tmp_path / name}")
+    assert (magics(shell).working.keys(), magics(shell).working.spec) == before
+
+
 def test_show_save_load_clear(shell: Any, tmp_path: Path, reference_sample: Path) -> None:
     run(shell, f"%%spec\n{CLAUSE}")
     run(shell, "%%challenge k1\n- What is 6 * 7?\n")
@@ -252,3 +270,13 @@ def test_precedents_compare_and_history(shell: Any, scratch_store: Path) -> None
         run(shell, "%spec compare nope nada")
     with pytest.raises(UsageError, match="no graded run"):
         run(shell, "%spec history missing")
+
+
+def test_spec_runs_lists_an_interrupted_run_with_the_call_that_resumes_it(shell: Any, scratch_store: Path) -> None:
+    from jupyter_spec.store import Store
+
+    store = Store.open(scratch_store)
+    store.create_run("orphan1", {}, [])
+    store._write("UPDATE runs SET owner = ? WHERE id = 'orphan1'", (f"{socket.gethostname()}:999999999",))
+    text = str(run(shell, "%spec runs"))
+    assert "orphan1" in text and "interrupted  -> jupyter_spec.resume('orphan1')" in text

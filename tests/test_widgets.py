@@ -159,6 +159,18 @@ def test_hostile_text_is_escaped_everywhere(providers: dict[str, ScriptedProvide
     assert_escaped(texts)
 
 
+def test_transcript_browser_takes_results_as_the_readme_shows(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    r = start(make_spec(), store, samples=1)
+    r.wait(30)
+    browser = TranscriptBrowser(r.results)  # README: "TranscriptBrowser(run.results)"
+    browser.refresh()
+    assert browser.store is r.results.store and browser.items.options
+    with pytest.raises(TypeError, match="needs a store"):
+        TranscriptBrowser(type(r.results)(r.results.df, {}, None, None))
+
+
 def test_overruling_stores_a_precedent_used_everywhere(providers: dict[str, ScriptedProvider], store: Store) -> None:
     first = start(make_spec(), store, samples=1)
     first.wait(30)

@@ -13,7 +13,13 @@ import re
 
 from jupyter_spec.errors import SpecSyntaxError
 from jupyter_spec.spec.model import Challenge, Comparison, Elision, Expectation, Message
-from jupyter_spec.spec.transcript import EXAMPLE_LINE, EXPECT_COMMENT, parse_expectation, read_example_block
+from jupyter_spec.spec.transcript import (
+    EXAMPLE_LINE,
+    expectation_comments,
+    parse_expectation,
+    read_example_block,
+    stray_comment,
+)
 
 HEADER = re.compile(r"^Examples for \[\^([^\]\s]*)\](?:[ \t]+in[ \t]+(.*?))?[ \t]*:[ \t]*$")
 _BULLET = re.compile(r"^([ \t]*)[-*][ \t]+(.*)$")
@@ -43,7 +49,7 @@ def _validate(challenge: Challenge) -> Challenge:
 
 
 def _from_block(lines: list[str], i: int, target: str, source: str, offset: int) -> tuple[Challenge, int]:
-    block = read_example_block(lines, i, source, offset)
+    block = read_example_block(lines, i, source, offset, challenge=True)
     elided = next((p for p in block.transcript.parts if isinstance(p, Elision)), None)
     if elided is not None:
         raise SpecSyntaxError(
@@ -73,11 +79,19 @@ def _terse(lines: list[str], start: int, target: str, source: str, offset: int) 
         if not line.strip():
             continue
         bullet = _BULLET.match(line)
-        text = bullet.group(2) if bullet else line.strip()
-        expectations = []
-        for comment in EXPECT_COMMENT.finditer(text):
-            expectations.append(parse_expectation(comment.group(1), source, number, line.find(comment.group(0)) + 1))
-        text = EXPECT_COMMENT.sub("", text).rstrip()
+        at = bullet.start(2) if bullet else len(line) - len(line.lstrip())  # where the text starts
+        text = line[at:].rstrip()
+        found = expectation_comments(text)
+        expectations = [parse_expectation(m.group(1), source, number, at + m.start() + 1) for m in found]
+        blanked = text
+        for m in found:
+            blanked = blanked[: m.start()] + " " * len(m.group(0)) + blanked[m.end() :]
+        stray = stray_comment(blanked)
+        if stray is not None:
+            raise SpecSyntaxError(stray[1], source, number, at + stray[0] + 1)
+        for m in reversed(found):
+            text = text[: m.start()] + text[m.end() :]
+        text = text.rstrip()
         if bullet and not bullet.group(1):
             prompts.append((number, [[text]], expectations))
         elif not prompts:

@@ -68,6 +68,14 @@ def _structure(spec: Spec) -> Iterator[Finding]:
             )
         seen.setdefault(ident, item.line)
     targets = {c.target for c in spec.challenges}
+    for marker in spec.preamble_markers:
+        yield Finding(
+            "warning",
+            "marker-outside-clause",
+            f"marker [^{marker.id}] is before the first heading, in no clause: it declares nothing",
+            marker.source,
+            marker.line,
+        )
     for index, section in enumerate(spec.sections):
         for marker in section.markers:
             if marker.id not in targets:

@@ -17,12 +17,37 @@ CHALLENGE_DIR = "examples"
 _CLAUSE_HEADING = re.compile(r"^#{1,6}[ \t].*\{[^}]*#", re.MULTILINE)
 
 
+def _read(path: Path) -> str:
+    """A file's text; a file that is not UTF-8 text (a binary, say) is refused, naming it."""
+    data = path.read_bytes()
+
+    def where(at: int) -> tuple[str, int, int]:
+        return str(path), data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1  # column in bytes
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecSyntaxError("not UTF-8 text: not a spec", *where(exc.start)) from None
+    if "\x00" in text:
+        raise SpecSyntaxError("holds a NUL byte: binary data, not a spec", *where(data.index(0)))
+    return text
+
+
+def _parse_file(path: Path) -> Spec:
+    """One spec file. One that declares no section (`/etc/passwd`, a stray note) is refused:
+    loading it would add nothing, silently."""
+    spec = parse_spec(_read(path), str(path))
+    if not spec.sections:
+        raise SpecSyntaxError("declares no section (no '# Title' heading): not a spec", str(path))
+    return spec
+
+
 def _spec_files(directory: Path) -> list[Path]:
     """`model_spec.md` if there is one, else every top-level .md file that declares a clause."""
     main = directory / SPEC_FILE
     if main.is_file():
         return [main]
-    return [p for p in sorted(directory.glob("*.md")) if _CLAUSE_HEADING.search(p.read_text(encoding="utf-8"))]
+    return [p for p in sorted(directory.glob("*.md")) if _CLAUSE_HEADING.search(_read(p))]
 
 
 def check_references(spec: Spec) -> None:
@@ -42,14 +67,14 @@ def load_spec(path: str | Path, strict: bool = False) -> Spec:
     if not path.exists():
         raise FileNotFoundError(f"no spec at {path}")
     if path.is_file():
-        spec = parse_spec(path.read_text(encoding="utf-8"), str(path))
+        spec = _parse_file(path)
     else:
         files = _spec_files(path)
         if not files:
             raise SpecSyntaxError(f"no {SPEC_FILE} and no Markdown file with a {{#id}} heading", str(path))
-        spec = Spec().merge(*(parse_spec(f.read_text(encoding="utf-8"), str(f)) for f in files))
+        spec = Spec().merge(*(_parse_file(f) for f in files))
         for file in sorted((path / CHALLENGE_DIR).glob("*.md")):
-            spec = spec.with_challenges(parse_challenges(file.read_text(encoding="utf-8"), str(file)))
+            spec = spec.with_challenges(parse_challenges(_read(file), str(file)))
     check_unique_ids(spec)
     if strict:
         check_references(spec)

@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from jupyter_spec.errors import SpecSyntaxError
-from jupyter_spec.spec.model import Admonition, Block, Example, Prose, Section, Spec
+from jupyter_spec.spec.markers import marker_sentences
+from jupyter_spec.spec.model import Admonition, Block, Example, Marker, Prose, Section, Spec
 from jupyter_spec.spec.transcript import EXAMPLE_LINE, read_example_block
 
 HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_TOO_DEEP = re.compile(r"^#{7,}(?:[ \t]+\S|.*\{[ \t]*#[^}]*\}[ \t]*$)")
 _ADMONITION = re.compile(r"^!!![ \t]*(.*)$")
 _ADMONITION_HEAD = re.compile(r'^([A-Za-z][\w-]*)(?:[ \t]+"([^"]*)")?[ \t]*$')
 _PROSE_FENCE = re.compile(r"^[ \t]{0,3}(~{3,}|`{3,})")
@@ -74,6 +76,8 @@ def parse_heading(text: str, source: str, line: int) -> _Heading | None:
     """A heading line, or None if the line is not one."""
     match = HEADING.match(text)
     if not match:
+        if _TOO_DEEP.match(text):  # Markdown would show it as a paragraph, its {#id} never declared
+            raise SpecSyntaxError("headings have at most 6 levels", source, line, 7)
         return None
     level, rest = len(match.group(1)), (match.group(2) or "")
     if not rest.strip():
@@ -164,6 +168,8 @@ def parse_spec(text: str, source: str = "<spec>", first_line: int = 1) -> Spec:
     preamble = _SectionBuilder(None, 0, source)
     current = preamble
     fence: str | None = None
+    fence_line = 0
+    swallowed: int | None = None  # the first heading read as code inside an open fence
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -171,6 +177,8 @@ def parse_spec(text: str, source: str = "<spec>", first_line: int = 1) -> Spec:
         if fence is not None:
             if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
                 fence = None
+            elif swallowed is None and HEADING.match(line) and line.strip("# \t"):
+                swallowed = i + offset
             current.add_prose(line, i + offset)
             i += 1
             continue
@@ -202,15 +210,27 @@ def parse_spec(text: str, source: str = "<spec>", first_line: int = 1) -> Spec:
             current.blocks.append(admonition)
         else:
             if fence_match:
-                fence = fence_match.group(1)
+                fence, fence_line, swallowed = fence_match.group(1), i + offset, None
             current.add_prose(line, i + offset)
             i += 1
+    if fence is not None and swallowed is not None:
+        raise SpecSyntaxError(
+            f"code fence opened here is never closed: the headings after it (from line {swallowed}) are read as code",
+            source,
+            fence_line,
+            _PROSE_FENCE.match(lines[fence_line - offset]).start(1) + 1,  # type: ignore[union-attr]
+        )
     if current is not preamble:
         sections.append(current.build())
     preamble.flush_prose()
     if any(not isinstance(b, Prose) for b in preamble.blocks):
         raise SpecSyntaxError("commentary must follow a section heading", source, preamble.blocks[0].line, 1)
-    spec = Spec(tuple(sections), (), "\n\n".join(b.text for b in preamble.blocks))  # type: ignore[union-attr]
+    loose = tuple(
+        Marker(ident, sentence, None, block.line + block.text.count("\n", 0, at), source)
+        for block in preamble.blocks
+        for ident, sentence, at in marker_sentences(block.text)  # type: ignore[union-attr]
+    )
+    spec = Spec(tuple(sections), (), "\n\n".join(b.text for b in preamble.blocks), loose)  # type: ignore[union-attr]
     check_unique_ids(spec)
     return spec
 

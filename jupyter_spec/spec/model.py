@@ -313,6 +313,8 @@ class Spec:
     sections: tuple[Section, ...] = ()
     challenges: tuple[Challenge, ...] = ()
     preamble: str = ""
+    # markers written before the first heading: in no clause, kept only for lint to report
+    preamble_markers: tuple[Marker, ...] = field(default=(), compare=False, repr=False)
 
     @cached_property
     def declared_authority_order(self) -> tuple[str, ...] | None:
@@ -422,6 +424,7 @@ class Spec:
             sections=tuple(x for s in specs for x in s.sections),
             challenges=tuple(c for s in specs for c in s.challenges),
             preamble=preamble,
+            preamble_markers=tuple(m for s in specs for m in s.preamble_markers),
         )
 
     def with_challenges(self, challenges: tuple[Challenge, ...]) -> Spec:

@@ -6,11 +6,14 @@ challenges, expectations (`<!-- expect answer: 42 -->`, between turns or inside 
 `<!-- GOOD -->`, `<!-- BAD: why -->` or `<!-- OK -->`, optionally naming the clause an answer
 breaks (`<!-- BAD[#other_id]: why -->`) or a condition (`<!-- GOOD, given high uncertainty -->`).
 A turn's content is taken verbatim up to its closing tag, with HTML entities decoded, so answers
-may quote any text.
+may quote any text. A challenge's turns are sent to a model, so there any other HTML comment is
+refused (a mistyped or unclosed expectation would otherwise be sent and never checked); write
+`&lt;!--` to send one on purpose.
 """
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 from dataclasses import dataclass
@@ -41,6 +44,28 @@ ELISION = re.compile(r"\[(?:\.\.\.|…)\][ \t]*(?=\n|$)")
 EXPECT_COMMENT = re.compile(r"<!--\s*(expect\b.*?)-->", re.DOTALL | re.IGNORECASE)
 _EXPECT = re.compile(r"^expect\b\s*([\w-]*)\s*(?::\s*(.*?))?\s*$", re.DOTALL | re.IGNORECASE)
 _STRUCTURE = ("comparison", *ROLES)
+
+
+def stray_comment(text: str) -> tuple[int, str] | None:
+    """The offset and the reason of the first `<!--` in a prompt (its expectations taken out):
+    in text sent to a model a comment is almost always a mistyped or unclosed expectation."""
+    start = text.find("<!--")
+    if start < 0:
+        return None
+    end = text.find("-->", start + 4)
+    if end < 0:
+        return start, "comment is not closed: expected -->"
+    body = text[start + 4 : end].strip()
+    word = re.match(r"[\w-]*", body).group(0)  # type: ignore[union-attr]
+    if word and (difflib.get_close_matches(word.lower(), ["expect"], 1, 0.6) or word.lower() in EXPECTATION_KINDS):
+        return start, f"unknown expectation {word!r}: expectations read <!-- expect KIND: VALUE -->"
+    return start, "an HTML comment in a prompt would be sent to the model: remove it, or write <!-- expect ... -->"
+
+
+def expectation_comments(text: str) -> list[re.Match[str]]:
+    """The `<!-- expect ... -->` comments in a text; an unclosed one (another `<!--` before its
+    `-->`) is left out, for `stray_comment` to report."""
+    return [m for m in EXPECT_COMMENT.finditer(text) if "<!--" not in m.group(1)]
 
 
 @dataclass(frozen=True)
@@ -144,9 +169,12 @@ def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
     return Expectation(kind, value.upper() if kind == "choice" else value, scan.where(offset)[0])
 
 
-def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, tuple[Expectation, ...], int]:
+def _read_turn(
+    scan: _Scanner, tag: re.Match[str], challenge: bool = False
+) -> tuple[Message, tuple[Expectation, ...], int]:
     """One role turn starting at `tag`: the turn, expectations written inside it (they are taken
-    out of its content, never sent to a model), and the offset after its closing tag."""
+    out of its content, never sent to a model), and the offset after its closing tag. In a
+    `challenge` any other comment is refused, as it would be sent to the model."""
     role = tag.group(2)
     line, _ = scan.where(tag.start())
     closing = re.compile(rf"</{role}\s*>")
@@ -161,18 +189,23 @@ def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, tuple[Expec
     if close is None:
         raise scan.error(f"<{role}> is not closed: expected </{role}>", tag.start())
     body = scan.text[tag.end() : close.start()]
-    expectations = tuple(
-        _parse_expectation(scan, m.group(1), tag.end() + m.start()) for m in EXPECT_COMMENT.finditer(body)
-    )
+    found = expectation_comments(body) if challenge else list(EXPECT_COMMENT.finditer(body))
+    expectations = tuple(_parse_expectation(scan, m.group(1), tag.end() + m.start()) for m in found)
     # A label opens the turn, expectations aside: look for it with them blanked, so offsets hold.
-    blanked = EXPECT_COMMENT.sub(lambda m: " " * len(m.group(0)), body)
+    blanked = body
+    for m in found:
+        blanked = blanked[: m.start()] + " " * len(m.group(0)) + blanked[m.end() :]
     label = _Label("", None, None, None)
     comment = re.match(r"\s*<!--(.*?)-->", blanked, re.DOTALL)
-    if comment:
+    named = _LABEL.match(comment.group(1).strip()) if comment else None
+    if comment and (not challenge or (named is not None and named.group("label").upper() in LABELS)):
         label = _parse_label(scan, comment.group(1), tag.end() + comment.start(1) - 4)
         if role != "assistant":
             raise scan.error(f"only <assistant> answers carry a label, not <{role}>", tag.start())
-        body = body[comment.end() :]
+        body, blanked = body[comment.end() :], blanked[comment.end() :]
+    stray = stray_comment(blanked) if challenge else None
+    if stray is not None:
+        raise scan.error(stray[1], close.start() - len(blanked) + stray[0])
     message = Message(
         role=role,
         content=html.unescape(EXPECT_COMMENT.sub("", body).strip()),
@@ -186,8 +219,9 @@ def _read_turn(scan: _Scanner, tag: re.Match[str]) -> tuple[Message, tuple[Expec
     return message, expectations, close.end()
 
 
-def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
-    """Read the inside of an example's fenced block (`first_line` is the line of its first line)."""
+def parse_transcript(text: str, source: str, first_line: int, challenge: bool = False) -> Transcript:
+    """Read the inside of an example's fenced block (`first_line` is the line of its first line);
+    a `challenge`'s turns are prompts, which may hold no comment but expectations."""
     scan = _Scanner(text, source, first_line)
     parts: list[Part] = []
     expectations: list[Expectation] = []
@@ -202,7 +236,12 @@ def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
         comment = _COMMENT.match(text, pos)
         if comment:
             body = comment.group(1)
+            if "<!--" in body:
+                raise scan.error("comment is not closed: expected -->", pos)
             if not _EXPECT.match(body.strip()):
+                stray = stray_comment(comment.group(0)) if challenge else None
+                if stray is not None and stray[1].startswith("unknown expectation"):
+                    raise scan.error(stray[1], pos)
                 raise scan.error(
                     "unexpected comment: labels go right after <assistant>, "
                     "expectations read <!-- expect KIND: VALUE -->",
@@ -243,7 +282,7 @@ def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
             continue
         if closing:
             raise scan.error(f"</{name}> without an opening <{name}>", pos)
-        message, inside, pos = _read_turn(scan, tag)
+        message, inside, pos = _read_turn(scan, tag, challenge)
         expectations.extend(inside)
         if comparison is None:
             parts.append(message)
@@ -262,7 +301,9 @@ def parse_transcript(text: str, source: str, first_line: int) -> Transcript:
     return Transcript(tuple(parts), tuple(expectations))
 
 
-def read_example_block(lines: list[str], index: int, source: str, line_offset: int) -> ExampleBlock:
+def read_example_block(
+    lines: list[str], index: int, source: str, line_offset: int, challenge: bool = False
+) -> ExampleBlock:
     """Read `lines[index]` (an `**Example**:` line) and the fenced block after it.
 
     `line_offset` turns a list index into a line number (line = index + line_offset).
@@ -291,7 +332,7 @@ def read_example_block(lines: list[str], index: int, source: str, line_offset: i
     if end >= len(lines):
         raise SpecSyntaxError(f"example block opened here is not closed: expected {marker}", source, i + line_offset, 1)
     body = "\n".join(lines[i + 1 : end])
-    transcript = parse_transcript(body, source, i + 1 + line_offset)
+    transcript = parse_transcript(body, source, i + 1 + line_offset, challenge)
     return ExampleBlock(match.group(1), transcript, example_line, end + 1)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from jupyter_spec import parse_challenges
+import re
+
+import pytest
+
+from jupyter_spec import SpecSyntaxError, parse_challenges, parse_spec
 from jupyter_spec.spec.model import Expectation, Message
 from jupyter_spec.spec.writer import challenges_markdown
 
@@ -107,3 +111,62 @@ def test_an_expectation_written_inside_a_turn_is_an_expectation_never_prompt_tex
     assert challenge.expectations == (Expectation("answer", "4"), Expectation("no-flip"))
     assert "expect" not in "".join(t.content for t in challenge.turns)
     assert parse_challenges(challenges_markdown("ha1", [challenge])) == (challenge,)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column", "message"),
+    [
+        ("- What is 1+1? <!-- expct answer: 2 -->", 2, 16, "unknown expectation 'expct'"),
+        ("- What is 1+1? <!-- answer: 2 -->", 2, 16, "unknown expectation 'answer'"),
+        ("- What is 1+1? <!-- expect answer: 2", 2, 16, "comment is not closed: expected -->"),
+        ("- q\n  - and? <!-- note to self -->", 3, 10, "an HTML comment in a prompt would be sent to the model"),
+        ("- q <!-- expect answer: 2 --> <!-- expect x", 2, 31, "comment is not closed"),
+        ("-   q\n    more <!-- hi -->", 3, 10, "write <!-- expect ... -->"),
+    ],
+)
+def test_a_comment_in_a_terse_prompt_must_be_an_expectation(body: str, line: int, column: int, message: str) -> None:
+    with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
+        parse_challenges(body, "<cell>", "t", first_line=2)
+    assert (error.value.source, error.value.line, error.value.column) == ("<cell>", line, column)
+
+
+def test_an_expectation_comment_is_read_in_any_case() -> None:
+    (challenge,) = parse_challenges("- What is 1+1? <!-- Expect ANSWER: 2 --> Be brief.", target="t")
+    assert challenge.turns[0].content == "What is 1+1?  Be brief."
+    assert [(e.kind, e.value) for e in challenge.expectations] == [("answer", "2")]
+
+
+CHALLENGE_BLOCK = "Examples for [^t]:\n\n**Example**: e\n\n~~~xml\n"  # the block's first line is line 6
+
+
+@pytest.mark.parametrize(
+    ("inside", "line", "column", "message"),
+    [
+        ("<user>\nWhat is 1+1? <!-- expct answer: 2 -->\n</user>", 7, 14, "unknown expectation 'expct'"),
+        ("<user>\n<!-- expect answer: 2\nWhat?\n</user>", 7, 1, "comment is not closed: expected -->"),
+        ("<user>\nWhat?\n  <!-- note to self -->\n</user>", 8, 3, "would be sent to the model"),
+        ("<system>\nBe terse <!-- hi -->\n</system>\n<user>\nq\n</user>", 7, 10, "would be sent to the model"),
+        ("<user>\nq\n</user>\n<!-- expct answer: 2 -->", 9, 1, "unknown expectation 'expct'"),
+        ("<user>\nq\n</user>\n<!-- expect answer: 2\n<!-- expect regex: x -->", 9, 1, "comment is not closed"),
+    ],
+)
+def test_a_comment_in_a_challenge_turn_must_be_an_expectation(
+    inside: str, line: int, column: int, message: str
+) -> None:
+    with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
+        parse_challenges(f"{CHALLENGE_BLOCK}{inside}\n~~~\n", "ch.md")
+    assert (error.value.line, error.value.column) == (line, column)
+
+
+def test_a_worked_example_may_quote_html_comments_and_a_challenge_may_send_an_escaped_one() -> None:
+    spec = parse_spec(
+        "## A {#a}\n\nText.\n\n**Example**: html\n\n~~~xml\n<user>\nWhat does <!-- x --> do?\n</user>\n"
+        "<assistant> <!-- GOOD -->\nIt hides <!-- this --> from readers.\n</assistant>\n~~~\n"
+    )
+    assert [m.content for m in spec.examples[0].parts] == [
+        "What does <!-- x --> do?",
+        "It hides <!-- this --> from readers.",
+    ]
+    (challenge,) = parse_challenges(f"{CHALLENGE_BLOCK}<user>\nWhat does &lt;!-- x --> do?\n</user>\n~~~\n")
+    assert challenge.turns[0].content == "What does <!-- x --> do?"
+    assert parse_challenges(challenges_markdown("t", [challenge])) == (challenge,)

@@ -113,6 +113,15 @@ SPEC_CASES = [
         1,
         "malformed tag attribute 'name=browser'",
     ),
+    ("heading-too-deep", "## A {#a}\n\n####### Too deep {#deep7}\n", 3, 7, "headings have at most 6 levels"),
+    ("heading-too-deep-no-space", "## A {#a}\n\n########Deeper {#deep8}\n", 3, 7, "headings have at most 6 levels"),
+    (
+        "unclosed-code-fence",
+        "## A {#a}\n\nText.\n\n  ```python\nx = 1\n\n## B {#b}\n\nMore.\n",
+        5,
+        3,
+        "code fence opened here is never closed: the headings after it (from line 8) are read as code",
+    ),
 ]
 
 
@@ -215,3 +224,10 @@ def test_malformed_challenges(case: str, text: str, target: str | None, line: in
         parse_challenges(text, source="examples/x.md", target=target)
     assert message in error.value.message
     assert (error.value.line, error.value.column) == (line, column), str(error.value)
+
+
+def test_seven_hashes_without_a_title_or_a_closed_fence_without_headings_are_prose() -> None:
+    spec = parse_spec("## A {#a}\n\n#######\n\n#hashtag ####### x\n\n```\ncode, never closed\n")
+    assert [s.id for s in spec.sections] == ["a"] and "#######" in spec.sections[0].text
+    spec = parse_spec("## A {#a}\n\n```\n# a comment\n```\n\n## B {#b}\n")
+    assert [s.id for s in spec.sections] == ["a", "b"]

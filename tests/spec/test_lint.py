@@ -134,3 +134,21 @@ def test_the_last_declaration_wins_and_one_inside_a_section_is_reported() -> Non
     late = parse_spec("## S {#s authority=x}\n\n<!-- authority-order: x > y -->\n")
     codes = [(f.code, f.line) for f in lint(late) if "authority" in f.code]
     assert codes == [("unknown-authority", 1), ("misplaced-authority-order", 3)]
+
+
+def test_a_marker_before_the_first_heading_is_reported_with_its_line() -> None:
+    text = "\nAn introduction.\nEvery answer cites a source[^early].\n\n## A {#a}\n\nText[^a1].\n"
+    spec = parse_spec(text, "cell", first_line=2)
+    assert "early" not in spec
+    found = [(f.code, f.source, f.line, f.message) for f in lint(spec) if f.code == "marker-outside-clause"]
+    assert found == [
+        (
+            "marker-outside-clause",
+            "cell",
+            4,
+            "marker [^early] is before the first heading, in no clause: it declares nothing",
+        )
+    ]
+    merged = Spec().merge(parse_spec("## B {#b}\n\nx.\n", "first.md"), spec)  # kept across fragments
+    assert [(f.source, f.line) for f in lint(merged) if f.code == "marker-outside-clause"] == [("cell", 4)]
+    assert spec == parse_spec(text, "other", 9)  # positions are not content

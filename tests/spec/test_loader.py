@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -107,3 +108,25 @@ def test_cross_references_to_missing_clauses_are_linted_and_refused_in_strict_mo
         load_spec(tmp_path, strict=True)
     (tmp_path / "model_spec.md").write_text(text + "\n## Be kind {#be_kind}\n\nNo insults.\n")
     assert [f for f in lint(load_spec(tmp_path, strict=True)) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "message"),
+    [
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x03\x00>\x00", ":1:8", "holds a NUL byte: binary data, not a spec"),
+        (b"## Title {#t}\n\nCaf\xe9\n", ":3:4", "not UTF-8 text: not a spec"),
+        (b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n", "", "declares no section"),
+        (b"", "", "declares no section (no '# Title' heading): not a spec"),
+    ],
+)
+def test_a_file_that_is_not_a_spec_is_refused_naming_it(tmp_path: Path, data: bytes, where: str, message: str) -> None:
+    path = tmp_path / "junk"
+    path.write_bytes(data)
+    with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
+        load_spec(path)
+    assert str(error.value) == f"{path}{where}: {error.value.message}"
+    (tmp_path / "dir" / "examples").mkdir(parents=True)
+    (tmp_path / "dir" / "model_spec.md").write_text("## A {#a}\n\nText[^a1].\n")
+    (tmp_path / "dir" / "examples" / "a1.md").write_bytes(b"Examples for [^a1]:\n\n- caf\xe9\n")
+    with pytest.raises(SpecSyntaxError, match=r"a1.md:3:6: not UTF-8 text"):
+        load_spec(tmp_path / "dir")
