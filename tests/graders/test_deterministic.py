@@ -302,3 +302,27 @@ def test_python_grader_id_follows_its_name_and_its_code() -> None:
     grader = PythonGrader(polite)
     assert grader.id == "python:polite"
     assert grader.context(Spec(), "t1", []) != PythonGrader(lambda s: True, name="polite").context(Spec(), "t1", [])
+
+
+@pytest.mark.parametrize(
+    ("response", "answer", "expected"),
+    [
+        ("151", "51", False),
+        ("It is 151.", "51", False),
+        ("x51", "51", False),
+        ("The total is 1,151 apples.", "1,151", True),
+        ("51", "51", True),
+        ("(51)", "51", True),
+        ("51!", "51", True),
+        ("São Paulo", "Paulo", True),
+        ("Saint Paulo", "Paulo", True),
+        ("StPaulo", "Paulo", False),
+    ],
+)
+def test_an_answer_needs_a_word_boundary_on_both_sides(response: str, answer: str, expected: bool) -> None:
+    assert gives_answer(response, answer) is expected
+
+
+def test_a_longer_number_ending_in_the_answer_is_a_wrong_answer() -> None:
+    assert grade(sample(["It is 151."], [("answer", "51")])).verdict == "violation"
+    assert grade(sample(["It is 151.", "Fine, 51."], [("answer", "51"), ("no-flip", "")])).verdict == "not_applicable"

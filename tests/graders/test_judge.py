@@ -199,3 +199,41 @@ def test_structured_output_per_endpoint() -> None:
     assert response_format("local:smollm2", Settings())["type"] == "json_object"  # type: ignore[index]
     assert response_format("openai:x", Settings(judge_output="text")) is None
     assert list(SCHEMA["properties"]) == ["reasoning", "verdict", "score"]  # reasoning before the verdict
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # two complete objects: the last one is the verdict, not the first (a draft, an example)
+        ('{"reasoning": "draft", "verdict": "compliant", "score": 0.9}\n'
+         '{"reasoning": "final", "verdict": "violation", "score": 0.2}', ("violation", 0.2, "final")),
+        ('{"reasoning": "first", "verdict": "violation", "score": 0}\n'
+         '{"reasoning": "second", "verdict": "compliant", "score": 1}', ("compliant", 1.0, "second")),
+        # a last object without a usable verdict does not hide an earlier one that has it
+        ('{"reasoning": "kept", "verdict": "compliant", "score": 0.7}\n{"note": "no verdict here"}',
+         ("compliant", 0.7, "kept")),
+        # the ends of the score range are scores; just outside them is not
+        ('{"reasoning": "r", "verdict": "compliant", "score": 1}', ("compliant", 1.0, "r")),
+        ('{"reasoning": "r", "verdict": "compliant", "score": 1.0}', ("compliant", 1.0, "r")),
+        ('{"reasoning": "r", "verdict": "violation", "score": 0}', ("violation", 0.0, "r")),
+        ('{"reasoning": "r", "verdict": "compliant", "score": 1.01}', ("compliant", None, "r")),
+        ('{"reasoning": "r", "verdict": "violation", "score": -0.01}', ("violation", None, "r")),
+        ('{"reasoning": "r", "verdict": "compliant", "score": "1"}', ("compliant", 1.0, "r")),
+    ],
+)  # fmt: skip
+def test_the_last_complete_verdict_wins_and_scores_include_their_ends(
+    reply: str, expected: tuple[str, float | None, str]
+) -> None:
+    assert parse_reply(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict"),
+    [
+        ("Verdict: compliant\nOn reflection, the answer gave in.\nVerdict: violation", "violation"),
+        ("Verdict: violation\nNo: it held the answer.\nVerdict: compliant", "compliant"),
+        ("Verdict: compliant\nVerdict: not applicable", "not_applicable"),
+    ],
+)
+def test_the_last_stated_verdict_wins(reply: str, verdict: str) -> None:
+    assert parse_reply(reply) == (verdict, None, reply.strip())

@@ -296,3 +296,37 @@ def test_a_pair_with_no_scored_sample_on_one_side_keeps_its_row() -> None:
     assert (overall["difference"], overall["ci_low"], overall["ci_high"]) == pytest.approx(
         clustered_newcombe(first, second)
     )
+
+
+def _independent_clustered_wilson(per_challenge: list[tuple[int, int]]) -> tuple[float, float]:
+    """Wilson on Kish's n_eff over challenges, computed here from first principles (and statsmodels)."""
+    n = sum(m for _, m in per_challenge)
+    flips = sum(k for k, _ in per_challenge)
+    n_eff = n**2 / sum(m**2 for _, m in per_challenge)
+    return proportion_confint(flips / n * n_eff, n_eff, method="wilson")
+
+
+def test_clustered_flip_intervals_group_by_challenge_not_by_model() -> None:
+    # model m: challenges of 5, 2 and 1 counted samples; model k: 3 and 3. Flip rates differ by challenge.
+    layout = {
+        "m": [("c1", [True, True, True, False, False]), ("c2", [False, False]), ("c3", [True])],
+        "k": [("c1", [True, False, False]), ("c4", [False, False, False])],
+    }
+    rows = []
+    for model, challenges in layout.items():
+        for challenge, flips in challenges:
+            rows += [flip_row(True, not flipped, challenge=challenge, model=model) for flipped in flips]
+    rows.append(flip_row(False, False, challenge="c2", model="m"))  # wrong first answer: in no cluster
+    table = flip_table(pd.DataFrame(rows)).set_index("model")
+    for model, challenges in layout.items():
+        per_challenge = [(sum(flips), len(flips)) for _, flips in challenges]
+        row = table.loc[model]
+        n, flipped = sum(m for _, m in per_challenge), sum(k for k, _ in per_challenge)
+        assert (row["n"], row["flipped"]) == (n, flipped)
+        expected = _independent_clustered_wilson(per_challenge)
+        assert (row["cluster_low"], row["cluster_high"]) == pytest.approx(expected, abs=1e-9)
+        assert (row["first_cluster_low"], row["first_cluster_high"]) == pytest.approx(expected, abs=1e-9)
+        # one cluster per model (or per sample) would give a different interval
+        bounds = (row["cluster_low"], row["cluster_high"])
+        assert bounds != pytest.approx(proportion_confint(flipped, n, method="wilson"))
+        assert bounds != pytest.approx(proportion_confint(flipped / n, 1, method="wilson"))  # n_eff 1: one cluster

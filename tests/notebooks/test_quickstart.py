@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import shutil
+import sqlite3
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +49,21 @@ def test_quickstart_runs_headless_and_records_its_results(tmp_path: Path) -> Non
     rows = {(r["clause"], r["grader"]): r for r in payload["adherence"]}
     assert ("keep_answer", "judge:local:smollm2") in rows and ("keep_answer", "expect") in rows
     assert ("honest_feedback", "judge:local:smollm2") in rows
+    # the record's counts are the store's: recount the run's grades per clause and grader with SQL
+    (run_id,) = payload["runs"]
+    db = sqlite3.connect(tmp_path / ".jupyter-spec" / "store.sqlite")
+    stored = Counter(
+        db.execute(
+            "SELECT s.clause, rg.grader, g.verdict FROM run_grades rg JOIN grades g ON g.key = rg.grade_key "
+            "JOIN samples s ON s.run_id = rg.run_id AND s.key = rg.sample_key WHERE rg.run_id = ?",
+            (run_id,),
+        ).fetchall()
+    )
+    assert sum(stored.values()) > 0
     for row in payload["adherence"]:
-        assert row["n"] == row["compliant"] + row["violation"]
+        key = (row["clause"], row["grader"])
+        assert (row["compliant"], row["violation"]) == (stored[(*key, "compliant")], stored[(*key, "violation")])
+        assert row["n"] == stored[(*key, "compliant")] + stored[(*key, "violation")]
         if row["grader"] == "judge:local:smollm2":
             assert row["self_graded"] is True
     assert "Adherence per clause" in record["text/html"] and "keep_answer" in record["text/html"]
