@@ -9,6 +9,8 @@ attempt is recorded. A request that fails for good raises `RequestFailed`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import random
 import time
@@ -20,7 +22,7 @@ from typing import Any
 from jupyter_spec.config import Settings
 from jupyter_spec.providers import Provider, ProviderError, get_provider
 from jupyter_spec.providers.base import Completion, Messages, RequestFailed
-from jupyter_spec.sanitize import redact
+from jupyter_spec.sanitize import redact, unicode_safe
 from jupyter_spec.spec.model import stable_hash
 from jupyter_spec.store import Store
 
@@ -41,6 +43,16 @@ class RetryPolicy:
         if retry_after is not None:
             return min(max(0.0, retry_after), self.max_retry_after)
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+def _storable(completion: Completion, secrets: tuple[str | None, ...]) -> Completion:
+    """The completion as it may be kept: text any store can hold, and no echo of the key in it."""
+    text, raw = unicode_safe(completion.text), completion.raw
+    if any(s and s in text for s in secrets):
+        text = redact(text, secrets)
+    if any(s and s in json.dumps(raw) for s in secrets):
+        raw = {"redacted": redact(json.dumps(raw), secrets)}
+    return dataclasses.replace(completion, text=text, raw=raw)
 
 
 _semaphores: weakref.WeakKeyDictionary[Provider, asyncio.Semaphore] = weakref.WeakKeyDictionary()
@@ -117,6 +129,7 @@ class Requester:
                 else:
                     latency = time.monotonic() - clock
                     self._emit(in_flight=-1)
+                    completion = _storable(completion, secrets)
                     self.store.record_attempt(
                         key, run_id=self.run_id, attempt=attempt, started=started, latency=latency, outcome="ok"
                     )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_spec import background
 from jupyter_spec.config import Settings
 from jupyter_spec.config import settings as default_settings
+from jupyter_spec.errors import SpecError
 from jupyter_spec.graders import Grade, Grader, ModelJudge, grade_from_row, grade_key, grade_row, make_graders
 from jupyter_spec.graders.deterministic import GraderFunction
 from jupyter_spec.plan import PlanItem, conversation, make_plan
@@ -35,7 +36,7 @@ from jupyter_spec.sample import Sample, sample_from_row, sample_row
 from jupyter_spec.sanitize import redact
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Message, Precedent, Spec
-from jupyter_spec.store import Store
+from jupyter_spec.store import Store, owner
 
 if TYPE_CHECKING:
     from jupyter_spec.results import Results
@@ -229,7 +230,7 @@ class Run:
                 task.cancel()
         for outcome in await asyncio.gather(*self._tasks, return_exceptions=True):
             if isinstance(outcome, Exception):  # `_execute` ends every sample itself: this is a bug
-                log.error("run %s: a sample task failed: %r", self.id, outcome)
+                self._failure("a sample task of run", self.id, outcome)
         self._status = "cancelled" if self._cancelled else "done"
         self._ended = time.monotonic()
         self.store.set_run_status(self.id, self._status)
@@ -267,11 +268,18 @@ class Run:
         failed = sample.status == "error"
         cached = 1 if not failed and sample.requests == 0 else 0
         self._emit(errors=1 if failed else 0, done=0 if failed else 1, cached=cached)
-        applicable = [g for g in self.graders if g.applies(sample)] if not failed else []
+        applicable = []
+        for grader in self.graders if not failed else []:
+            try:
+                if grader.applies(sample):
+                    applicable.append(grader)
+            except Exception as error:  # noqa: BLE001 - a broken grader fails its grade, not the sample's others
+                self._failure(f"grader {grader.id} on", sample.key, error)
+                self._emit(graded=1, grade_errors=1)
         outcomes = await asyncio.gather(*(self._grade(sample, g) for g in applicable), return_exceptions=True)
         for grader, outcome in zip(applicable, outcomes, strict=True):
             if isinstance(outcome, Exception):  # e.g. the store refused the grade: counted, never silent
-                log.error("grading %s with %s failed: %r", sample.key, grader.id, outcome)
+                self._failure(f"grader {grader.id} on", sample.key, outcome)
                 self._emit(graded=1, grade_errors=1)
 
     async def _sample(self, item: PlanItem) -> Sample:
@@ -426,6 +434,8 @@ def resume(
     record = store.run(run_id)
     if record is None:
         raise KeyError(f"no run {run_id!r} in {store.path}")
+    if record["status"] == "running" and record.get("owner") not in (None, owner()):
+        raise SpecError(f"run {run_id} is still running in process {record['owner']}: cancel it there first")
     config = record["config"]
     plan = [PlanItem.from_json(item) for item in record["plan"]]
     spec = parse_spec(config.get("spec_markdown", ""), source=f"run {run_id}")

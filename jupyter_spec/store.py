@@ -136,7 +136,10 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+def owner() -> str:
+    """This process, as a run's owner (read at each call: a forked child is a process of its own)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _alive(owner: str | None) -> bool:
@@ -145,11 +148,11 @@ def _alive(owner: str | None) -> bool:
     if host != socket.gethostname() or not pid.isdigit():
         return owner is None or host != socket.gethostname()
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists (POSIX)
     except PermissionError:
         return True
+    except OSError:
+        return False
     return True
 
 
@@ -251,13 +254,13 @@ class Store:
     def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]]) -> None:
         self._write(
             "INSERT OR IGNORE INTO runs (id, created, status, config, plan, owner) VALUES (?, ?, 'running', ?, ?, ?)",
-            (run_id, time.time(), _json(config), _json(plan), OWNER),
+            (run_id, time.time(), _json(config), _json(plan), owner()),
         )
 
     def set_run_status(self, run_id: str, status: str) -> None:
         finished = None if status == "running" else time.time()
         self._write(
-            "UPDATE runs SET status = ?, finished = ?, owner = ? WHERE id = ?", (status, finished, OWNER, run_id)
+            "UPDATE runs SET status = ?, finished = ?, owner = ? WHERE id = ?", (status, finished, owner(), run_id)
         )
 
     def run(self, run_id: str) -> dict[str, Any] | None:

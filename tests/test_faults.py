@@ -155,3 +155,39 @@ def test_a_hostile_regex_cannot_stall_other_samples(tmp_path: Path) -> None:
     # 40 answers of 50 ms, 8 at a time: about 0.3 s. Twenty searches of a second each run meanwhile;
     # on the event loop they would hold the plain answers back by up to 20 s.
     assert len(plain) == 20 and max(plain) - started < 3
+
+
+def test_a_grader_whose_applies_raises_costs_only_its_own_grades(tmp_path: Path) -> None:
+    class Broken:
+        id = "broken"
+
+        def applies(self, sample: Any) -> bool:
+            raise RuntimeError(f"applies bug, key {KEY}")
+
+        def context(self, *args: Any) -> str:
+            return ""
+
+        async def grade(self, *args: Any) -> Any:
+            raise AssertionError("never asked: it does not know whether it applies")
+
+    register("scripted", lambda model, settings: ScriptedProvider("model", lambda m, p: "It is 42."))
+    handle = run(SPEC, ["scripted:model"], 2, judges=[], graders=[Broken()], store=Store(tmp_path / "s.sqlite"),
+                 settings=Settings(), retry=FAST)  # fmt: skip
+    handle.wait(30)
+    progress = handle.progress
+    assert progress.finished == 4 and progress.grade_errors == 4  # broken, once per sample
+    assert set(handle.results.df["grader"].dropna()) == {"expect"}  # the other graders still graded
+
+
+def test_a_hostile_retry_after_falls_back_to_backoff() -> None:
+    from jupyter_spec.providers.openai import _retry_after
+
+    class Response:
+        def __init__(self, value: str) -> None:
+            self.headers = {"retry-after": value}
+
+    class Error:
+        def __init__(self, value: str) -> None:
+            self.response = Response(value)
+
+    assert [_retry_after(Error(v)) for v in ("nan", "-1", "-inf", "inf", "2.5")] == [None, None, None, None, 2.5]  # type: ignore[arg-type]

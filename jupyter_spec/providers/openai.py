@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import weakref
 from typing import Any
 
 import openai
 
 from jupyter_spec.providers.base import Completion, Messages, ProviderError, chat_messages
-from jupyter_spec.sanitize import unicode_safe
+from jupyter_spec.sanitize import redact, unicode_safe
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
     value = error.response.headers.get("retry-after") if error.response is not None else None
     try:
-        return float(value) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None  # not nan, -1
 
 
 class OpenAIProvider:
@@ -86,17 +88,17 @@ class OpenAIProvider:
             raise ProviderError(f"connection failed: {error}", retryable=True) from None
         except ValueError:
             raise ProviderError("the endpoint answered with something that is not JSON", retryable=True) from None
-        return _completion(response)
+        return _completion(response, self._api_key)
 
 
-def _completion(response: Any) -> Completion:
+def _completion(response: Any, secret: str | None) -> Completion:
     """The answer in a chat-completions body; a body that is not one is a (retryable) failure."""
     choices = response.get("choices") if isinstance(response, dict) else None
     choice = choices[0] if isinstance(choices, list) and choices else None
     message = choice.get("message") if isinstance(choice, dict) else None
     content = message.get("content") if isinstance(message, dict) else None
     if not isinstance(message, dict) or not isinstance(content, (str, type(None))):
-        shape = json.dumps(response)[:200] if isinstance(response, (dict, list)) else type(response).__name__
+        shape = redact(json.dumps(response), [secret])[:200] if isinstance(response, (dict, list)) else ""
         raise ProviderError(f"the endpoint's reply is not a chat completion: {shape}", retryable=True)
     usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
     return Completion(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import math
 import re
 from dataclasses import dataclass
 
@@ -44,6 +45,8 @@ ELISION = re.compile(r"\[(?:\.\.\.|…)\][ \t]*(?=\n|$)")
 EXPECT_COMMENT = re.compile(r"<!--\s*(expect\b.*?)-->", re.DOTALL | re.IGNORECASE)
 _EXPECT = re.compile(r"^expect\b\s*([\w-]*)\s*(?::\s*(.*?))?\s*$", re.DOTALL | re.IGNORECASE)
 _STRUCTURE = ("comparison", *ROLES)
+_COUNTED = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")  # {m} and {m,n} in a regular expression
+MAX_COUNTED_REPEATS = 10_000
 
 
 def stray_comment(text: str) -> tuple[int, str] | None:
@@ -162,6 +165,13 @@ def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
             re.compile(value)
         except re.error as exc:
             raise scan.error(f"invalid regular expression in expectation: {exc}", offset) from None
+        repeats = math.prod(int(high or low) for low, high in _COUNTED.findall(value))
+        if repeats > MAX_COUNTED_REPEATS:
+            raise scan.error(
+                f"regular expression repeats {repeats:,} times in its counted repetitions ({{m,n}}): "
+                f"at most {MAX_COUNTED_REPEATS:,}, or compiling it alone could exhaust memory",
+                offset,
+            )
     if kind == "pair" and not re.fullmatch(r"[\w.-]+", value):
         raise scan.error(f"<!-- expect pair: NAME --> takes one name (letters, digits, - . _), got {value!r}", offset)
     if kind == "choice" and not re.fullmatch(r"[A-Za-z]", value):

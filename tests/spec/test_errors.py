@@ -231,3 +231,10 @@ def test_seven_hashes_without_a_title_or_a_closed_fence_without_headings_are_pro
     assert [s.id for s in spec.sections] == ["a"] and "#######" in spec.sections[0].text
     spec = parse_spec("## A {#a}\n\n```\n# a comment\n```\n\n## B {#b}\n")
     assert [s.id for s in spec.sections] == ["a", "b"]
+
+
+def test_a_regex_whose_counted_repetitions_explode_is_refused() -> None:
+    with pytest.raises(SpecSyntaxError, match="repeats 10,000,000 times") as error:
+        parse_challenges("- q <!-- expect regex: ((a{1000}){1000}){10} -->\n", source="cell", target="t")
+    assert (error.value.line, error.value.column) == (1, 5)
+    assert parse_challenges("- q <!-- expect regex: \\d{4}-\\d{2}-\\d{2} -->\n", target="t")
