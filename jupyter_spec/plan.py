@@ -74,14 +74,6 @@ def targets(spec: Spec, ids: Iterable[str] | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _clause(spec: Spec, target: str) -> str:
-    """The clause a target belongs to; a marker in a section without an ID (lint warns) stands for itself."""
-    try:
-        return spec.clause_of(target).id or target
-    except KeyError:
-        return target
-
-
 def make_plan(
     spec: Spec,
     models: Sequence[str],
@@ -94,7 +86,7 @@ def make_plan(
         raise SpecError("samples must be at least 1")
     frozen = tuple(sorted((params or {}).items()))
     items = [
-        PlanItem(target, _clause(spec, target), challenge, model, index, frozen)
+        PlanItem(target, spec.clause_id_of(target) or target, challenge, model, index, frozen)
         for target in targets(spec, ids)
         for challenge in spec.challenges_for(target)
         for model in models

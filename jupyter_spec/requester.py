@@ -48,10 +48,11 @@ class RetryPolicy:
 def _storable(completion: Completion, secrets: tuple[str | None, ...]) -> Completion:
     """The completion as it may be kept: text any store can hold, and no echo of the key in it."""
     text, raw = unicode_safe(completion.text), completion.raw
-    if any(s and s in text for s in secrets):
-        text = redact(text, secrets)
-    if any(s and s in json.dumps(raw) for s in secrets):
-        raw = {"redacted": redact(json.dumps(raw), secrets)}
+    keys = [s for s in secrets if s]
+    if keys:  # the body is serialised only when there is a key it could echo
+        body = json.dumps(raw)
+        if any(k in text or k in body for k in keys):
+            text, raw = redact(text, keys), {"redacted": redact(body, keys)}
     return dataclasses.replace(completion, text=text, raw=raw)
 
 

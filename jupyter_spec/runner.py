@@ -307,7 +307,7 @@ class Run:
                     messages += conversation([turn])
         except RequestFailed as failure:
             error = str(failure)  # already redacted by the requester
-            log.warning("sample %s failed: %s", item.key, error)
+            log.info("sample %s failed: %s", item.key, error)  # counted in progress; not shouted per sample
         except asyncio.CancelledError:
             raise
         except Exception as failure:  # noqa: BLE001 - e.g. a provider that breaks its contract

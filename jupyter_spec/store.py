@@ -143,15 +143,16 @@ def owner() -> str:
 
 
 def _alive(owner: str | None) -> bool:
-    """Whether the process that owns a run may still be working on it (unknown hosts: assume so)."""
+    """Whether the process that owns a run may still be working on it. Only a process of this
+    host can be checked; an unknown owner (a run from before owners were kept) is assumed alive."""
     host, _, pid = (owner or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return owner is None or host != socket.gethostname()
+    if owner is None or host != socket.gethostname():
+        return True
     try:
         os.kill(int(pid), 0)  # signal 0: only asks whether the process exists (POSIX)
     except PermissionError:
         return True
-    except OSError:
+    except (OSError, ValueError):
         return False
     return True
 

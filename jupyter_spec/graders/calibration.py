@@ -64,14 +64,6 @@ class LabelledAnswer:
         return (*conversation(self.conversation), *conversation([Message("assistant", self.answer, attrs=self.attrs)]))
 
 
-def _clause_id(spec: Spec, ident: str | None) -> str | None:
-    """The clause an ID belongs to, or None when the spec has no such clause (lint reports it)."""
-    try:
-        return spec.clause_of(ident).id if ident is not None else None
-    except KeyError:
-        return None
-
-
 def labelled_answers(
     spec: Spec, ids: Iterable[str] | None = None, precedents: Sequence[Precedent] = ()
 ) -> list[LabelledAnswer]:
@@ -87,14 +79,14 @@ def labelled_answers(
     for clause_id, clause in spec.clauses.items():
         for example in clause.examples:
             for context, a in example.answered():
-                home = _clause_id(spec, a.ref) if a.ref is not None else clause_id
+                home = spec.clause_id_of(a.ref) if a.ref is not None else clause_id
                 if home is not None:
                     found.append(
                         LabelledAnswer(home, "example", example.title, context, a.content, a.label or "OK", a.reason,
                                        a.qualifier, a.attrs)
                     )  # fmt: skip
     for p in precedents:
-        clause = _clause_id(spec, p.target)
+        clause = spec.clause_id_of(p.target)
         if clause is not None:
             found.append(
                 LabelledAnswer(clause, "precedent", p.note or "precedent",

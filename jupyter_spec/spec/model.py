@@ -401,6 +401,14 @@ class Spec:
             raise KeyError(f"marker [^{id}] is not inside a section with an ID")
         return section
 
+    def clause_id_of(self, id: str | None) -> str | None:
+        """The ID of the clause an ID belongs to; None when there is none (unknown, or a marker in a
+        section without an ID: lint reports both)."""
+        try:
+            return self.clause_of(id).id if id is not None else None
+        except KeyError:
+            return None
+
     def authority_of(self, item: Section | str) -> str | None:
         """The declared authority, inherited from enclosing sections when not set."""
         section: Section | None = self.clause_of(item) if isinstance(item, str) else item
