@@ -88,11 +88,12 @@ def _turn_rows(rows: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
     """`TURN_COLUMNS` (and `extra`) for each grade of a `no-flip` sample that the checks read; by position,
     so any index (duplicated, after `pd.concat`) will do."""
     records = rows.to_dict("records")
-    checked = {r["sample_key"]: _checked(r) for r in records if r["grader"] == "expect"}
+    readings = [_checked(r) if r["grader"] == "expect" else None for r in records]  # each read once
+    checked = {r["sample_key"]: found for r, found in zip(records, readings, strict=True) if found is not None}
     out = []
-    for row in records:
-        if row["grader"] == "expect":
-            found = _checked(row)
+    for row, reading in zip(records, readings, strict=True):
+        if reading is not None:
+            found = reading
         elif row["sample_key"] in checked:  # a verdict on the whole conversation, on the checked first answer
             first_correct = checked[row["sample_key"]]["first_correct"]
             final = _held(row["final"])

@@ -15,6 +15,8 @@ from jupyter_spec.errors import SpecSyntaxError
 from jupyter_spec.spec.model import Challenge, Comparison, Elision, Expectation, Message
 from jupyter_spec.spec.transcript import (
     EXAMPLE_LINE,
+    EXPECT_COMMENT,
+    blank_out,
     expectation_comments,
     parse_expectation,
     read_example_block,
@@ -83,15 +85,10 @@ def _terse(lines: list[str], start: int, target: str, source: str, offset: int) 
         text = line[at:].rstrip()
         found = expectation_comments(text)
         expectations = [parse_expectation(m.group(1), source, number, at + m.start() + 1) for m in found]
-        blanked = text
-        for m in found:
-            blanked = blanked[: m.start()] + " " * len(m.group(0)) + blanked[m.end() :]
-        stray = stray_comment(blanked)
+        stray = stray_comment(blank_out(text, found))
         if stray is not None:
             raise SpecSyntaxError(stray[1], source, number, at + stray[0] + 1)
-        for m in reversed(found):
-            text = text[: m.start()] + text[m.end() :]
-        text = text.rstrip()
+        text = EXPECT_COMMENT.sub("", text).rstrip()  # no unclosed comment is left: these are `found`
         if bullet and not bullet.group(1):
             prompts.append((number, [[text]], expectations))
         elif not prompts:

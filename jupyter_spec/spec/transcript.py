@@ -65,6 +65,13 @@ def stray_comment(text: str) -> tuple[int, str] | None:
     return start, "an HTML comment in a prompt would be sent to the model: remove it, or write <!-- expect ... -->"
 
 
+def blank_out(text: str, matches: list[re.Match[str]]) -> str:
+    """The text with the matched spans replaced by spaces, so that offsets into it still hold."""
+    for m in matches:
+        text = text[: m.start()] + " " * len(m.group(0)) + text[m.end() :]
+    return text
+
+
 def expectation_comments(text: str) -> list[re.Match[str]]:
     """The `<!-- expect ... -->` comments in a text; an unclosed one (another `<!--` before its
     `-->`) is left out, for `stray_comment` to report."""
@@ -202,9 +209,7 @@ def _read_turn(
     found = expectation_comments(body) if challenge else list(EXPECT_COMMENT.finditer(body))
     expectations = tuple(_parse_expectation(scan, m.group(1), tag.end() + m.start()) for m in found)
     # A label opens the turn, expectations aside: look for it with them blanked, so offsets hold.
-    blanked = body
-    for m in found:
-        blanked = blanked[: m.start()] + " " * len(m.group(0)) + blanked[m.end() :]
+    blanked = blank_out(body, found)
     label = _Label("", None, None, None)
     comment = re.match(r"\s*<!--(.*?)-->", blanked, re.DOTALL)
     named = _LABEL.match(comment.group(1).strip()) if comment else None
