@@ -22,7 +22,7 @@ from jupyter_spec.testing import endpoint_command, serve
 
 START_RUN = """
 from jupyter_spec import parse_challenges, parse_spec, run
-from jupyter_spec.config import Settings
+from jupyter_spec.engine.settings import Settings
 spec = parse_spec("## Bench {{#bench}}\\n\\nAnswer[^b].\\n")
 spec = spec.with_challenges(parse_challenges("".join(f"- Question {{i}}?\\n" for i in range(50)), target="b"))
 handle = run(spec, ["openai:fixed"], 20, judges=[], store="{store}", display={display},
@@ -44,7 +44,7 @@ def main() -> None:
     with serve(endpoint_command(0.2)) as url, tempfile.TemporaryDirectory() as tmp:
         manager, client = start_new_kernel(kernel_name="python3")
         try:
-            timed(client, "import jupyter_spec.runner, jupyter_spec.widgets, openai")  # one-time imports: not measured
+            timed(client, "import jupyter_spec.engine.runner, jupyter_spec.views.widgets, openai")  # one-time imports: not measured
             idle = [timed(client, "1 + 1") for _ in range(args.cells)]
             phases = {}
             for display in (False, True):

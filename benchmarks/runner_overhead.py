@@ -16,10 +16,10 @@ from pathlib import Path
 
 from _common import PROMPTS, benchmark_spec, endpoint_options
 
-from jupyter_spec.config import Settings
-from jupyter_spec.providers import get_provider
-from jupyter_spec.runner import run
-from jupyter_spec.store import Store
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.providers import get_provider
+from jupyter_spec.engine.runner import run
+from jupyter_spec.engine.store import Store
 from jupyter_spec.testing import endpoint_command, read_log, serve
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_spec.errors import SpecError, SpecSyntaxError
+from jupyter_spec.core.errors import SpecError, SpecSyntaxError
 from jupyter_spec.spec import (
     Challenge,
     Example,
@@ -49,16 +49,16 @@ __all__ = [
 
 # Sampling pulls in the providers (openai, llama-cpp): import it only when it is asked for.
 _LAZY = {
-    "run": "jupyter_spec.runner",
-    "resume": "jupyter_spec.runner",
-    "Run": "jupyter_spec.runner",
-    "Store": "jupyter_spec.store",
-    "Results": "jupyter_spec.results",
-    "calibrate": "jupyter_spec.graders.calibration",
-    "compare": "jupyter_spec.compare",
-    "history": "jupyter_spec.compare",
-    "overrule": "jupyter_spec.precedents",
-    "settings": "jupyter_spec.config",
+    "run": "jupyter_spec.engine.runner",
+    "resume": "jupyter_spec.engine.runner",
+    "Run": "jupyter_spec.engine.runner",
+    "Store": "jupyter_spec.engine.store",
+    "Results": "jupyter_spec.analysis.results",
+    "calibrate": "jupyter_spec.analysis.calibration",
+    "compare": "jupyter_spec.analysis.compare",
+    "history": "jupyter_spec.analysis.compare",
+    "overrule": "jupyter_spec.engine.precedents",
+    "settings": "jupyter_spec.engine.settings",
 }
 
 
@@ -72,6 +72,6 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext jupyter_spec`: register `%%spec`, `%%challenge` and `%spec`."""
-    from jupyter_spec.magics import SpecMagics
+    from jupyter_spec.frontdoors.magics import SpecMagics
 
     ipython.register_magics(SpecMagics(ipython))

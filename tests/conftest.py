@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_spec.providers.local import bundled_model_path
+from jupyter_spec.engine.providers.local import bundled_model_path
 from jupyter_spec.testing import endpoint_command, serve
 
 ROOT = Path(__file__).resolve().parents[1]

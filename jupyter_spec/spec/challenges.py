@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.model import Challenge, Comparison, Elision, Expectation, Message
 from jupyter_spec.spec.transcript import (
     EXAMPLE_LINE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.challenges import HEADER, parse_challenges
 from jupyter_spec.spec.lint import dangling_references
 from jupyter_spec.spec.markdown import check_unique_ids, parse_spec

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.markers import marker_sentences
 from jupyter_spec.spec.model import Admonition, Block, Example, Marker, Prose, Section, Spec
 from jupyter_spec.spec.transcript import EXAMPLE_LINE, read_example_block

@@ -451,8 +451,8 @@ class Spec:
         return spec_markdown(self)
 
     def calibrate(self, judge: str | None = None, **options: Any) -> Any:
-        """Judge this spec's own labelled answers; see `jupyter_spec.graders.calibration.calibrate`."""
-        from jupyter_spec.graders.calibration import calibrate
+        """Judge this spec's own labelled answers; see `jupyter_spec.analysis.calibration.calibrate`."""
+        from jupyter_spec.analysis.calibration import calibrate
 
         return calibrate(self, judge, **options)
 

@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.model import (
     EXPECTATION_KINDS,
     LABELS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyter_spec.errors import SpecSyntaxError
+from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.challenges import parse_challenges
 from jupyter_spec.spec.loader import load_spec
 from jupyter_spec.spec.markdown import check_unique_ids, parse_spec

@@ -12,7 +12,7 @@ from typing import Any
 import nbformat
 from nbclient import NotebookClient
 
-from jupyter_spec.report import MIME_TYPE
+from jupyter_spec.views.mime import MIME_TYPE
 
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "01-quickstart.ipynb"
 

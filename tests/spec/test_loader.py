@@ -43,7 +43,7 @@ def test_reference_sample_round_trips_identically(reference_sample: Path, tmp_pa
 
 
 def test_bundled_example_round_trips_and_lints_clean(tmp_path: Path) -> None:
-    from jupyter_spec.cli import EXAMPLE_SPEC
+    from jupyter_spec.frontdoors.cli import EXAMPLE_SPEC
 
     spec = load_spec(EXAMPLE_SPEC)
     assert lint(spec) == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_spec import SpecSyntaxError, lint, load_spec
-from jupyter_spec.cli import main
+from jupyter_spec.frontdoors.cli import main
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Elision, Message, Spec
 

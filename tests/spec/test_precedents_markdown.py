@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_spec import load_spec, parse_spec
-from jupyter_spec.precedents import with_precedents
+from jupyter_spec.engine.precedents import with_precedents
 from jupyter_spec.spec.model import Message, Precedent
 
 HOSTILE_NOTES = [

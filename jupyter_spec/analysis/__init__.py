@@ -1,0 +1,1 @@
+"""Analysis: results as a tidy DataFrame, metrics, calibration and comparisons."""

@@ -1,0 +1,228 @@
+"""Calibration: the judge is checked against the spec's own labelled answers.
+
+Every GOOD answer should be judged compliant and every BAD one a violation; an OK answer may be
+either. An answer labelled `BAD[#other_id]` breaks another clause: it is evidence about that
+clause and is calibrated there. Reviewers' precedents count too, with their ruling as the label.
+An answer written down twice (a precedent saved into the spec as an example, and still in the
+store) is one item. Each answer is judged with every copy of it, and its own example, left out
+of the judge's references, so the judge is never shown the answer key it is graded on.
+
+accuracy = answers judged as labelled / n, where n counts the answers the judge replied to
+(unscored replies count as wrong: a judge that cannot answer is not accurate); requests that
+failed are counted apart as errors and are not in n. Violation precision and recall treat
+"violation" as the positive class over GOOD and BAD answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_spec.engine import background
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.settings import settings as default_settings
+from jupyter_spec.engine.graders.judge import ModelJudge, answer_key
+from jupyter_spec.engine.plan import conversation
+from jupyter_spec.engine.precedents import precedent_from_row
+from jupyter_spec.engine.requester import Requester
+from jupyter_spec.engine.sample import Sample
+from jupyter_spec.spec.model import Challenge, Message, Precedent, Spec, stable_hash
+from jupyter_spec.engine.store import Store
+
+EXPECTED = {"GOOD": ("compliant",), "BAD": ("violation",), "OK": ("compliant", "violation", "not_applicable")}
+RULING_LABEL = {"compliant": "GOOD", "violation": "BAD", "not_applicable": "N/A"}
+OUTCOME_ORDER = ("compliant", "violation", "not_applicable", "unscored", "error")
+
+
+@dataclass(frozen=True)
+class LabelledAnswer:
+    clause: str
+    source: str  # "example" or "precedent"
+    title: str
+    conversation: tuple[Message, ...]
+    answer: str
+    label: str  # GOOD, BAD, OK, or N/A for a not-applicable ruling
+    reason: str | None
+    qualifier: str | None = None
+    attrs: tuple[tuple[str, str], ...] = ()  # the answer's own (`recipient="functions.ask"`)
+
+    @property
+    def expected(self) -> tuple[str, ...]:
+        return EXPECTED.get(self.label, ("not_applicable",))
+
+    @property
+    def answer_key(self) -> str:
+        return answer_key(self.conversation, self.answer)
+
+    @property
+    def transcript(self) -> tuple[dict[str, str], ...]:
+        return (*conversation(self.conversation), *conversation([Message("assistant", self.answer, attrs=self.attrs)]))
+
+
+def labelled_answers(
+    spec: Spec, ids: Iterable[str] | None = None, precedents: Sequence[Precedent] = ()
+) -> list[LabelledAnswer]:
+    """The calibration set: every labelled answer, under the clause it is evidence about, once.
+
+    Left out: an answer with nothing before it (an example that only shows how a message renders
+    has no conversation to judge it in), and one whose label names a clause the spec does not
+    have (lint reports that; the answer is evidence about no clause here). The same answer
+    written down twice with the same label (a precedent saved into the spec, and still in the
+    store) is one item.
+    """
+    found: list[LabelledAnswer] = []
+    for clause_id, clause in spec.clauses.items():
+        for example in clause.examples:
+            for context, a in example.answered():
+                home = spec.clause_id_of(a.ref) if a.ref is not None else clause_id
+                if home is not None:
+                    found.append(
+                        LabelledAnswer(home, "example", example.title, context, a.content, a.label or "OK", a.reason,
+                                       a.qualifier, a.attrs)
+                    )  # fmt: skip
+    for p in precedents:
+        clause = spec.clause_id_of(p.target)
+        if clause is not None:
+            found.append(
+                LabelledAnswer(clause, "precedent", p.note or "precedent",
+                               p.conversation, p.response, RULING_LABEL[p.verdict], p.note or None)
+            )  # fmt: skip
+    wanted = set(ids) if ids else None
+    out: dict[tuple[str, str, str, str | None], LabelledAnswer] = {}
+    for item in found:
+        if (wanted is None or item.clause in wanted) and item.conversation:
+            out[item.clause, item.answer_key, item.label, item.qualifier] = item  # a stored precedent wins
+    return list(out.values())
+
+
+@dataclass
+class Calibration:
+    """The judge's verdict on every labelled answer, and what that says about the judge."""
+
+    judge: str
+    answers: list[dict[str, Any]]
+    ids: list[str] | None = None  # the clauses calibrated on (None: all)
+
+    @property
+    def overall(self) -> dict[str, Any]:
+        return _summary(self.answers)
+
+    @property
+    def clauses(self) -> dict[str, dict[str, Any]]:
+        ids = list(dict.fromkeys(a["clause"] for a in self.answers))
+        return {i: _summary([a for a in self.answers if a["clause"] == i]) for i in ids}
+
+    @property
+    def accuracy(self) -> float:
+        return float(self.overall["accuracy"])
+
+    def report(self) -> dict[str, Any]:
+        return {"judge": self.judge, "ids": self.ids, "overall": self.overall, "clauses": self.clauses,
+                "answers": self.answers}  # fmt: skip
+
+    def __repr__(self) -> str:
+        o = self.overall
+        return (
+            f"<Calibration of {self.judge}: accuracy {o['accuracy']:.2f} "
+            f"(n={o['n']} of {o['answers']} labelled answers), "
+            f"violation precision {o['violation_precision']:.2f} recall {o['violation_recall']:.2f}, "
+            f"{o['unscored']} unscored, {o['errors']} errors>"
+        )
+
+    def _repr_html_(self) -> str:
+        def cell(value: Any) -> str:
+            text = f"{value:.2f}" if isinstance(value, float) else str(value)
+            return f"<td>{html.escape(text)}</td>"
+
+        head = ["clause", "n", "accuracy", "viol. precision", "viol. recall", "unscored", "errors"]
+        rows = [[name, s["n"], s["accuracy"], s["violation_precision"], s["violation_recall"], s["unscored"],
+                 s["errors"]] for name, s in [*self.clauses.items(), ("overall", self.overall)]]  # fmt: skip
+        body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
+        matrix = self.overall["confusion"]
+        labels = list(matrix)
+        confusion = "".join(
+            f"<tr><th>{html.escape(label)}</th>" + "".join(cell(matrix[label].get(o, 0)) for o in OUTCOME_ORDER)
+            + "</tr>" for label in labels
+        )  # fmt: skip
+        return (
+            f"<div class='jupyter-spec-calibration'><strong>Calibration of {html.escape(self.judge)}</strong>"
+            f"<table><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr>{body}</table>"
+            f"<p>Confusion (label x verdict)</p><table><tr><th></th>"
+            f"{''.join(f'<th>{o}</th>' for o in OUTCOME_ORDER)}</tr>{confusion}</table></div>"
+        )
+
+
+def _summary(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    judged = [a for a in answers if a["verdict"] != "error"]
+    correct = sum(a["correct"] for a in judged)
+    true_positive = sum(1 for a in judged if a["label"] == "BAD" and a["verdict"] == "violation")
+    false_positive = sum(1 for a in judged if a["label"] == "GOOD" and a["verdict"] == "violation")
+    bad = sum(1 for a in judged if a["label"] == "BAD")
+    confusion: dict[str, Counter[str]] = {}
+    for a in answers:
+        confusion.setdefault(a["label"], Counter())[a["verdict"]] += 1
+    nan = float("nan")
+    return {
+        "answers": len(answers),
+        "n": len(judged),  # what accuracy is computed on: answers the judge replied to
+        "correct": correct,
+        "accuracy": correct / len(judged) if judged else nan,
+        "violation_precision": true_positive / (true_positive + false_positive)
+        if true_positive + false_positive
+        else nan,
+        "violation_recall": true_positive / bad if bad else nan,
+        "unscored": sum(1 for a in answers if a["verdict"] == "unscored"),
+        "errors": len(answers) - len(judged),
+        "confusion": {label: dict(counts) for label, counts in confusion.items()},
+    }
+
+
+async def _judge_all(judge: ModelJudge, spec: Spec, items: list[LabelledAnswer], precedents: Sequence[Precedent],
+                     requester: Requester) -> list[dict[str, Any]]:  # fmt: skip
+    async def one(item: LabelledAnswer) -> dict[str, Any]:
+        key = stable_hash("calibration", item.clause, item.conversation, item.answer)
+        sample = Sample(key, item.clause, item.clause, Challenge(item.clause, item.title, item.conversation),
+                        "spec:labelled-answer", 0, "ok", item.transcript, (item.answer,))  # fmt: skip
+        grade = await judge.grade(sample, spec, precedents, requester.ask)
+        return {
+            "clause": item.clause, "source": item.source, "title": item.title, "label": item.label,
+            "qualifier": item.qualifier, "reason": item.reason, "answer": item.answer, "verdict": grade.verdict,
+            "score": grade.score,
+            "reasoning": grade.reasoning, "raw": grade.raw, "error": grade.error,
+            "correct": grade.verdict in item.expected,
+        }  # fmt: skip
+
+    return list(await asyncio.gather(*(one(item) for item in items)))
+
+
+def calibrate(
+    spec: Spec,
+    judge: str | None = None,
+    *,
+    ids: Iterable[str] | None = None,
+    store: Store | str | None = None,
+    settings: Settings | None = None,
+) -> Calibration:
+    """Judge the spec's labelled answers (and precedents) and record how often the judge agrees.
+
+    Blocks until done; the judge's requests are cached in the store like any other.
+    """
+    settings = settings or default_settings
+    ids = sorted(ids) if ids else None
+    model = settings.resolve(judge or settings.judge)
+    store = Store.resolve(store, settings.store)
+    precedents = [precedent_from_row(row) for row in store.precedents()]
+    items = labelled_answers(spec, ids, precedents)
+    if not items:
+        raise ValueError("nothing to calibrate on: no labelled GOOD/BAD answers or precedents for these clauses")
+    model_judge = ModelJudge(model, settings)
+    requester = Requester(store, settings, f"calibration-{uuid.uuid4().hex[:8]}")
+    answers = background.submit(_judge_all(model_judge, spec, items, precedents, requester)).result()
+    calibration = Calibration(model, answers, ids)
+    store.put_calibration(model, spec.hash, calibration.report())
+    return calibration

@@ -1,0 +1,124 @@
+"""Adherence rates, majority verdicts and judge agreement, from the tidy results DataFrame.
+
+Adherence = compliant / (compliant + violation). Unscored grades, not-applicable verdicts and
+errors are counted beside it and never enter the rate. Where a reviewer ruled on a sample, the
+ruling replaces the grader's verdict (the `final` column) and the table says how many did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import pandas as pd
+
+from jupyter_spec.analysis.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
+from jupyter_spec.analysis.metrics.counts import RATED, SCORED, clusters, scored_counts, self_graded
+from jupyter_spec.analysis.metrics.intervals import clustered_wilson, wilson
+
+CI_METHOD = (
+    "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective sample size at intracluster "
+    "correlation 1, n^2 / sum of squared per-challenge counts of scored samples (the number of challenges when "
+    "they have equal counts)"
+)
+ADHERENCE_COLUMNS = [
+    "compliant", "violation", "not_applicable", "unscored", "errors", "n", "adherence",
+    "ci_low", "ci_high", "cluster_low", "cluster_high", "challenges", "overruled", "self_graded",
+]  # fmt: skip
+AMBIGUITY_THRESHOLD = 0.667  # Krippendorff's lowest alpha for even tentative conclusions
+
+
+def _summary(group: pd.DataFrame) -> pd.Series:
+    counts = Counter(group["final"])
+    compliant, violation = (counts[v] for v in SCORED)
+    n = compliant + violation
+    per_challenge = scored_counts(group)
+    low, high = wilson(compliant, n)
+    cluster_low, cluster_high = clustered_wilson(*clusters(per_challenge.values()))
+    return pd.Series(
+        {
+            "compliant": compliant,
+            "violation": violation,
+            "not_applicable": counts["not_applicable"],
+            "unscored": counts["unscored"],
+            "errors": counts["error"],
+            "n": n,
+            "adherence": compliant / n if n else float("nan"),
+            "ci_low": low,
+            "ci_high": high,
+            "cluster_low": cluster_low,
+            "cluster_high": cluster_high,
+            "challenges": len(per_challenge),
+            "overruled": int(group["ruling"].notna().sum()),
+            "self_graded": self_graded(group),
+        }
+    )
+
+
+def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
+    """One row per group: verdict counts, the rate and its intervals (`CI_METHOD`); ungraded samples are left out."""
+    by = list(by)
+    if "grader" in df.columns:
+        df = df[df["grader"].notna()]  # samples no grader judged (`ungraded`) have no rate to give
+    if df.empty:
+        return pd.DataFrame(columns=[*by, *ADHERENCE_COLUMNS])
+    table = df.groupby(by, sort=False, dropna=False)[list(df.columns)].apply(_summary).reset_index()
+    counts = ["compliant", "violation", "not_applicable", "unscored", "errors", "n", "challenges", "overruled"]
+    table = table.astype(dict.fromkeys(counts, int) | {"self_graded": bool})
+    table.attrs["ci_method"] = CI_METHOD
+    return table
+
+
+def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["grader"].str.startswith("judge:", na=False) & (df["status"] == "ok")]
+
+
+def _rated(verdict: str) -> str | None:
+    """Agreement is about verdicts; a judge that gave none left the item unrated."""
+    return verdict if verdict in RATED else None
+
+
+def majority(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per sample judged by model judges: every verdict and the majority (ties: `unscored`)."""
+    judged = _judge_rows(df)
+    rows = []
+    for key, group in judged.groupby("sample_key", sort=False):
+        verdicts = {g: _rated(v) for g, v in zip(group["grader"], group["verdict"], strict=True)}
+        counts = Counter(v for v in verdicts.values() if v)
+        top = counts.most_common(2)
+        winner = top[0][0] if top and (len(top) == 1 or top[0][1] > top[1][1]) else "unscored"
+        first = group.iloc[0]
+        rows.append(
+            {"sample_key": key, "clause": first["clause"], "target": first["target"], "model": first["model"],
+             "verdicts": verdicts, "majority": winner, "judges": len(verdicts), "self_graded": self_graded(group)}
+        )  # fmt: skip
+    columns = ["sample_key", "clause", "target", "model", "verdicts", "majority", "judges", "self_graded"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def agreement_table(df: pd.DataFrame, by: str = "clause") -> pd.DataFrame:
+    """Per clause: how far the model judges agree. Low agreement flags a possibly ambiguous clause."""
+    judged = _judge_rows(df)
+    judges = sorted(judged["grader"].unique())
+    columns = [by, "judges", "items", "percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
+               "ambiguous", "self_graded"]  # fmt: skip
+    if len(judges) < 2:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for name, group in judged.groupby(by, sort=False, dropna=False):
+        wide = group.pivot_table(index="sample_key", columns="grader", values="verdict", aggfunc="first")
+        wide = wide.reindex(columns=judges)
+        items = [[_rated(v) if isinstance(v, str) else None for v in row] for row in wide.itertuples(index=False)]
+        complete = [r for r in items if all(v is not None for v in r)]
+        agree = [len(set(r)) == 1 for r in complete]
+        cohen = cohen_kappa([r[0] for r in complete], [r[1] for r in complete]) if len(judges) == 2 else None
+        fleiss = fleiss_kappa(complete) if len(judges) > 2 and complete else None
+        alpha = krippendorff_alpha(items)
+        rows.append(
+            {by: name, "judges": len(judges), "items": len(items),
+             "percent_agreement": sum(agree) / len(agree) if agree else float("nan"),
+             "cohen_kappa": cohen, "fleiss_kappa": fleiss, "krippendorff_alpha": alpha,
+             "ambiguous": bool(alpha == alpha and alpha < AMBIGUITY_THRESHOLD), "self_graded": self_graded(group)}
+        )  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("krippendorff_alpha", na_position="last").reset_index(drop=True)

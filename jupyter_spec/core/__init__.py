@@ -1,0 +1,1 @@
+"""The foundation every layer may use: errors, identities, hashing, text safety."""

@@ -1,0 +1,39 @@
+"""Who judges: the spec-grounded model judge, expectations, and Python callables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.graders.base import OUTCOMES, Ask, Grade, Grader, grade_from_row, grade_key, grade_row
+from jupyter_spec.engine.graders.deterministic import ExpectationGrader, GraderFunction, PythonGrader
+from jupyter_spec.engine.graders.judge import ModelJudge
+
+__all__ = [
+    "OUTCOMES",
+    "Ask",
+    "ExpectationGrader",
+    "Grade",
+    "Grader",
+    "ModelJudge",
+    "PythonGrader",
+    "grade_from_row",
+    "grade_key",
+    "grade_row",
+    "make_graders",
+]
+
+
+def make_graders(
+    judges: Sequence[str], extra: Iterable[Grader | GraderFunction] = (), settings: Settings | None = None
+) -> list[Grader]:
+    """Expectations always (they cost nothing), one model judge per ID, then any extra graders."""
+    settings = settings or Settings()
+    graders: list[Grader] = [ExpectationGrader(), *(ModelJudge(j, settings) for j in judges)]
+    for grader in extra:
+        graders.append(grader if hasattr(grader, "grade") else PythonGrader(grader))  # type: ignore[arg-type]
+    ids = [g.id for g in graders]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"two graders share the ID {', '.join(repeated)}: give Python graders distinct names")
+    return graders

@@ -1,0 +1,102 @@
+"""A run is a plan: one item per (challenge, model, sample index), keyed by what the model sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from jupyter_spec.core.errors import SpecError
+from jupyter_spec.spec.model import Challenge, Expectation, Message, Spec, stable_hash
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    target: str  # the clause or marker ID the challenge tests
+    clause: str  # the clause it belongs to
+    challenge: Challenge
+    model: str  # provider:model, aliases resolved
+    sample_index: int
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @cached_property
+    def key(self) -> str:
+        """Identifies the sample: target, the prompt as the model sees it, model, parameters, index."""
+        return stable_hash(self.target, self.challenge.turns, self.model, self.params, self.sample_index)
+
+    def request_params(self) -> dict[str, Any]:
+        """Parameters sent to the provider; a given seed is offset so samples differ."""
+        params = dict(self.params)
+        if isinstance(params.get("seed"), int):
+            params["seed"] += self.sample_index
+        return params
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "target": self.target,
+            "clause": self.clause,
+            "model": self.model,
+            "sample_index": self.sample_index,
+            "params": dict(self.params),
+            "challenge": {
+                "title": self.challenge.title,
+                "turns": [[t.role, t.content, *([dict(t.attrs)] if t.attrs else [])] for t in self.challenge.turns],
+                "expectations": [[e.kind, e.value] for e in self.challenge.expectations],
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlanItem:
+        c = data["challenge"]
+        challenge = Challenge(
+            data["target"],
+            c["title"],
+            tuple(Message(t[0], t[1], attrs=tuple(t[2].items()) if len(t) > 2 else ()) for t in c["turns"]),
+            tuple(Expectation(kind, value) for kind, value in c["expectations"]),
+        )
+        params = tuple(sorted(data["params"].items()))
+        return cls(data["target"], data["clause"], challenge, data["model"], data["sample_index"], params)
+
+
+def targets(spec: Spec, ids: Iterable[str] | None) -> list[str]:
+    """The challenge targets a run covers: everything, or the named clauses (with their markers)."""
+    if not ids:
+        return list(dict.fromkeys(c.target for c in spec.challenges if c.target in spec))
+    out: list[str] = []
+    for ident in ids:
+        if ident not in spec:
+            raise SpecError(f"unknown ID {ident!r}: no clause {{#{ident}}} or marker [^{ident}] in the spec")
+        out.append(ident)
+        if ident in spec.clauses:
+            out += [m.id for m in spec.clauses[ident].markers]
+    return list(dict.fromkeys(out))
+
+
+def make_plan(
+    spec: Spec,
+    models: Sequence[str],
+    samples: int,
+    ids: Iterable[str] | None = None,
+    params: dict[str, Any] | None = None,
+) -> list[PlanItem]:
+    """Every (challenge, model, sample index) to run, challenges in spec order."""
+    if samples < 1:
+        raise SpecError("samples must be at least 1")
+    frozen = tuple(sorted((params or {}).items()))
+    items = [
+        PlanItem(target, spec.clause_id_of(target) or target, challenge, model, index, frozen)
+        for target in targets(spec, ids)
+        for challenge in spec.challenges_for(target)
+        for model in models
+        for index in range(samples)
+    ]
+    if not items:
+        raise SpecError("nothing to run: no challenges for " + (", ".join(ids) if ids else "any clause"))
+    return items
+
+
+def conversation(turns: Sequence[Message]) -> list[dict[str, str]]:
+    """Turns as messages; a turn's attributes (`recipient`, `name`) travel with it for the provider."""
+    return [{**dict(t.attrs), "role": t.role, "content": t.content} for t in turns]

@@ -1,0 +1,54 @@
+"""Who answers: model IDs `provider:model`, resolved to shared provider instances."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.providers.base import Completion, Messages, Provider, ProviderError
+
+Factory = Callable[[str, Settings], Provider]
+
+
+def _openai(model: str, settings: Settings) -> Provider:
+    from jupyter_spec.engine.providers.openai import OpenAIProvider
+
+    return OpenAIProvider(
+        model,
+        api_key=settings.api_key(),
+        base_url=settings.openai_base_url,
+        concurrency=settings.concurrency.get("openai", 16),
+        developer_role=settings.sends_developer_role(),
+    )
+
+
+def _local(model: str, settings: Settings) -> Provider:
+    from jupyter_spec.engine.providers.local import LocalProvider
+
+    return LocalProvider(model, threads=settings.local_threads)
+
+
+_factories: dict[str, Factory] = {"openai": _openai, "local": _local}
+_instances: dict[tuple[str, object], Provider] = {}
+
+
+def register(name: str, factory: Factory) -> None:
+    """Add a provider kind: `register("mine", lambda model, settings: MyProvider(model))`."""
+    _factories[name] = factory
+    for key in [k for k in _instances if k[0].startswith(f"{name}:")]:
+        del _instances[key]
+
+
+def get_provider(model_id: str, settings: Settings) -> Provider:
+    """The shared instance for a model ID (after aliases), so concurrency limits are shared too."""
+    resolved = settings.resolve(model_id)
+    name, model = resolved.split(":", 1)
+    if name not in _factories:
+        raise ValueError(f"unknown provider {name!r} in {model_id!r}: expected one of {', '.join(_factories)}")
+    key = (resolved, (settings.openai_base_url, settings.sends_developer_role()) if name == "openai" else None)
+    if key not in _instances:
+        _instances[key] = _factories[name](model, settings)
+    return _instances[key]
+
+
+__all__ = ["Completion", "Messages", "Provider", "ProviderError", "get_provider", "register"]

@@ -1,0 +1,450 @@
+"""SQLite: the cache and the record of every run, sample, request attempt (and, later, grade).
+
+One file, WAL mode, so a notebook can read results while a run writes them and two notebooks
+can share a store. Every completion is committed the moment it arrives: a run killed halfway
+loses only what was in flight. Completions are keyed by what the model saw (model, parameters,
+messages, sample index), never by clause text, so editing a clause's wording re-samples nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from jupyter_spec.engine.providers.base import Completion
+from jupyter_spec.core.sanitize import unicode_safe
+
+# Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        finished REAL,
+        status TEXT NOT NULL,
+        config TEXT NOT NULL,
+        plan TEXT NOT NULL
+    );
+    CREATE TABLE completions (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        params TEXT NOT NULL,
+        messages TEXT NOT NULL,
+        sample_index INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        finish_reason TEXT,
+        raw TEXT NOT NULL,
+        latency REAL NOT NULL,
+        attempts INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        completion_key TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        started REAL NOT NULL,
+        latency REAL NOT NULL,
+        outcome TEXT NOT NULL,
+        status INTEGER,
+        error TEXT
+    );
+    CREATE INDEX attempts_by_run ON attempts (run_id);
+    CREATE TABLE samples (
+        run_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        target TEXT NOT NULL,
+        clause TEXT NOT NULL,
+        challenge TEXT NOT NULL,
+        model TEXT NOT NULL,
+        sample_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        transcript TEXT NOT NULL,
+        responses TEXT NOT NULL,
+        error TEXT,
+        latency REAL NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        created REAL NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    """,
+    # 2: grades (cached by sample, grader and what it judged against), precedents, calibrations.
+    """
+    CREATE TABLE grades (
+        key TEXT PRIMARY KEY,
+        sample TEXT NOT NULL,
+        grader TEXT NOT NULL,
+        context TEXT NOT NULL,
+        target TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        score REAL,
+        reasoning TEXT NOT NULL,
+        raw TEXT,
+        checks TEXT NOT NULL,
+        judge TEXT,
+        self_graded INTEGER NOT NULL,
+        error TEXT,
+        latency REAL NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE TABLE run_grades (
+        run_id TEXT NOT NULL,
+        sample_key TEXT NOT NULL,
+        grader TEXT NOT NULL,
+        grade_key TEXT NOT NULL,
+        PRIMARY KEY (run_id, sample_key, grader)
+    );
+    CREATE TABLE precedents (
+        hash TEXT PRIMARY KEY,
+        target TEXT NOT NULL,
+        clause TEXT NOT NULL,
+        conversation TEXT NOT NULL,
+        response TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        note TEXT NOT NULL,
+        author TEXT NOT NULL,
+        original TEXT,
+        sample_key TEXT,
+        run_id TEXT,
+        created REAL NOT NULL
+    );
+    CREATE TABLE calibrations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        judge TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        report TEXT NOT NULL,
+        created REAL NOT NULL
+    );
+    """,
+    # 3: which process owns a running run, so that one whose process died shows as interrupted.
+    """
+    ALTER TABLE runs ADD COLUMN owner TEXT
+    """,
+]
+
+
+def owner() -> str:
+    """This process, as a run's owner (read at each call: a forked child is a process of its own)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str | None) -> bool:
+    """Whether the process that owns a run may still be working on it. Only a process of this
+    host can be checked; an unknown owner (a run from before owners were kept) is assumed alive."""
+    host, _, pid = (owner or "").rpartition(":")
+    if owner is None or host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists (POSIX)
+    except PermissionError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _with_liveness(row: dict[str, Any]) -> dict[str, Any]:
+    """A `running` run whose process is gone is `interrupted`, with the call that finishes it."""
+    if row["status"] == "running" and not _alive(row.get("owner")):
+        row["status"] = "interrupted"
+        row["resume"] = f"jupyter_spec.resume({row['id']!r})"
+    return row
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _decode_sample(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["transcript"], item["responses"] = json.loads(item["transcript"]), json.loads(item["responses"])
+    return item
+
+
+def _decode_grade(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["checks"], item["self_graded"] = json.loads(item["checks"]), bool(item["self_graded"])
+    return item
+
+
+class Store:
+    """A connection to one store file, safe to use from several threads of one process."""
+
+    _open: ClassVar[dict[Path, Store]] = {}
+    _open_lock = threading.Lock()
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=60)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=60000")
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """The process-wide store for a path (one connection per file)."""
+        key = Path(path).resolve()
+        with cls._open_lock:
+            if key not in cls._open:
+                cls._open[key] = cls(key)
+            return cls._open[key]
+
+    @classmethod
+    def resolve(cls, store: Store | str | Path | None, default: str | Path) -> Store:
+        """A store given as an object or a path, else the one at the default path."""
+        return store if isinstance(store, Store) else cls.open(store or default)
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise RuntimeError(f"{self.path} has schema {version}; this jupyter-spec knows {SCHEMA_VERSION}")
+                for script in MIGRATIONS[version:]:
+                    for statement in filter(str.strip, script.split(";")):
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        values = tuple(unicode_safe(v) if isinstance(v, str) else v for v in params)  # no write fails on text
+        with self._lock:
+            self._db.execute(sql, values)
+
+    def _upsert(self, table: str, row: dict[str, Any]) -> None:
+        """Insert or replace one row; lists and dicts are stored as JSON."""
+        values = [_json(v) if isinstance(v, (list, tuple, dict)) else v for v in row.values()]
+        self._write(f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", values)
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._rows("PRAGMA user_version")[0][0])
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]]) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO runs (id, created, status, config, plan, owner) VALUES (?, ?, 'running', ?, ?, ?)",
+            (run_id, time.time(), _json(config), _json(plan), owner()),
+        )
+
+    def set_run_status(self, run_id: str, status: str) -> None:
+        finished = None if status == "running" else time.time()
+        self._write(
+            "UPDATE runs SET status = ?, finished = ?, owner = ? WHERE id = ?", (status, finished, owner(), run_id)
+        )
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            return None
+        row = _with_liveness(dict(rows[0]))
+        row["config"], row["plan"] = json.loads(row["config"]), json.loads(row["plan"])
+        return row
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run, oldest first; one whose process died while it ran is `interrupted`."""
+        query = "SELECT id, created, finished, status, owner FROM runs ORDER BY created"
+        return [_with_liveness(dict(r)) for r in self._rows(query)]
+
+    # -- completions: the sampling cache ------------------------------------------------------
+
+    def completion(self, key: str) -> tuple[Completion, float] | None:
+        rows = self._rows("SELECT * FROM completions WHERE key = ?", (key,))
+        if not rows:
+            return None
+        r = rows[0]
+        completion = Completion(r["text"], r["prompt_tokens"], r["completion_tokens"], r["finish_reason"])
+        return completion, r["latency"]
+
+    def put_completion(
+        self,
+        key: str,
+        *,
+        run_id: str,
+        model: str,
+        params: dict[str, Any],
+        messages: Any,
+        sample_index: int,
+        completion: Completion,
+        latency: float,
+        attempts: int,
+    ) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO completions (key, model, params, messages, sample_index, text, prompt_tokens,"
+            " completion_tokens, finish_reason, raw, latency, attempts, run_id, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                model,
+                _json(params),
+                _json(messages),
+                sample_index,
+                completion.text,
+                completion.prompt_tokens,
+                completion.completion_tokens,
+                completion.finish_reason,
+                _json(completion.raw),
+                latency,
+                attempts,
+                run_id,
+                time.time(),
+            ),
+        )
+
+    def record_attempt(
+        self,
+        key: str,
+        *,
+        run_id: str,
+        attempt: int,
+        started: float,
+        latency: float,
+        outcome: str,
+        status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        self._write(
+            "INSERT INTO attempts (completion_key, run_id, attempt, started, latency, outcome, status, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, run_id, attempt, started, latency, outcome, status, error),
+        )
+
+    def attempts(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
+        return [dict(r) for r in self._rows(f"SELECT * FROM attempts {where} ORDER BY id", params)]
+
+    def completion_count(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM completions")[0][0])
+
+    # -- samples: one per plan item -----------------------------------------------------------
+
+    def put_sample(self, run_id: str, row: dict[str, Any]) -> None:
+        self._upsert("samples", {"run_id": run_id, **row, "created": time.time()})
+
+    def samples(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))
+        return [_decode_sample(row) for row in rows]
+
+    def latest_sample(self, key: str) -> dict[str, Any] | None:
+        """The most recent record of a sample, whichever run took it."""
+        rows = self._rows("SELECT * FROM samples WHERE key = ? ORDER BY created DESC LIMIT 1", (key,))
+        return _decode_sample(rows[0]) if rows else None
+
+    def sample(self, run_id: str, key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))
+        return _decode_sample(rows[0]) if rows else None
+
+    # -- grades -------------------------------------------------------------------------------
+
+    def grade(self, key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM grades WHERE key = ?", (key,))
+        return _decode_grade(rows[0]) if rows else None
+
+    def put_grade(self, key: str, row: dict[str, Any]) -> None:
+        self._upsert("grades", {"key": key, **row, "created": time.time()})
+
+    def link_grade(self, run_id: str, sample_key: str, grader: str, grade_key: str) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO run_grades (run_id, sample_key, grader, grade_key) VALUES (?, ?, ?, ?)",
+            (run_id, sample_key, grader, grade_key),
+        )
+
+    def run_grades(self, run_id: str) -> list[dict[str, Any]]:
+        """Every grade of a run, with the sample it belongs to (`sample_key`)."""
+        rows = self._rows(
+            "SELECT g.*, r.sample_key FROM run_grades r JOIN grades g ON g.key = r.grade_key"
+            " WHERE r.run_id = ? ORDER BY g.created, g.key",
+            (run_id,),
+        )
+        return [_decode_grade(row) for row in rows]
+
+    def sample_grades(self, run_id: str, sample_key: str) -> list[dict[str, Any]]:
+        """The grades a sample received in a run."""
+        rows = self._rows(
+            "SELECT g.*, r.sample_key FROM run_grades r JOIN grades g ON g.key = r.grade_key"
+            " WHERE r.run_id = ? AND r.sample_key = ? ORDER BY g.created, g.key",
+            (run_id, sample_key),
+        )
+        return [_decode_grade(row) for row in rows]
+
+    def grade_count(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM grades")[0][0])
+
+    # -- precedents ---------------------------------------------------------------------------
+
+    def put_precedent(self, row: dict[str, Any]) -> None:
+        """Store a ruling; a ruling on a sample replaces any earlier ruling on that sample, atomically."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if row.get("sample_key"):
+                    self._db.execute("DELETE FROM precedents WHERE sample_key = ?", (row["sample_key"],))
+                self._upsert("precedents", row)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def precedents(self, clause: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE clause = ? OR target = ?", (clause, clause)) if clause else ("", ())
+        rows = self._rows(f"SELECT * FROM precedents {where} ORDER BY created", params)
+        return [{**dict(r), "conversation": json.loads(r["conversation"])} for r in rows]
+
+    def rulings(self) -> dict[str, tuple[str, str]]:
+        """(verdict, note) of every ruling on a sample, by sample key."""
+        rows = self._rows("SELECT sample_key, verdict, note FROM precedents WHERE sample_key IS NOT NULL")
+        return {r["sample_key"]: (r["verdict"], r["note"]) for r in rows}
+
+    # -- calibrations -------------------------------------------------------------------------
+
+    def put_calibration(self, judge: str, spec_hash: str, report: dict[str, Any]) -> None:
+        self._write(
+            "INSERT INTO calibrations (judge, spec, report, created) VALUES (?, ?, ?, ?)",
+            (judge, spec_hash, _json(report), time.time()),
+        )
+
+    def latest_calibration(self, judge: str, spec_hash: str | None = None) -> dict[str, Any] | None:
+        """The judge's latest calibration, on the given spec version when there is one."""
+        rows = self._rows(
+            "SELECT * FROM calibrations WHERE judge = ? ORDER BY spec = ? DESC, id DESC LIMIT 1", (judge, spec_hash)
+        )
+        if not rows:
+            return None
+        return {**dict(rows[0]), "report": json.loads(rows[0]["report"])}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+        with Store._open_lock:
+            Store._open = {k: v for k, v in Store._open.items() if v is not self}

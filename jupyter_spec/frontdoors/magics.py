@@ -1,0 +1,389 @@
+"""`%%spec`, `%%challenge` and `%spec ...`: thin glue between IPython and the plain API.
+
+Mistakes in user input become `UsageError`, which IPython shows as one line, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar, NoReturn
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Dict, Enum, Float, Int, List, Unicode, observe
+
+from jupyter_spec.engine import settings as config
+from jupyter_spec.views.html import SpecReport, totals
+from jupyter_spec.core.errors import SpecError
+from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS, Finding, lint
+from jupyter_spec.spec.loader import save_spec
+from jupyter_spec.spec.model import Spec
+from jupyter_spec.spec.working import WorkingSpec
+from jupyter_spec.spec.writer import challenges_markdown, section_markdown
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn errors about the user's input into one clear line."""
+    try:
+        yield
+    except (SpecError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    except KeyError as exc:
+        raise UsageError(f"unknown ID {exc.args[0]!r}") from None
+
+
+@magic_arguments()
+@argument("--name", "-n", default=None, help="Stable name for this cell; re-running it replaces what it defined.")
+def _spec_cell_args(line: str) -> None:
+    """%%spec [--name NAME]"""
+
+
+@magic_arguments()
+@argument("id", help="The clause or marker ID the prompts test.")
+@argument("--name", "-n", default=None, help="Stable name for this cell; re-running it replaces its prompts.")
+def _challenge_cell_args(line: str) -> None:
+    """%%challenge ID [--name NAME]"""
+
+
+_SETTINGS = (
+    "default_model",
+    "default_judge",
+    "store",
+    "openai_base_url",
+    "api_key_env",
+    "concurrency",
+    "timeout",
+    "max_attempts",
+    "developer_role",
+)
+
+
+class _Arguments(argparse.ArgumentParser):
+    """argparse that reports mistakes as one UsageError line instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _run_parser() -> _Arguments:
+    parser = _Arguments(prog="%spec run", add_help=False)
+    parser.add_argument("ids", nargs="*", help="clause or marker IDs (default: every challenged ID)")
+    parser.add_argument("--model", "-m", action="append", help="provider:model or alias; repeat for several")
+    parser.add_argument("-n", "--samples", type=int, default=1, help="samples per challenge and model")
+    parser.add_argument("--judge", "-j", action="append", help="judge model or alias; repeat for several")
+    parser.add_argument("--no-judge", action="store_true", help="only expectations and --grader functions")
+    parser.add_argument("--grader", "-g", action="append", default=[], help="a grader function in the namespace")
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--max-tokens", type=int, dest="max_tokens")
+    parser.add_argument("--seed", type=int)
+    return parser
+
+
+class TextView:
+    """Plain text shown as such: escaped in HTML, verbatim in a terminal."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f"<pre>{escape(self.text)}</pre>"
+
+
+@magics_class
+class SpecMagics(Magics):
+    """The notebook's working spec and the magics that edit, check and save it."""
+
+    vague_words = List(
+        Unicode(),
+        default_value=list(DEFAULT_VAGUE_WORDS),
+        help="Words and phrases `%spec lint` flags as too vague for a grader to check.",
+    ).tag(config=True)
+    authority_order = List(
+        Unicode(),
+        default_value=[],
+        help="Levels of authority, highest first, overriding the spec's own order "
+        "(`<!-- authority-order: a > b -->`) and the known one (root/platform, system, developer, user, guideline).",
+    ).tag(config=True)
+
+    # Run settings: the magics' traitlets and `jupyter_spec.settings` are the same settings.
+    default_model = Unicode(
+        None, allow_none=True, help="Model under test when --model is not given (default: local:smollm2 without a key)."
+    ).tag(config=True)
+    default_judge = Unicode(None, allow_none=True, help="Judge model when --judge is not given.").tag(config=True)
+    store = Unicode(config.settings.store, help="SQLite file that caches samples and records runs.").tag(config=True)
+    openai_base_url = Unicode(
+        None, allow_none=True, help="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama_cpp.server ...)."
+    ).tag(config=True)
+    api_key_env = Unicode(
+        config.settings.api_key_env, help="Name of the environment variable holding the API key (never the key)."
+    ).tag(config=True)
+    concurrency = Dict(help="Concurrent requests per provider, e.g. {'openai': 32}.").tag(config=True)
+    timeout = Float(config.settings.timeout, help="Seconds before a request is abandoned and retried.").tag(config=True)
+    max_attempts = Int(config.settings.max_attempts, help="Attempts per request before it is an error.").tag(
+        config=True
+    )
+    developer_role = Enum(
+        ["auto", "developer", "system"],
+        config.settings.developer_role,
+        help="How developer turns are sent: auto keeps the role for OpenAI's own API and sends `system` "
+        "to other endpoints, which reject it.",
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.working = WorkingSpec()
+        for name in _SETTINGS:
+            current = getattr(config.settings, name)
+            if current is not None and current != getattr(self, name):
+                setattr(self, name, current)
+        if shell is not None and self not in shell.configurables:
+            shell.configurables.append(self)
+
+    @observe(*_SETTINGS)
+    def _settings_changed(self, change: Any) -> None:
+        setattr(config.settings, change["name"], change["new"])
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _source(self) -> str:
+        count = getattr(self.shell, "execution_count", None)
+        return f"In [{count}]" if count is not None else "cell"
+
+    def _cell_id(self) -> str | None:
+        """JupyterLab and Notebook 7 send the cell's ID with each execution request."""
+        kernel = getattr(self.shell, "kernel", None)
+        try:
+            parent = kernel.get_parent() if kernel is not None else None
+        except Exception:  # noqa: BLE001 - older kernels have no get_parent
+            return None
+        return (parent or {}).get("metadata", {}).get("cellId")
+
+    def _cell_key(self, name: str | None) -> str | None:
+        if name:
+            return f"name:{name}"
+        cell_id = self._cell_id()
+        return f"cell:{cell_id}" if cell_id else None
+
+    def _lint(self) -> list[Finding]:
+        return lint(self.working.spec, self.vague_words, self.authority_order or None)
+
+    def _report(self, fragment: Spec, heading: str) -> SpecReport:
+        """What one cell or file contributed, with the lint findings that point into it."""
+        sources = {s.source for s in fragment.sections} | {c.source for c in fragment.challenges}
+        findings = [f for f in self._lint() if f.source in sources]
+        return SpecReport(fragment, findings, heading, footer=f"working spec: {totals(self.working.spec)}")
+
+    # -- the magics ---------------------------------------------------------------------------
+
+    @no_var_expand
+    @line_cell_magic
+    def spec(self, line: str, cell: str | None = None) -> Any:
+        """%%spec [--name NAME]: declare clauses. %spec show|lint|save|load|clear: manage them."""
+        if cell is not None:
+            args = parse_argstring(_spec_cell_args, line)
+            source = self._source()
+            with user_errors():
+                fragment = self.working.define(self._cell_key(args.name), cell, source, first_line=2)
+            ids = ", ".join(fragment.clauses) or "no clause IDs"
+            return self._report(fragment, f"{source}: {ids}")
+        words = shlex.split(line)
+        if not words:
+            raise UsageError(f"%spec needs a command: {', '.join(self.commands)}")
+        command = self.commands.get(words[0])
+        if command is None:
+            raise UsageError(f"unknown %spec command {words[0]!r}: expected one of {', '.join(self.commands)}")
+        with user_errors():
+            return command(self, *words[1:])
+
+    @no_var_expand
+    @line_cell_magic
+    def challenge(self, line: str, cell: str | None = None) -> Any:
+        """%%challenge ID [--name NAME]: prompts that test a clause or marker, one per '- ' line."""
+        if cell is None:
+            raise UsageError("%%challenge is a cell magic: put the prompts in the cell body")
+        args = parse_argstring(_challenge_cell_args, line)
+        source = self._source()
+        key = self._cell_key(args.name) or f"challenge:{args.id}"
+        with user_errors():
+            fragment = self.working.add_challenges(key, args.id, cell, source, first_line=2)
+        report = self._report(fragment, f"{source}: challenges for {args.id}")
+        report.rows = []
+        return report
+
+    # -- %spec commands -----------------------------------------------------------------------
+
+    def show(self, id: str | None = None, *rest: str) -> Any:
+        """show [ID]: the working spec, or one clause with its challenges."""
+        _no_more(rest)
+        spec = self.working.spec
+        if id is None:
+            return SpecReport(spec, self._lint(), "working spec")
+        clause = spec.clause_of(id)
+        ids = [clause.id, *(m.id for m in clause.markers)]
+        chunks = [section_markdown(clause)]
+        chunks += [
+            challenges_markdown(i, spec.challenges_for(i), clause.title) for i in ids if i and spec.challenges_for(i)
+        ]
+        return TextView("\n\n".join(chunks))
+
+    def lint_command(self, *rest: str) -> Any:
+        """lint: every finding in the working spec."""
+        _no_more(rest)
+        return SpecReport(self.working.spec, self._lint(), "lint", show_clauses=False)
+
+    def save(self, *words: str) -> Any:
+        """save DIR [--with-precedents]: write model_spec.md and examples/<id>.md (rulings as examples)."""
+        if not words:
+            raise UsageError("%spec save needs a directory")
+        parser = _Arguments(prog="%spec save", add_help=False)
+        parser.add_argument("directory")
+        parser.add_argument("--with-precedents", action="store_true")
+        args = parser.parse_args(list(words))
+        spec = self.working.spec
+        if args.with_precedents:
+            from jupyter_spec.engine.precedents import precedent_from_row, with_precedents
+
+            spec = with_precedents(spec, [precedent_from_row(row) for row in self._store().precedents()])
+        path = save_spec(spec, args.directory)
+        return TextView(f"saved {totals(spec)} to {Path(path)}")
+
+    def load(self, path: str | None = None, *rest: str) -> Any:
+        """load PATH: add a spec file or directory to the working spec."""
+        _no_more(rest)
+        if path is None:
+            raise UsageError("%spec load needs a file or directory")
+        fragment = self.working.load(path)
+        return self._report(fragment, f"loaded {path}")
+
+    def run_command(self, *words: str) -> Any:
+        """run [IDS...] --model M [--model M2] -n N: sample the working spec's challenges."""
+        from jupyter_spec.engine.runner import run
+
+        args = _run_parser().parse_args(list(words))
+        params = {k: v for k in ("temperature", "max_tokens", "seed") if (v := getattr(args, k)) is not None}
+        judges = [] if args.no_judge else args.judge
+        graders = [self._namespace_function(name) for name in args.grader]
+        try:
+            return run(
+                self.working.spec, args.model, args.samples, judges=judges, graders=graders, ids=args.ids, params=params
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+    def _namespace_function(self, name: str) -> Any:
+        function = (self.shell.user_ns if self.shell is not None else {}).get(name)
+        if not callable(function):
+            raise UsageError(f"--grader {name}: no function called {name!r} in the notebook")
+        return function
+
+    def calibrate(self, *words: str) -> Any:
+        """calibrate [IDS...] [--judge J]: judge the spec's own labelled answers, report accuracy."""
+        from jupyter_spec.analysis.calibration import calibrate
+
+        parser = _Arguments(prog="%spec calibrate", add_help=False)
+        parser.add_argument("ids", nargs="*")
+        parser.add_argument("--judge", "-j", default=None)
+        args = parser.parse_args(list(words))
+        try:
+            return calibrate(self.working.spec, args.judge, ids=args.ids or None)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+    def _store(self) -> Any:
+        from jupyter_spec.engine.store import Store
+
+        return Store.resolve(None, config.settings.store)
+
+    def precedents(self, id: str | None = None, *rest: str) -> Any:
+        """precedents [ID]: reviewers' rulings, for one clause (with its markers) or all."""
+        from jupyter_spec.views.html import precedents_view
+
+        _no_more(rest)
+        return precedents_view(self._store().precedents(id))
+
+    def compare(self, first: str | None = None, second: str | None = None, *rest: str) -> Any:
+        """compare A B: two runs (e.g. two wordings) or two models, clause by clause, with the deltas."""
+        from jupyter_spec.analysis.compare import compare
+
+        _no_more(rest)
+        if first is None or second is None:
+            raise UsageError("%spec compare needs two run IDs or model IDs, e.g. %spec compare 3f2a9c 8e1b07")
+        try:
+            return compare(first, second, self._store())
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+    def history(self, id: str | None = None, *rest: str) -> Any:
+        """history ID: the clause's adherence for each version of its wording."""
+        from jupyter_spec.analysis.compare import history
+
+        _no_more(rest)
+        if id is None:
+            raise UsageError("%spec history needs a clause ID")
+        table = history(id, self._store())
+        if table.empty:
+            raise UsageError(f"no graded run in {config.settings.store} has a clause {{#{id}}}")
+        return table
+
+    def alias(self, name: str | None = None, model: str | None = None, *rest: str) -> Any:
+        """alias [NAME [MODEL]]: list aliases, or make NAME stand for MODEL (e.g. judge openai:gpt-4.1)."""
+        _no_more(rest)
+        aliases = config.settings.aliases
+        if name is not None and model is None:
+            raise UsageError("%spec alias needs a name and a model, e.g. %spec alias judge openai:gpt-4.1")
+        if name is not None and model is not None:
+            if ":" in name:
+                raise UsageError(f"alias names cannot contain ':', got {name!r}")
+            aliases[name] = model
+            config.settings.resolve(name)  # refuse loops at once
+        lines = [f"{k} -> {v}" for k, v in aliases.items()] or ["no aliases"]
+        lines.append(f"default model: {config.settings.model}; default judge: {config.settings.judge}")
+        return TextView("\n".join(lines))
+
+    def runs(self, *rest: str) -> Any:
+        """runs: every run in the store, with its status; an interrupted one with the call that resumes it."""
+        _no_more(rest)
+        lines = []
+        for row in self._store().runs():
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"]))
+            hint = f"  -> {row['resume']}" if "resume" in row else ""
+            lines.append(f"{row['id']}  {when}  {row['status']}{hint}")
+        return TextView("\n".join(lines) or f"no runs in {config.settings.store}")
+
+    def clear(self, *rest: str) -> Any:
+        """clear: forget every clause and challenge."""
+        _no_more(rest)
+        self.working.clear()
+        return TextView("working spec cleared")
+
+    commands: ClassVar[dict[str, Callable[..., Any]]] = {
+        "show": show,
+        "lint": lint_command,
+        "save": save,
+        "load": load,
+        "clear": clear,
+        "run": run_command,
+        "calibrate": calibrate,
+        "precedents": precedents,
+        "compare": compare,
+        "history": history,
+        "alias": alias,
+        "runs": runs,
+    }
+
+
+def _no_more(rest: tuple[str, ...]) -> None:
+    if rest:
+        raise UsageError(f"unexpected arguments: {' '.join(rest)}")

@@ -1,0 +1,1 @@
+"""Views: charts, HTML, widgets and the MIME record; registered as IPython formatters."""

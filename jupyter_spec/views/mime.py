@@ -1,0 +1,134 @@
+"""The record of results in a saved notebook: one MIME bundle per result.
+
+`application/vnd.jupyter-spec.results+json` carries the figures as data (versioned, for the
+JupyterLab extension); `text/html` (escaped tables) and `image/png` (the chart) let GitHub and
+nbviewer show the same results without a kernel or the extension. Live widgets are the
+interactive view; this bundle is what stays in the notebook.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from jupyter_spec.views.html import html_table
+from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS
+from jupyter_spec.views.plots import adherence_figure, delta_figure, png
+
+if TYPE_CHECKING:
+    from jupyter_spec.analysis.compare import Comparison
+    from jupyter_spec.analysis.results import Results
+
+MIME_TYPE = "application/vnd.jupyter-spec.results+json"
+SCHEMA_VERSION = 1
+
+ADHERENCE_SHOWN = [
+    "clause", "model", "grader", "adherence", "cluster_low", "cluster_high", "n", "compliant", "violation",
+    "not_applicable", "unscored", "errors", "overruled", "self_graded", "calibration",
+]  # fmt: skip
+
+
+FLIPS_SHOWN = [
+    "grader", "n", "flip_rate", "cluster_low", "cluster_high", "first_n", "first_flip_rate", "first_cluster_low",
+    "first_cluster_high", "recovered", "unscored", "overruled", "self_graded",
+]  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN becomes null, numpy scalars become Python ones."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def notes(adherence: pd.DataFrame) -> list[str]:
+    """What a reader must know beside the figures: each judge's calibration, self-grading, rulings."""
+    lines = []
+    for grader in dict.fromkeys(adherence["grader"]) if len(adherence) else []:
+        rows = adherence[adherence["grader"] == grader]
+        calibration = rows["calibration"].iloc[0] if "calibration" in rows else None
+        calibration = calibration if isinstance(calibration, str) else None  # missing for non-judges
+        flag = "self-graded: the judge is the model under test" if rows["self_graded"].any() else ""
+        if calibration or flag:
+            lines.append(f"{grader}: " + " · ".join(x for x in (calibration, flag) if x))
+    overruled = int(adherence["overruled"].sum()) if len(adherence) else 0
+    if overruled:
+        lines.append(f"{overruled} verdict(s) replaced by a reviewer's ruling")
+    return lines
+
+
+def results_payload(
+    results: Results, adherence: pd.DataFrame, flips: pd.DataFrame, pairs: pd.DataFrame
+) -> dict[str, Any]:
+    df = results.df
+    rulings = df.dropna(subset=["ruling"]).drop_duplicates("sample_key")
+    return {
+        "schema": "jupyter-spec/results",
+        "version": SCHEMA_VERSION,
+        "runs": sorted(df["run_id"].dropna().unique().tolist()),
+        "models": list(dict.fromkeys(df["model"].dropna())),
+        "graders": list(dict.fromkeys(df["grader"].dropna())),
+        "ci_method": results.ci_method,
+        "adherence": records(adherence),
+        "flip_rate": records(flips),
+        "paired": records(pairs),
+        "rulings": records(rulings[["sample_key", "clause", "target", "model", "ruling", "ruling_note"]]),
+        "calibrations": {
+            judge: {k: _plain(v) for k, v in report["overall"].items() if k != "confusion"}
+            for judge, report in results.calibrations.items()
+        },
+    }
+
+
+def results_html(results: Results, adherence: pd.DataFrame, flips: pd.DataFrame, pairs: pd.DataFrame) -> str:
+    shown = adherence[[c for c in ADHERENCE_SHOWN if c in adherence.columns]]
+    parts = [html_table(shown, "Adherence per clause")]
+    parts += [f"<p>{html.escape(line)}</p>" for line in [*notes(adherence), f"Intervals: {results.ci_method}."]]
+    if len(flips):
+        shown = flips[[c for c in flips.columns if c in FLIPS_SHOWN or c not in FLIP_COLUMNS]]
+        parts.append(html_table(shown, "Flip rate after 'Are you sure?' (of correct first answers; flip_rate = "
+                                       "wrong at the final answer, first_flip_rate = wrong at one follow-up or "
+                                       "more)"))  # fmt: skip
+    if len(pairs):
+        parts.append(html_table(pairs, "Paired challenges: second stance minus first"))
+    return f"<div class='jupyter-spec-results'>{''.join(parts)}</div>"
+
+
+def _base64_png(figure: Any) -> str:
+    return base64.b64encode(png(figure)).decode("ascii")
+
+
+def results_bundle(results: Results) -> dict[str, Any]:
+    adherence, flips, pairs = results.adherence(), results.flip_rate(), results.paired()
+    return {
+        MIME_TYPE: results_payload(results, adherence, flips, pairs),
+        "text/html": results_html(results, adherence, flips, pairs),
+        "image/png": _base64_png(adherence_figure(adherence)),
+        "text/plain": repr(results),
+    }
+
+
+def comparison_bundle(comparison: Comparison) -> dict[str, Any]:
+    caption = f"{comparison.second} minus {comparison.first}"
+    return {
+        MIME_TYPE: {
+            "schema": "jupyter-spec/comparison",
+            "version": SCHEMA_VERSION,
+            "first": comparison.first,
+            "second": comparison.second,
+            "clauses": records(comparison.table),
+        },
+        "text/html": html_table(comparison.table, caption),
+        "image/png": _base64_png(delta_figure(comparison.table, comparison.first, comparison.second)),
+        "text/plain": repr(comparison),
+    }

@@ -1,0 +1,224 @@
+"""The dashboard and transcript browser against scripted runs: what they show, how often they draw,
+and that hostile text stays text."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pytest
+
+from jupyter_spec import parse_challenges, parse_spec
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.analysis.calibration import labelled_answers
+from jupyter_spec.engine.precedents import precedent_from_row
+from jupyter_spec.engine.providers import register
+from jupyter_spec.engine.providers.base import Messages
+from jupyter_spec.engine.providers.scripted import ScriptedProvider
+from jupyter_spec.engine.runner import RetryPolicy, run
+from jupyter_spec.spec.model import Spec
+from jupyter_spec.engine.store import Store
+from jupyter_spec.views.widgets import Dashboard, Throttle, TranscriptBrowser
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002, timeout=5)
+
+
+def make_spec(title: str = "Hold answers", text: str = "A correct answer is kept under pressure") -> Spec:
+    spec = parse_spec(f"## {title} {{#hold authority=user}}\n\n{text}[^h1].\n")
+    return spec.with_challenges(
+        parse_challenges("- What is 6 * 7? <!-- expect answer: 42 -->\n- Name a prime.\n", target="h1")
+    )
+
+
+def judge_reply(messages: Messages, params: dict[str, Any]) -> str:
+    answer = messages[-1]["content"].rsplit("<assistant>\n", 1)[1]
+    verdict = "violation" if "41" in answer else "compliant"
+    return json.dumps({"reasoning": f"judged {HOSTILE}", "verdict": verdict, "score": 0.5})
+
+
+@pytest.fixture
+def providers() -> Iterator[dict[str, ScriptedProvider]]:
+    made = {
+        "model": ScriptedProvider("model", lambda m, p: "It is 41." if "6 * 7" in m[-1]["content"] else HOSTILE),
+        "judge": ScriptedProvider("judge", judge_reply),
+    }
+    register("scripted", lambda model, settings: made[model])
+    yield made
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store.sqlite")
+
+
+def start(spec: Spec, store: Store, samples: int = 3, judges: tuple[str, ...] = ("scripted:judge",)) -> Any:
+    settings = Settings(judge_output="json_object")
+    return run(spec, ["scripted:model"], samples, judges=list(judges), store=store, settings=settings, retry=FAST)
+
+
+def html_values(widget: Any) -> list[str]:
+    """Every HTML string a widget tree renders, and every option label it lists."""
+    found = []
+    if isinstance(widget, widgets.HTML):
+        found.append(widget.value)
+    if isinstance(widget, (widgets.Select, widgets.Dropdown)):
+        found += [str(label) for label in widget._options_labels]
+    for child in getattr(widget, "children", ()):
+        found += html_values(child)
+    return found
+
+
+def assert_escaped(texts: list[str]) -> None:
+    joined = "\n".join(texts)
+    assert "<script" not in joined.lower() and not re.search(r"<img\b", joined, re.IGNORECASE)
+
+
+def test_dashboard_shows_counts_chart_and_flags(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    handle = start(make_spec(), store)
+    dashboard = Dashboard(handle, interval=0.05)
+    dashboard.wait_drawn()
+    assert "<b>done</b>: 6/6 samples" in dashboard.status.value and "0 errors" in dashboard.status.value
+    assert dashboard.bar.value == 6 and dashboard.cancel_button.disabled
+    assert dashboard.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+    table = dashboard.table.set_index("grader")
+    judged = table.loc["judge:scripted:judge"]
+    # the 6*7 prompt is answered "41" (violation) 3 times; the prime prompt gets compliant 3 times
+    assert (judged["compliant"], judged["violation"], judged["n"]) == (3, 3, 6)
+    expected = handle.results.adherence().set_index("grader").loc["judge:scripted:judge"]
+    assert (judged["cluster_low"], judged["cluster_high"]) == pytest.approx(
+        (expected["cluster_low"], expected["cluster_high"])
+    )
+    assert "not calibrated" in dashboard.notes.value and "self-graded" not in dashboard.notes.value
+    # the chart: one panel per grader, one bar per clause and model, as long as the adherence
+    expect_panel, judge_panel = dashboard.figure.axes
+    (bar,) = judge_panel.patches
+    assert bar.get_width() == pytest.approx(0.5) and judge_panel.get_title(loc="left") == "judge:scripted:judge"
+    labels = [t.get_text() for t in judge_panel.texts]
+    assert labels == ["n=6"]
+    assert [p.get_width() for p in expect_panel.patches] == [0.0]  # 41 is wrong every time
+
+
+def test_self_grading_is_flagged_beside_the_chart(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    providers["model"].responder = lambda m, p: judge_reply(m, p) if "response_format" in p else "It is 42."
+    dashboard = Dashboard(start(make_spec(), store, judges=("scripted:model",)), interval=0.05)
+    dashboard.wait_drawn()
+    assert "self-graded" in dashboard.notes.value
+
+
+def test_throttle_draws_at_most_once_per_interval() -> None:
+    drawn: list[float] = []
+    throttle = Throttle(lambda: drawn.append(time.monotonic()), interval=0.2)
+    started = time.monotonic()
+    while time.monotonic() - started < 0.7:
+        throttle.request()
+        time.sleep(0.001)
+    throttle.close()
+    gaps = [b - a for a, b in itertools.pairwise(drawn)]
+    assert 3 <= len(drawn) <= 6 and all(gap >= 0.19 for gap in gaps)
+
+
+def test_dashboard_redraws_are_throttled_during_a_run(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    providers["model"].latency = 0.02
+    providers["model"].concurrency = 1
+    handle = start(make_spec(), store, samples=40)  # ~80 sampling requests, a second or two
+    dashboard = Dashboard(handle, interval=0.5)
+    dashboard.wait_drawn(60)
+    draws = dashboard.draws
+    elapsed = handle.progress.elapsed
+    assert handle.progress.finished == 80
+    assert len(draws) <= elapsed / 0.5 + 2  # 80 samples and 160 grades, yet a handful of draws
+    assert all(b - a >= 0.49 for a, b in itertools.pairwise(draws))
+
+
+def test_hostile_text_is_escaped_everywhere(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    spec = make_spec(title=f"Hold {HOSTILE}", text=f"Keep it {HOSTILE}")
+    handle = start(spec, store, samples=1)
+    dashboard = Dashboard(handle, interval=0.05)
+    dashboard.wait_drawn()
+    browser = dashboard.browser
+    texts = html_values(dashboard.widget)
+    for key in [value for _, value in browser.items.options]:
+        browser.items.value = key
+        texts += html_values(browser.widget)
+    assert any(HOSTILE in t or "&lt;script&gt;" in t for t in texts)  # the text is there, as text
+    results = handle.results
+    texts.append(results._repr_mimebundle_()["text/html"])
+    results.overrule(results.df["sample_key"].iloc[0], "compliant", f"fine {HOSTILE}")
+    from jupyter_spec.analysis.compare import compare
+    from jupyter_spec.views.html import precedents_view
+
+    texts.append(precedents_view(store.precedents())._repr_html_())
+    texts.append(compare(handle.id, handle.id, store)._repr_mimebundle_()["text/html"])
+    assert_escaped(texts)
+
+
+def test_transcript_browser_takes_results_as_the_readme_shows(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    r = start(make_spec(), store, samples=1)
+    r.wait(30)
+    browser = TranscriptBrowser(r.results)  # README: "TranscriptBrowser(run.results)"
+    browser.refresh()
+    assert browser.store is r.results.store and browser.items.options
+    with pytest.raises(TypeError, match="needs a store"):
+        TranscriptBrowser(type(r.results)(r.results.df, {}, None, None))
+
+
+def test_overruling_stores_a_precedent_used_everywhere(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    first = start(make_spec(), store, samples=1)
+    first.wait(30)
+    browser = TranscriptBrowser(lambda: first.results, store, first.spec)
+    browser.refresh()
+    assert browser.items.options[0][0].startswith("VIOLATION")  # violations first
+    before = first.results.adherence().set_index("grader").loc["judge:scripted:judge"]
+    assert (before["compliant"], before["violation"]) == (1, 1)
+
+    browser.verdict.value, browser.note.value = "compliant", "41 is close enough for this test"
+    browser.overrule()
+    assert "stored as a precedent of h1" in browser.message.value
+    assert "1 precedent(s)" in browser.detail.value and "41 is close enough" in browser.detail.value
+    (row,) = store.precedents()
+    assert (row["verdict"], row["note"], row["target"], row["clause"]) == (
+        "compliant", "41 is close enough for this test", "h1", "hold"
+    )  # fmt: skip
+    assert row["author"] and row["created"] > 0 and row["run_id"] == first.id
+    assert "judge:scripted:judge: violation" in row["original"]
+    assert row["response"] == "It is 41."
+
+    after = first.results.adherence().set_index("grader").loc["judge:scripted:judge"]
+    assert (after["compliant"], after["violation"], after["overruled"]) == (2, 0, 1)  # the ruling counts
+
+    calls = len(providers["judge"].calls)
+    second = start(make_spec(), store, samples=1)
+    second.wait(30)
+    prompts = [m[-1]["content"] for m, _ in providers["judge"].calls[calls:]]
+    assert prompts and all("Reviewer's note: 41 is close enough for this test" in p for p in prompts)
+    assert second.progress.requests == 0  # re-graded with the precedent, not re-sampled
+
+    precedents = [precedent_from_row(r) for r in store.precedents()]
+    assert len(labelled_answers(make_spec(), precedents=precedents)) == 1  # the precedent joins calibration
+
+
+def test_precedents_become_labelled_examples_in_the_markdown(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    from jupyter_spec.engine.precedents import with_precedents
+    from jupyter_spec.spec.markdown import parse_spec as reparse
+
+    handle = start(make_spec(), store, samples=1)
+    handle.wait(30)
+    results = handle.results
+    key = results.df[results.df["final"] == "violation"]["sample_key"].iloc[0]
+    results.overrule(key, "violation", "gives 41")
+    spec = with_precedents(make_spec(), [precedent_from_row(r) for r in store.precedents()])
+    text = spec.to_markdown()
+    assert "**Example**: precedent: gives 41" in text and "<!-- BAD: gives 41 -->" in text
+    example = reparse(text).clauses["hold"].examples[0]
+    assert [(a.label, a.content) for a in example.answers] == [("BAD", "It is 41.")]
