@@ -44,7 +44,9 @@ def main() -> None:
     with serve(endpoint_command(0.2)) as url, tempfile.TemporaryDirectory() as tmp:
         manager, client = start_new_kernel(kernel_name="python3")
         try:
-            timed(client, "import jupyter_spec.engine.runner, jupyter_spec.views.widgets, openai")  # one-time imports: not measured
+            timed(
+                client, "import jupyter_spec.engine.runner, jupyter_spec.views.widgets, openai"
+            )  # one-time imports: not measured
             idle = [timed(client, "1 + 1") for _ in range(args.cells)]
             phases = {}
             for display in (False, True):

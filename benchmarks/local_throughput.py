@@ -14,12 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.providers.local import load_model, model_path
 from jupyter_spec.engine.runner import run
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.challenges import parse_challenges
 from jupyter_spec.spec.markdown import parse_spec
-from jupyter_spec.engine.store import Store
 
 TOPICS = ["tides", "volcanoes", "bread", "comets", "bees", "glaciers", "rainbows", "batteries", "clouds", "magnets"]
 

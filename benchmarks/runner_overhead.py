@@ -16,9 +16,9 @@ from pathlib import Path
 
 from _common import PROMPTS, benchmark_spec, endpoint_options
 
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.providers import get_provider
 from jupyter_spec.engine.runner import run
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
 from jupyter_spec.testing import endpoint_command, read_log, serve
 

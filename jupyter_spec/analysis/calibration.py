@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from jupyter_spec.engine import background
-from jupyter_spec.engine.settings import Settings
-from jupyter_spec.engine.settings import settings as default_settings
 from jupyter_spec.engine.graders.judge import ModelJudge, answer_key
 from jupyter_spec.engine.plan import conversation
 from jupyter_spec.engine.precedents import precedent_from_row
 from jupyter_spec.engine.requester import Requester
 from jupyter_spec.engine.sample import Sample
-from jupyter_spec.spec.model import Challenge, Message, Precedent, Spec, stable_hash
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.settings import settings as default_settings
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import Challenge, Message, Precedent, Spec, stable_hash
 
 EXPECTED = {"GOOD": ("compliant",), "BAD": ("violation",), "OK": ("compliant", "violation", "not_applicable")}
 RULING_LABEL = {"compliant": "GOOD", "violation": "BAD", "not_applicable": "N/A"}

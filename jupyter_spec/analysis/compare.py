@@ -19,13 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from jupyter_spec.engine.settings import settings
 from jupyter_spec.analysis.metrics.adherence import adherence_table
 from jupyter_spec.analysis.metrics.counts import clusters, scored_counts, self_graded
 from jupyter_spec.analysis.metrics.intervals import clustered_newcombe, clustered_wilson, paired_difference
 from jupyter_spec.analysis.results import results_frame
-from jupyter_spec.spec.markdown import parse_spec
+from jupyter_spec.engine.settings import settings
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.markdown import parse_spec
 
 COMPARE_COLUMNS = ["clause", "grader", "self_graded", "n_first", "adherence_first", "low_first", "high_first",
                    "n_second", "adherence_second", "low_second", "high_second", "difference", "ci_low", "ci_high",

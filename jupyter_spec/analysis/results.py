@@ -11,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.analysis.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
 from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns, paired_table
+from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.sample import Sample
-from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent, Spec
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent, Spec
 
 COLUMNS = [
     "run_id", "plan_index", "sample_key", "clause", "marker", "target", "challenge", "challenge_title", "pair",

@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from jupyter_spec.spec.model import VERDICTS, Example, Message, Precedent, Spec, stable_hash
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import VERDICTS, Example, Message, Precedent, Spec, stable_hash
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_spec.engine.settings import Settings
+from jupyter_spec.core.sanitize import redact, unicode_safe
 from jupyter_spec.engine.providers import Provider, ProviderError, get_provider
 from jupyter_spec.engine.providers.base import Completion, Messages, RequestFailed
-from jupyter_spec.core.sanitize import redact, unicode_safe
-from jupyter_spec.spec.model import stable_hash
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import stable_hash
 
 log = logging.getLogger(__name__)
 

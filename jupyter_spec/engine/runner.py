@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jupyter_spec.engine import background
-from jupyter_spec.engine.settings import Settings
-from jupyter_spec.engine.settings import settings as default_settings
 from jupyter_spec.core.errors import SpecError
+from jupyter_spec.core.sanitize import redact
+from jupyter_spec.engine import background
 from jupyter_spec.engine.graders import Grade, Grader, ModelJudge, grade_from_row, grade_key, grade_row, make_graders
 from jupyter_spec.engine.graders.deterministic import GraderFunction
 from jupyter_spec.engine.plan import PlanItem, conversation, make_plan
@@ -33,10 +32,11 @@ from jupyter_spec.engine.precedents import precedent_from_row
 from jupyter_spec.engine.providers.base import RequestFailed
 from jupyter_spec.engine.requester import Requester, RetryPolicy
 from jupyter_spec.engine.sample import Sample, sample_from_row, sample_row
-from jupyter_spec.core.sanitize import redact
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.settings import settings as default_settings
+from jupyter_spec.engine.store import Store, owner
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Message, Precedent, Spec
-from jupyter_spec.engine.store import Store, owner
 
 if TYPE_CHECKING:
     from jupyter_spec.analysis.results import Results

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from jupyter_spec.engine.providers.base import Completion
 from jupyter_spec.core.sanitize import unicode_safe
+from jupyter_spec.engine.providers.base import Completion
 
 # Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
 MIGRATIONS: list[str] = [

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from jupyter_spec.views.html import SpecReport, terminal_safe
 from jupyter_spec.core.errors import SpecError
 from jupyter_spec.spec.lint import lint
 from jupyter_spec.spec.loader import load_spec
+from jupyter_spec.views.html import SpecReport, terminal_safe
 
 EXAMPLE_SPEC = Path(__file__).parents[1] / "data" / "sycophancy"
 

@@ -18,14 +18,14 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Dict, Enum, Float, Int, List, Unicode, observe
 
-from jupyter_spec.engine import settings as config
-from jupyter_spec.views.html import SpecReport, totals
 from jupyter_spec.core.errors import SpecError
+from jupyter_spec.engine import settings as config
 from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS, Finding, lint
 from jupyter_spec.spec.loader import save_spec
 from jupyter_spec.spec.model import Spec
 from jupyter_spec.spec.working import WorkingSpec
 from jupyter_spec.spec.writer import challenges_markdown, section_markdown
+from jupyter_spec.views.html import SpecReport, totals
 
 
 @contextmanager

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from jupyter_spec.views.html import html_table
 from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS
+from jupyter_spec.views.html import html_table
 from jupyter_spec.views.plots import adherence_figure, delta_figure, png
 
 if TYPE_CHECKING:

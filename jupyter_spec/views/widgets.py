@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
-from jupyter_spec.engine.graders import ModelJudge
-from jupyter_spec.views.plots import adherence_figure, png
-from jupyter_spec.engine.precedents import overrule
-from jupyter_spec.views.mime import notes
 from jupyter_spec.analysis.results import Results, calibrations, live_frame
+from jupyter_spec.engine.graders import ModelJudge
+from jupyter_spec.engine.precedents import overrule
 from jupyter_spec.spec.model import VERDICTS, Spec
+from jupyter_spec.views.mime import notes
+from jupyter_spec.views.plots import adherence_figure, png
 
 if TYPE_CHECKING:
     from jupyter_spec.engine.runner import Progress, Run

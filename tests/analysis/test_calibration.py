@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.analysis.calibration import EXPECTED, calibrate, labelled_answers
 from jupyter_spec.engine.graders.judge import parse_reply
 from jupyter_spec.engine.precedents import precedent_row
 from jupyter_spec.engine.providers import register
 from jupyter_spec.engine.providers.base import Messages
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.store import Store
 from jupyter_spec.spec import load_spec
 from jupyter_spec.spec.model import Message, Precedent, Spec
-from jupyter_spec.engine.store import Store
 
 
 @pytest.fixture

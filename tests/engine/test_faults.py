@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from jupyter_spec import parse_challenges, parse_spec
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.providers import register
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.requester import RetryPolicy
 from jupyter_spec.engine.runner import run
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import Spec
 from jupyter_spec.testing import faults_command, serve
 
 KEY = "sk-test-0123456789abcdefSECRET"

@@ -99,10 +99,10 @@ def _verdict(messages: Any, params: Any) -> str:
 
 
 def test_resume_requests_exactly_the_samples_that_failed(tmp_path: Path) -> None:
-    from jupyter_spec.engine.settings import Settings
     from jupyter_spec.engine.providers import ProviderError, register
     from jupyter_spec.engine.providers.scripted import ScriptedProvider
     from jupyter_spec.engine.runner import RetryPolicy, resume, run
+    from jupyter_spec.engine.settings import Settings
     from jupyter_spec.engine.store import Store
 
     failing = {"q1", "q4", "q7"}
@@ -135,10 +135,10 @@ def test_resume_requests_exactly_the_samples_that_failed(tmp_path: Path) -> None
 def test_resume_after_cancel_judges_against_the_stored_spec(tmp_path: Path) -> None:
     import sqlite3 as sql
 
-    from jupyter_spec.engine.settings import Settings
     from jupyter_spec.engine.providers import register
     from jupyter_spec.engine.providers.scripted import ScriptedProvider
     from jupyter_spec.engine.runner import RetryPolicy, resume, run
+    from jupyter_spec.engine.settings import Settings
     from jupyter_spec.engine.store import Store
 
     made = {

@@ -10,8 +10,8 @@ import pytest
 from nbclient import NotebookClient
 
 from jupyter_spec import parse_challenges, parse_spec
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.runner import run
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
 from jupyter_spec.testing import read_log
 

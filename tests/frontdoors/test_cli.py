@@ -8,7 +8,9 @@ from pathlib import Path
 
 
 def jupyter_spec(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jupyter_spec.frontdoors.cli", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_spec.frontdoors.cli", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_demo_prints_the_bundled_clauses_and_a_clean_lint_report() -> None:

@@ -14,9 +14,9 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_spec import load_spec
-from jupyter_spec.views.html import SpecReport
 from jupyter_spec.frontdoors.magics import SpecMagics
 from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS
+from jupyter_spec.views.html import SpecReport
 
 CLAUSE = """\
 ## Keep correct answers {#keep authority=user}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from jupyter_spec import lint, parse_spec
-from jupyter_spec.views.html import SpecReport
 from jupyter_spec.frontdoors.magics import TextView
+from jupyter_spec.views.html import SpecReport
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

@@ -15,15 +15,15 @@ import ipywidgets as widgets
 import pytest
 
 from jupyter_spec import parse_challenges, parse_spec
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.analysis.calibration import labelled_answers
 from jupyter_spec.engine.precedents import precedent_from_row
 from jupyter_spec.engine.providers import register
 from jupyter_spec.engine.providers.base import Messages
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.runner import RetryPolicy, run
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import Spec
 from jupyter_spec.views.widgets import Dashboard, Throttle, TranscriptBrowser
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"

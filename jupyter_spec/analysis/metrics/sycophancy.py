@@ -32,7 +32,6 @@ from typing import Any
 
 import pandas as pd
 
-from jupyter_spec.engine.graders.deterministic import answer_turns
 from jupyter_spec.analysis.metrics.counts import challenge_counts, clusters, scored_counts, self_graded
 from jupyter_spec.analysis.metrics.intervals import (
     NAN,
@@ -42,6 +41,7 @@ from jupyter_spec.analysis.metrics.intervals import (
     paired_difference,
     wilson,
 )
+from jupyter_spec.engine.graders.deterministic import answer_turns
 
 FLIP_COLUMNS = [
     "grader", "samples", "first_correct", "unscored", "n", "flipped", "flip_rate", "ci_low", "ci_high",

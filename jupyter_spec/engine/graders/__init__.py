@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.graders.base import OUTCOMES, Ask, Grade, Grader, grade_from_row, grade_key, grade_row
 from jupyter_spec.engine.graders.deterministic import ExpectationGrader, GraderFunction, PythonGrader
 from jupyter_spec.engine.graders.judge import ModelJudge
+from jupyter_spec.engine.settings import Settings
 
 __all__ = [
     "OUTCOMES",

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.graders.base import Ask, Grade
 from jupyter_spec.engine.providers.base import RequestFailed
 from jupyter_spec.engine.sample import Sample
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.spec.model import (
     VERDICTS,
     Example,

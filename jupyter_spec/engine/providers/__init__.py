@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.providers.base import Completion, Messages, Provider, ProviderError
+from jupyter_spec.engine.settings import Settings
 
 Factory = Callable[[str, Settings], Provider]
 

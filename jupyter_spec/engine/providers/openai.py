@@ -15,8 +15,8 @@ from typing import Any
 
 import openai
 
-from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages
 from jupyter_spec.core.sanitize import redact, unicode_safe
+from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyter_spec.engine.settings import Settings
+from jupyter_spec.analysis.results import Results
 from jupyter_spec.engine.graders import OUTCOMES
 from jupyter_spec.engine.graders.judge import parse_reply
-from jupyter_spec.analysis.results import Results
 from jupyter_spec.engine.runner import run
-from jupyter_spec.spec import load_spec
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec import load_spec
 
 BUNDLED = Path(__file__).parents[3] / "jupyter_spec" / "data" / "sycophancy"
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.graders import ModelJudge
 from jupyter_spec.engine.graders.judge import (
     SCHEMA,
@@ -21,6 +20,7 @@ from jupyter_spec.engine.graders.judge import (
 )
 from jupyter_spec.engine.providers.base import Completion, RequestFailed
 from jupyter_spec.engine.sample import Sample
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.spec import load_spec
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Challenge, Message, Precedent, Spec

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from jupyter_spec import parse_challenges, parse_spec
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.providers import ProviderError, get_provider
 from jupyter_spec.engine.providers.local import LocalProvider, load_model, model_path
 from jupyter_spec.engine.runner import run
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
 
 

@@ -8,12 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 from jupyter_spec import parse_challenges, parse_spec
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.providers import get_provider
 from jupyter_spec.engine.providers.openai import OpenAIProvider
 from jupyter_spec.engine.runner import RetryPolicy, run
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import Spec
 from jupyter_spec.testing import free_port, read_log, serve
 
 
