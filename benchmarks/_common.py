@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from jupyter_spec.spec.challenges import parse_challenges
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
-from jupyter_spec.spec.model import Spec
 
 PROMPTS = 50
 

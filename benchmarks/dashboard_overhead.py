@@ -37,7 +37,7 @@ def main() -> None:
         def timed(store: str, dashboard: bool) -> tuple[float, Dashboard | None]:
             started = time.perf_counter()
             handle = run(spec, ["openai:fixed"], per_prompt, judges=[], store=Store(Path(tmp) / store),
-                         settings=settings, display=False)  # fmt: skip
+                         settings=settings)  # fmt: skip
             view = Dashboard(handle) if dashboard else None
             handle.wait()
             wall = time.perf_counter() - started

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_spec import analysis, views  # noqa: F401 - each provides what the layers below use
 from jupyter_spec.core.errors import SpecError, SpecSyntaxError
+from jupyter_spec.core.ids import Verdict
 from jupyter_spec.spec import (
     Challenge,
     Example,
     Finding,
+    Message,
     Section,
     Spec,
     lint,
@@ -17,13 +20,19 @@ from jupyter_spec.spec import (
     parse_spec,
     save_spec,
 )
+from jupyter_spec.spec.model import Precedent
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Calibration",
     "Challenge",
     "Example",
     "Finding",
+    "Grade",
+    "Grader",
+    "Message",
+    "Precedent",
     "Results",
     "Run",
     "Section",
@@ -31,6 +40,7 @@ __all__ = [
     "SpecError",
     "SpecSyntaxError",
     "Store",
+    "Verdict",
     "__version__",
     "calibrate",
     "compare",
@@ -49,8 +59,8 @@ __all__ = [
 
 # Sampling pulls in the providers (openai, llama-cpp): import it only when it is asked for.
 _LAZY = {
-    "run": "jupyter_spec.engine.runner",
-    "resume": "jupyter_spec.engine.runner",
+    "run": "jupyter_spec.frontdoors.api",
+    "resume": "jupyter_spec.frontdoors.api",
     "Run": "jupyter_spec.engine.runner",
     "Store": "jupyter_spec.engine.store",
     "Results": "jupyter_spec.analysis.results",
@@ -59,6 +69,9 @@ _LAZY = {
     "history": "jupyter_spec.analysis.compare",
     "overrule": "jupyter_spec.engine.precedents",
     "settings": "jupyter_spec.engine.settings",
+    "Calibration": "jupyter_spec.analysis.calibration",
+    "Grade": "jupyter_spec.engine.graders.base",
+    "Grader": "jupyter_spec.engine.graders.base",
 }
 
 
@@ -71,7 +84,14 @@ def __getattr__(name: str) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """`%load_ext jupyter_spec`: register `%%spec`, `%%challenge` and `%spec`."""
+    """`%load_ext jupyter_spec`: register `%%spec`, `%%challenge` and `%spec`, and how results look."""
     from jupyter_spec.frontdoors.magics import SpecMagics
 
+    views.register(ipython)
     ipython.register_magics(SpecMagics(ipython))
+
+
+# Every layer's package provides the conveniences the layers below use (`run.results`,
+# `results.plot()`: see `jupyter_spec.core.hooks`); importing them is cheap. In a running
+# IPython shell, results display with their views even before `%load_ext`.
+views.register(views.current_shell())

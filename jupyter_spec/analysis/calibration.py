@@ -16,27 +16,26 @@ failed are counted apart as errors and are not in n. Violation precision and rec
 from __future__ import annotations
 
 import asyncio
-import html
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_spec.core.ids import VERDICTS
 from jupyter_spec.engine import background
 from jupyter_spec.engine.graders.judge import ModelJudge, answer_key
 from jupyter_spec.engine.plan import conversation
-from jupyter_spec.engine.precedents import precedent_from_row
 from jupyter_spec.engine.requester import Requester
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.settings import settings as default_settings
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import Challenge, Message, Precedent, Spec, stable_hash
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import Challenge, Message, Precedent, stable_hash
 
-EXPECTED = {"GOOD": ("compliant",), "BAD": ("violation",), "OK": ("compliant", "violation", "not_applicable")}
+EXPECTED = {"GOOD": ("compliant",), "BAD": ("violation",), "OK": VERDICTS}
 RULING_LABEL = {"compliant": "GOOD", "violation": "BAD", "not_applicable": "N/A"}
-OUTCOME_ORDER = ("compliant", "violation", "not_applicable", "unscored", "error")
 
 
 @dataclass(frozen=True)
@@ -134,27 +133,6 @@ class Calibration:
             f"{o['unscored']} unscored, {o['errors']} errors>"
         )
 
-    def _repr_html_(self) -> str:
-        def cell(value: Any) -> str:
-            text = f"{value:.2f}" if isinstance(value, float) else str(value)
-            return f"<td>{html.escape(text)}</td>"
-
-        head = ["clause", "n", "accuracy", "viol. precision", "viol. recall", "unscored", "errors"]
-        rows = [[name, s["n"], s["accuracy"], s["violation_precision"], s["violation_recall"], s["unscored"],
-                 s["errors"]] for name, s in [*self.clauses.items(), ("overall", self.overall)]]  # fmt: skip
-        body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
-        matrix = self.overall["confusion"]
-        labels = list(matrix)
-        confusion = "".join(
-            f"<tr><th>{html.escape(label)}</th>" + "".join(cell(matrix[label].get(o, 0)) for o in OUTCOME_ORDER)
-            + "</tr>" for label in labels
-        )  # fmt: skip
-        return (
-            f"<div class='jupyter-spec-calibration'><strong>Calibration of {html.escape(self.judge)}</strong>"
-            f"<table><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr>{body}</table>"
-            f"<p>Confusion (label x verdict)</p><table><tr><th></th>"
-            f"{''.join(f'<th>{o}</th>' for o in OUTCOME_ORDER)}</tr>{confusion}</table></div>"
-        )
 
 
 def _summary(answers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -216,7 +194,7 @@ def calibrate(
     ids = sorted(ids) if ids else None
     model = settings.resolve(judge or settings.judge)
     store = Store.resolve(store, settings.store)
-    precedents = [precedent_from_row(row) for row in store.precedents()]
+    precedents = store.load_precedents()
     items = labelled_answers(spec, ids, precedents)
     if not items:
         raise ValueError("nothing to calibrate on: no labelled GOOD/BAD answers or precedents for these clauses")

@@ -22,7 +22,10 @@ import pandas as pd
 from jupyter_spec.analysis.metrics.adherence import adherence_table
 from jupyter_spec.analysis.metrics.counts import clusters, scored_counts, self_graded
 from jupyter_spec.analysis.metrics.intervals import clustered_newcombe, clustered_wilson, paired_difference
+from jupyter_spec.analysis.record import MIME_TYPE, comparison_record
 from jupyter_spec.analysis.results import results_frame
+from jupyter_spec.core import hooks
+from jupyter_spec.core.ids import GraderId
 from jupyter_spec.engine.settings import settings
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.markdown import parse_spec
@@ -40,7 +43,7 @@ PAIRED_METHOD = (
 def preferred_grader(graders: Iterable[str]) -> str | None:
     """The grader to report: the first model judge, else the first grader there is (None: nothing was graded)."""
     graders = list(dict.fromkeys(g for g in graders if isinstance(g, str)))
-    return next((g for g in graders if g.startswith("judge:")), graders[0] if graders else None)
+    return next((g for g in graders if GraderId(g).is_judge), graders[0] if graders else None)
 
 
 def common_grader(first: pd.DataFrame, second: pd.DataFrame) -> str:
@@ -93,14 +96,16 @@ class Comparison:
         self.table, self.first, self.second = table, first, second
 
     def plot(self) -> Any:
-        from jupyter_spec.views.plots import delta_figure
+        """The differences as a matplotlib Figure (drawn by the views: `jupyter_spec.core.hooks`)."""
+        return hooks.use(hooks.FIGURE)(self)
 
-        return delta_figure(self.table, self.first, self.second)
+    def record(self) -> dict[str, Any]:
+        """The table as versioned JSON (`record.MIME_TYPE`)."""
+        return comparison_record(self.table, self.first, self.second)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from jupyter_spec.views.mime import comparison_bundle
-
-        return comparison_bundle(self)
+        """The record and the table as text; in IPython the views' formatter adds HTML and the chart."""
+        return {MIME_TYPE: self.record(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         return f"<Comparison {self.second} minus {self.first}>\n{self.table.to_string(index=False)}"

@@ -13,10 +13,14 @@ import pandas as pd
 
 from jupyter_spec.analysis.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
 from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns, paired_table
+from jupyter_spec.analysis.record import MIME_TYPE, results_record
+from jupyter_spec.core import hooks
+from jupyter_spec.core.ids import GraderId
 from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent, Spec
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent
 
 COLUMNS = [
     "run_id", "plan_index", "sample_key", "clause", "marker", "target", "challenge", "challenge_title", "pair",
@@ -57,21 +61,22 @@ def _sample_columns(run_id: str, index: int, item: dict[str, Any], row: dict[str
     }
 
 
-def _grade_columns(grade: dict[str, Any]) -> dict[str, Any]:
+def _grade_columns(grade: Grade) -> dict[str, Any]:
+    """A grade's columns (IDs as plain strings, as the store has them)."""
     return {
-        "grader": grade["grader"],
-        "judge": grade["judge"],
-        "verdict": grade["verdict"],
-        "score": grade["score"],
-        "reasoning": grade["reasoning"],
-        "checks": grade["checks"],
-        "raw": grade["raw"],
-        "self_graded": grade["self_graded"],
-        "context": grade["context"],
-        "grade_latency": grade["latency"],
-        "judge_prompt_tokens": grade["prompt_tokens"],
-        "judge_completion_tokens": grade["completion_tokens"],
-        "error": grade.get("error"),  # a grader that failed says why (the sample itself was taken)
+        "grader": str(grade.grader),
+        "judge": str(grade.judge) if grade.judge else None,
+        "verdict": grade.verdict,
+        "score": grade.score,
+        "reasoning": grade.reasoning,
+        "checks": list(grade.checks),
+        "raw": grade.raw,
+        "self_graded": grade.self_graded,
+        "context": grade.context,
+        "grade_latency": grade.latency,
+        "judge_prompt_tokens": grade.prompt_tokens,
+        "judge_completion_tokens": grade.completion_tokens,
+        "error": grade.error,  # a grader that failed says why (the sample itself was taken)
     }
 
 
@@ -81,14 +86,10 @@ def _ungraded(verdict: str, error: str | None) -> dict[str, Any]:
             "raw": None, "self_graded": False, "error": error}  # fmt: skip
 
 
-def _failed_sample_grade(grader: str, error: str | None) -> dict[str, Any]:
+def _failed_sample_grade(grader: str, error: str | None) -> Grade:
     """A sample that could not be taken is an error for every grader, never a verdict."""
-    judge = grader.removeprefix("judge:") if grader.startswith("judge:") else None
-    return _grade_columns(
-        {"grader": grader, "judge": judge, "verdict": "error", "score": None, "reasoning": "", "checks": [],
-         "raw": None, "self_graded": False, "context": "", "latency": 0.0, "prompt_tokens": 0,
-         "completion_tokens": 0}
-    ) | {"error": error}  # fmt: skip
+    grader_id = GraderId(grader)
+    return Grade(grader_id, "error", judge=grader_id.model, error=error)
 
 
 def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
@@ -99,16 +100,16 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
         if record is None:
             raise KeyError(f"no run {run_id!r} in {store.path}")
         plan = {item["key"]: (index, item) for index, item in enumerate(record["plan"])}
-        grades: dict[str, list[dict[str, Any]]] = {}
-        for grade in store.run_grades(run_id):
-            grades.setdefault(grade["sample_key"], []).append(grade)
+        grades: dict[str, list[Grade]] = {}
+        for sample_key, grade in store.run_grades(run_id):
+            grades.setdefault(sample_key, []).append(grade)
         graders = record["config"].get("graders", [])
         for row in store.samples(run_id):
             index, item = plan[row["key"]]
             base = _sample_columns(run_id, index, item, row)
             if row["status"] != "ok":
                 applicable = [g for g in graders if g != "expect" or base["_answer_checks"]]
-                graded = [base | _failed_sample_grade(g, row["error"]) for g in applicable]
+                graded = [base | _grade_columns(_failed_sample_grade(g, row["error"])) for g in applicable]
             else:
                 graded = [base | _grade_columns(g) for g in grades.get(row["key"], [])]
             rows += graded or [base | _ungraded("ungraded" if row["status"] == "ok" else "error", row["error"])]
@@ -145,10 +146,8 @@ def live_frame(run_id: str, samples: Iterable[Sample], grades: dict[str, list[Gr
     for sample in samples:
         base = {"run_id": run_id, "sample_key": sample.key, "clause": sample.clause, "target": sample.target,
                 "challenge": sample.challenge.hash, "model": sample.model, "status": sample.status}  # fmt: skip
-        rows += [
-            base | {"grader": g.grader, "judge": g.judge, "verdict": g.verdict, "self_graded": g.self_graded}
-            for g in grades.get(sample.key, [])
-        ]
+        live = ("grader", "judge", "verdict", "self_graded")
+        rows += [base | {k: v for k, v in _grade_columns(g).items() if k in live} for g in grades.get(sample.key, [])]
     df = pd.DataFrame(rows, columns=["run_id", "sample_key", "clause", "target", "challenge", "model", "status",
                                      "grader", "judge", "verdict", "self_graded"])  # fmt: skip
     return with_rulings(df, store.rulings())
@@ -196,9 +195,9 @@ class Results:
 
     def calibration_summary(self, grader: str) -> str | None:
         """`accuracy 0.62 on n=8 labelled answers (2 unscored)` for a judge that was calibrated."""
-        if not isinstance(grader, str) or not grader.startswith("judge:"):
+        if not (isinstance(grader, str) and GraderId(grader).is_judge):
             return None
-        report = self.calibrations.get(grader.removeprefix("judge:"))
+        report = next((r for judge, r in self.calibrations.items() if GraderId.judge(judge) == grader), None)
         if report is None:
             return "not calibrated"
         overall = report["overall"]
@@ -234,15 +233,26 @@ class Results:
         return CI_METHOD
 
     def plot(self) -> Any:
-        """The adherence chart as a matplotlib Figure."""
-        from jupyter_spec.views.plots import adherence_figure
+        """The adherence chart as a matplotlib Figure (drawn by the views: `jupyter_spec.core.hooks`)."""
+        return hooks.use(hooks.FIGURE)(self)
 
-        return adherence_figure(self.adherence())
+    def record(
+        self,
+        adherence: pd.DataFrame | None = None,
+        flips: pd.DataFrame | None = None,
+        pairs: pd.DataFrame | None = None,
+    ) -> dict[str, Any]:
+        """The figures as versioned JSON (`record.MIME_TYPE`); pass tables already computed to reuse them."""
+        return results_record(
+            self.df, self.ci_method, self.calibrations,
+            self.adherence() if adherence is None else adherence,
+            self.flip_rate() if flips is None else flips,
+            self.paired() if pairs is None else pairs,
+        )  # fmt: skip
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from jupyter_spec.views.mime import results_bundle
-
-        return results_bundle(self)
+        """The record and a text line; in IPython the views' formatter adds escaped HTML and the chart."""
+        return {MIME_TYPE: self.record(), "text/plain": repr(self)}
 
     def __len__(self) -> int:
         return len(self.df)

@@ -8,7 +8,8 @@ from functools import cached_property
 from typing import Any
 
 from jupyter_spec.core.errors import SpecError
-from jupyter_spec.spec.model import Challenge, Expectation, Message, Spec, stable_hash
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import Challenge, Expectation, Message, stable_hash
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,14 @@ class PlanItem:
             tuple(Message(t[0], t[1], attrs=tuple(t[2].items()) if len(t) > 2 else ()) for t in c["turns"]),
             tuple(Expectation(kind, value) for kind, value in c["expectations"]),
         )
-        params = tuple(sorted(data["params"].items()))
-        return cls(data["target"], data["clause"], challenge, data["model"], data["sample_index"], params)
+        return cls(
+            target=data["target"],
+            clause=data["clause"],
+            challenge=challenge,
+            model=data["model"],
+            sample_index=data["sample_index"],
+            params=tuple(sorted(data["params"].items())),
+        )
 
 
 def targets(spec: Spec, ids: Iterable[str] | None) -> list[str]:

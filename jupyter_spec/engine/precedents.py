@@ -8,37 +8,16 @@ import logging
 import re
 import time
 from collections.abc import Iterable
-from typing import Any
 
+from jupyter_spec.core.ids import check_verdict
+from jupyter_spec.engine.records import precedent_from_row, precedent_row
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import VERDICTS, Example, Message, Precedent, Spec, stable_hash
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import Example, Message, Precedent
 
 log = logging.getLogger(__name__)
 
-
-def precedent_row(precedent: Precedent, clause: str, sample_key: str | None, run_id: str | None) -> dict[str, Any]:
-    return {
-        "hash": stable_hash(precedent.hash, sample_key),  # two identical answers keep separate rulings
-        "target": precedent.target,
-        "clause": clause,
-        "conversation": [[m.role, m.content] for m in precedent.conversation],
-        "response": precedent.response,
-        "verdict": precedent.verdict,
-        "note": precedent.note,
-        "author": precedent.author,
-        "original": precedent.original,
-        "sample_key": sample_key,
-        "run_id": run_id,
-        "created": precedent.created,
-    }
-
-
-def precedent_from_row(row: dict[str, Any]) -> Precedent:
-    conversation = tuple(Message(role, content) for role, content in row["conversation"])
-    return Precedent(
-        row["target"], conversation, row["response"], row["verdict"], row["note"], row["author"], row["created"],
-        row["original"],
-    )  # fmt: skip
+__all__ = ["overrule", "precedent_from_row", "precedent_row", "with_precedents"]
 
 
 def overrule(
@@ -55,21 +34,26 @@ def overrule(
     From then on adherence figures use the ruling, the clause's judge prompts include it, and
     calibration counts it as a labelled answer.
     """
-    if verdict not in VERDICTS:
-        raise ValueError(f"unknown verdict {verdict!r}: expected one of {', '.join(VERDICTS)}")
+    check_verdict(verdict)
     sample = store.sample(run_id, sample_key) if run_id else store.latest_sample(sample_key)
     if sample is None:
         raise KeyError(f"no sample {sample_key!r} in {store.path}")
     if sample["status"] != "ok" or not sample["transcript"]:
         raise ValueError(f"sample {sample_key!r} failed ({sample['error']}): there is no answer to rule on")
-    grades = store.sample_grades(sample["run_id"], sample_key)
-    original = ", ".join(f"{g['grader']}: {g['verdict']}" for g in grades) or None
+    grades = store.run_grades(sample["run_id"], sample_key)
+    original = ", ".join(f"{grade.grader}: {grade.verdict}" for _, grade in grades) or None
     *before, answer = sample["transcript"]
     precedent = Precedent(
-        sample["target"], tuple(Message(m["role"], m["content"]) for m in before), answer["content"], verdict,
-        note.strip(), author or getpass.getuser(), time.time(), original,
-    )  # fmt: skip
-    store.put_precedent(precedent_row(precedent, sample["clause"], sample_key, sample["run_id"]))
+        target=sample["target"],
+        conversation=tuple(Message(m["role"], m["content"]) for m in before),
+        response=answer["content"],
+        verdict=verdict,
+        note=note.strip(),
+        author=author or getpass.getuser(),
+        created=time.time(),
+        original=original,
+    )
+    store.put_precedent(precedent, sample["clause"], sample_key, sample["run_id"])
     log.info("sample %s overruled: %s (was %s)", sample_key, verdict, original)
     return precedent
 

@@ -20,26 +20,25 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from jupyter_spec.core import hooks
 from jupyter_spec.core.errors import SpecError
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine import background
-from jupyter_spec.engine.graders import Grade, Grader, ModelJudge, grade_from_row, grade_key, grade_row, make_graders
+from jupyter_spec.engine.graders import Grade, Grader, ModelJudge, grade_key, make_graders
 from jupyter_spec.engine.graders.deterministic import GraderFunction
 from jupyter_spec.engine.plan import PlanItem, conversation, make_plan
-from jupyter_spec.engine.precedents import precedent_from_row
 from jupyter_spec.engine.providers.base import RequestFailed
+from jupyter_spec.engine.records import sample_from_row
 from jupyter_spec.engine.requester import Requester, RetryPolicy
-from jupyter_spec.engine.sample import Sample, sample_from_row, sample_row
+from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.settings import settings as default_settings
 from jupyter_spec.engine.store import Store, owner
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
-from jupyter_spec.spec.model import Message, Precedent, Spec
-
-if TYPE_CHECKING:
-    from jupyter_spec.analysis.results import Results
+from jupyter_spec.spec.model import Message, Precedent
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +121,6 @@ class Run:
         )  # fmt: skip
         self._precedents: list[Precedent] = []
         self._contexts: dict[tuple[str, str], str] = {}
-        self._shown_in: int | None = None  # the cell whose output shows this run's dashboard
         # The run is in the store as soon as its handle exists, so views can read it at once.
         store.create_run(self.id, self.config, [item.to_json() for item in plan])
         self._status = "starting"
@@ -153,11 +151,10 @@ class Run:
             return {key: list(grades) for key, grades in self._grades.items()}
 
     @property
-    def results(self) -> Results:
-        """What the store holds for this run, as metrics and a DataFrame (complete once the run is)."""
-        from jupyter_spec.analysis.results import Results
-
-        return Results.of_runs([self.id], self.store, self.spec)
+    def results(self) -> Any:
+        """What the store holds for this run as `Results`: metrics and a DataFrame (complete once
+        the run is). The analysis layer builds them (see `jupyter_spec.core.hooks`)."""
+        return hooks.use(hooks.RESULTS_OF_RUN)(self)
 
     @property
     def done(self) -> bool:
@@ -190,20 +187,8 @@ class Run:
         return f"<Run {self.id} {self.progress}>"
 
     def show(self) -> Any:
-        """Display a live dashboard of this run (in a notebook)."""
-        from IPython.display import display
-
-        from jupyter_spec.views.widgets import Dashboard
-
-        dashboard = Dashboard(self)
-        display(dashboard)
-        self._shown_in = _execution_count()
-        return dashboard
-
-    def _ipython_display_(self) -> None:
-        # The dashboard is shown when the run starts; a later cell showing the run gets a new view.
-        if self._shown_in != _execution_count():
-            self.show()
+        """Display a live dashboard of this run (in a notebook); returns it."""
+        return hooks.use(hooks.SHOW_RUN)(self)
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -221,7 +206,7 @@ class Run:
                 log.exception("progress listener failed")
 
     async def _main(self) -> None:
-        self._precedents = [precedent_from_row(row) for row in self.store.precedents()]
+        self._precedents = self.store.load_precedents()
         self._status = "running"
         self._started = time.monotonic()
         self._tasks = [asyncio.ensure_future(self._execute(item)) for item in self.plan]
@@ -256,13 +241,13 @@ class Run:
                 sample = sample_from_row(item, row)
             else:
                 sample = await self._sample(item)
-                self.store.put_sample(self.id, sample_row(sample))
+                self.store.put_sample(self.id, sample)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - any failure ends this sample, never the run
             sample = _failed(item, self._failure("sample", item.key, error))
             with contextlib.suppress(Exception):  # a store that cannot take even that still counts it
-                self.store.put_sample(self.id, sample_row(sample))
+                self.store.put_sample(self.id, sample)
         with self._lock:
             self._samples[item.key] = sample
         failed = sample.status == "error"
@@ -331,9 +316,9 @@ class Run:
         """One grade: from the store when nothing it depends on changed, else from the grader."""
         context = self._context(grader, sample.target)
         key = grade_key(sample, grader.id, context)
-        row = self.store.grade(key)
-        if row is not None and row["verdict"] != "error":
-            grade = grade_from_row(row)
+        stored = self.store.grade(key)
+        if stored is not None and stored.verdict != "error":
+            grade = stored
         else:
             try:
                 grade = await grader.grade(sample, self.spec, self._precedents, self._requester.ask)
@@ -342,7 +327,7 @@ class Run:
             except Exception as error:  # noqa: BLE001 - a broken grader fails its grade, not the run
                 grade = Grade(grader.id, "error", error=self._failure(f"grader {grader.id} on", sample.key, error))
             grade = dataclasses.replace(grade, grader=grader.id, context=context)
-            self.store.put_grade(key, grade_row(grade, sample))
+            self.store.put_grade(key, grade, sample)
         self.store.link_grade(self.id, sample.key, grader.id, key)
         with self._lock:
             self._grades.setdefault(sample.key, []).append(grade)
@@ -358,24 +343,6 @@ def _failed(item: PlanItem, error: str) -> Sample:
     )
 
 
-def _execution_count() -> int | None:
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    return getattr(shell, "execution_count", None) if shell is not None else None
-
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (where widgets can be shown), False in scripts and plain IPython."""
-    import sys
-
-    if "IPython" not in sys.modules:
-        return False
-    from IPython import get_ipython
-
-    return getattr(get_ipython(), "kernel", None) is not None
-
-
 def run(
     spec: Spec,
     models: Sequence[str] | str | None = None,
@@ -388,13 +355,11 @@ def run(
     store: Store | str | None = None,
     settings: Settings | None = None,
     retry: RetryPolicy | None = None,
-    display: bool | None = None,
 ) -> Run:
     """Start sampling and grading the spec's challenges; returns at once with a `Run` handle.
 
     `judges` are model IDs (default: the default judge; `[]` for none). Challenges that declare
-    expectations are always checked; `graders` adds Python callables or other graders. In a
-    notebook (or with `display=True`) a live dashboard is shown at once.
+    expectations are always checked; `graders` adds Python callables or other graders.
     """
     settings = settings or default_settings
     models = [models] if isinstance(models, str) else list(models or [settings.model])
@@ -413,10 +378,7 @@ def run(
         "spec": spec.hash,
         "spec_markdown": spec.to_markdown(),
     }
-    handle = Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry)
-    if display or (display is None and in_notebook()):
-        handle.show()
-    return handle
+    return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry)
 
 
 def resume(

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from jupyter_spec.spec.model import Challenge, stable_hash
-
-if TYPE_CHECKING:
-    from jupyter_spec.engine.plan import PlanItem
 
 
 @dataclass(frozen=True)
@@ -42,32 +38,3 @@ class Sample:
     def content_hash(self) -> str:
         """What a grader sees of the sample: the challenge (expectations too) and the answered conversation."""
         return stable_hash(self.key, self.challenge, self.transcript)
-
-
-def sample_row(sample: Sample) -> dict[str, Any]:
-    """A sample as the store keeps it (the challenge by its hash: the run's plan holds the text)."""
-    return {
-        "key": sample.key,
-        "target": sample.target,
-        "clause": sample.clause,
-        "challenge": sample.challenge.hash,
-        "model": sample.model,
-        "sample_index": sample.sample_index,
-        "status": sample.status,
-        "transcript": list(sample.transcript),
-        "responses": list(sample.responses),
-        "error": sample.error,
-        "latency": sample.latency,
-        "prompt_tokens": sample.prompt_tokens,
-        "completion_tokens": sample.completion_tokens,
-        "requests": sample.requests,
-    }
-
-
-def sample_from_row(item: PlanItem, row: dict[str, Any]) -> Sample:
-    """A sample as the store has it, for the plan item it answers (its requests count as 0)."""
-    return Sample(
-        item.key, item.target, item.clause, item.challenge, item.model, item.sample_index, row["status"],
-        tuple(row["transcript"]), tuple(row["responses"]), row["error"], row["latency"], row["prompt_tokens"],
-        row["completion_tokens"], 0,
-    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Settings, with the environment read in exactly this one place.
+"""Settings: one object, read from the environment in exactly one place (`Settings.from_environment`).
 
 Environment variables (all optional):
   JUPYTER_SPEC_STORE   path of the SQLite store (default .jupyter-spec/store.sqlite, beside the notebook)
@@ -9,36 +9,130 @@ Environment variables (all optional):
   JUPYTER_SPEC_LOCAL_THREADS  CPU threads for local:* models (default 1, see providers/local.py)
   JUPYTER_SPEC_DEVELOPER_ROLE  how developer turns are sent: auto (default), developer or system
 
-The magics expose the same settings as traitlets (`%config SpecMagics.default_model = ...`).
+`settings`, below, is THE settings: `jupyter_spec.settings` and the magics' `%config SpecMagics.<name> = ...`
+(or `%config Settings.<name> = ...`) read and write this one object, whose traits validate every value.
 API keys are read when a client is made and are never stored here, nor anywhere else.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from typing import Any
+
+from traitlets import Dict, Enum, Float, Int, List, TraitError, Unicode
+from traitlets.config import Config, Configurable
+
+from jupyter_spec.core.ids import ModelId
+from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS
 
 EMBEDDED_MODEL = "local:smollm2"
 HOSTED_MODEL = "openai:gpt-4o-mini"
+DEFAULT_STORE = ".jupyter-spec/store.sqlite"
+
+# setting -> the environment variable it is read from (by `Settings.from_environment`, and nowhere else)
+ENVIRONMENT: dict[str, str] = {
+    "store": "JUPYTER_SPEC_STORE",
+    "default_model": "JUPYTER_SPEC_MODEL",
+    "default_judge": "JUPYTER_SPEC_JUDGE",
+    "openai_base_url": "OPENAI_BASE_URL",
+    "local_threads": "JUPYTER_SPEC_LOCAL_THREADS",
+    "developer_role": "JUPYTER_SPEC_DEVELOPER_ROLE",
+}
 
 
-@dataclass
-class Settings:
-    store: str = ".jupyter-spec/store.sqlite"
-    default_model: str | None = None
-    default_judge: str | None = None
-    openai_base_url: str | None = None
-    api_key_env: str = "OPENAI_API_KEY"
-    aliases: dict[str, str] = field(default_factory=dict)
-    concurrency: dict[str, int] = field(default_factory=dict)  # per provider name, e.g. {"openai": 32}
-    timeout: float = 120.0  # seconds per request
-    max_attempts: int = 5
-    local_threads: int = 1
-    # How to ask a judge for JSON: "auto" picks by endpoint; or json_schema, json_object, text.
-    judge_output: str = "auto"
-    # How `developer` turns are sent: "auto" keeps the role for OpenAI's own API and sends `system`
-    # to other endpoints (llama.cpp, vLLM, ... reject the role); or "developer", "system".
-    developer_role: str = "auto"
+class Settings(Configurable):
+    """How jupyter-spec samples, grades, stores and lints: `jupyter_spec.settings` and `%config SpecMagics`."""
+
+    # -- running -----------------------------------------------------------------------------------
+    store = Unicode(DEFAULT_STORE, help="SQLite file that caches samples and records runs.").tag(config=True)
+    default_model = Unicode(
+        None, allow_none=True, help="Model under test when --model is not given (default: local:smollm2 without a key)."
+    ).tag(config=True)
+    default_judge = Unicode(None, allow_none=True, help="Judge model when --judge is not given.").tag(config=True)
+    openai_base_url = Unicode(
+        None, allow_none=True, help="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama_cpp.server ...)."
+    ).tag(config=True)
+    api_key_env = Unicode(
+        "OPENAI_API_KEY", help="Name of the environment variable holding the API key (never the key)."
+    ).tag(config=True)
+    aliases = Dict(
+        value_trait=Unicode(),
+        key_trait=Unicode(),
+        help="Short names for models, e.g. {'judge': 'openai:gpt-4.1'} (also `%spec alias NAME MODEL`).",
+    ).tag(config=True)
+    concurrency = Dict(
+        value_trait=Int(), key_trait=Unicode(), help="Concurrent requests per provider, e.g. {'openai': 32}."
+    ).tag(config=True)
+    timeout = Float(120.0, help="Seconds before a request is abandoned and retried.").tag(config=True)
+    max_attempts = Int(5, help="Attempts per request before it is an error.").tag(config=True)
+    local_threads = Int(1, help="CPU threads for local:* models (see providers/local.py).").tag(config=True)
+    judge_output = Enum(
+        ["auto", "json_schema", "json_object", "text"],
+        "auto",
+        help="How a judge is asked for JSON: auto picks by endpoint; or json_schema, json_object, text.",
+    ).tag(config=True)
+    developer_role = Enum(
+        ["auto", "developer", "system"],
+        "auto",
+        help="How developer turns are sent: auto keeps the role for OpenAI's own API and sends `system` "
+        "to other endpoints, which reject it.",
+    ).tag(config=True)
+
+    # -- linting -----------------------------------------------------------------------------------
+    vague_words = List(
+        Unicode(),
+        default_value=list(DEFAULT_VAGUE_WORDS),
+        help="Words and phrases `%spec lint` flags as too vague for a grader to check.",
+    ).tag(config=True)
+    authority_order = List(
+        Unicode(),
+        default_value=[],
+        help="Levels of authority, highest first, overriding the spec's own order "
+        "(`<!-- authority-order: a > b -->`) and the known one (root/platform, system, developer, user, guideline).",
+    ).tag(config=True)
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The settings the environment asks for: the one place it is read (the API key aside)."""
+        values: dict[str, Any] = {}
+        for name, variable in ENVIRONMENT.items():
+            text = os.environ.get(variable)
+            if text:
+                values[name] = text
+        try:
+            if "local_threads" in values:
+                values["local_threads"] = int(values["local_threads"])
+            return cls(**values)
+        except (TraitError, ValueError) as exc:
+            given = ", ".join(f"{ENVIRONMENT[name]}={os.environ[ENVIRONMENT[name]]!r}" for name in values)
+            raise ValueError(f"bad setting in the environment ({given}): {exc}") from None
+
+    # -- configuration: `%config SpecMagics.<name> = ...` ---------------------------------------
+
+    @classmethod
+    def section_names(cls) -> list[str]:
+        """Config sections that set these traits: `Settings`, and `SpecMagics`, the name the magics document."""
+        return [*super().section_names(), "SpecMagics"]
+
+    def update_config(self, config: Config) -> None:
+        """Apply `config` now, without keeping it: a later `%config` never re-applies earlier ones over
+        values set since through `jupyter_spec.settings`."""
+        self._load_config(config)
+
+    def describe(self, name: str = "Settings") -> str:
+        """Each setting with its help and current value, as `%config SpecMagics` prints it."""
+        title = f"{name} options (the same object as jupyter_spec.settings)"
+        lines = [title, "-" * len(title)]
+        for trait_name, trait in sorted(self.traits(config=True).items()):
+            help = self.class_get_trait_help(trait, self)
+            lines.append(help.replace(f"--{type(self).__name__}.{trait_name}", f"--{name}.{trait_name}", 1))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in sorted(self.trait_names(config=True)))
+        return f"{type(self).__name__}({values})"
+
+    # -- what the engine asks ------------------------------------------------------------------
 
     def sends_developer_role(self) -> bool:
         if self.developer_role not in ("auto", "developer", "system"):
@@ -46,17 +140,6 @@ class Settings:
         if self.developer_role == "auto":
             return self.openai_base_url is None
         return self.developer_role == "developer"
-
-    @classmethod
-    def from_environment(cls) -> Settings:
-        return cls(
-            store=os.environ.get("JUPYTER_SPEC_STORE", cls.store),
-            default_model=os.environ.get("JUPYTER_SPEC_MODEL") or None,
-            default_judge=os.environ.get("JUPYTER_SPEC_JUDGE") or None,
-            openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
-            local_threads=int(os.environ.get("JUPYTER_SPEC_LOCAL_THREADS") or cls.local_threads),
-            developer_role=os.environ.get("JUPYTER_SPEC_DEVELOPER_ROLE") or cls.developer_role,
-        )
 
     def api_key(self) -> str | None:
         return os.environ.get(self.api_key_env) or None
@@ -69,7 +152,7 @@ class Settings:
     def judge(self) -> str:
         return self.default_judge or self.model
 
-    def resolve(self, model_id: str) -> str:
+    def resolve(self, model_id: str) -> ModelId:
         """Follow aliases (`judge` -> `openai:gpt-4.1`) to a `provider:model` ID."""
         seen: list[str] = []
         while model_id in self.aliases:
@@ -77,9 +160,7 @@ class Settings:
                 raise ValueError(f"alias loop: {' -> '.join([*seen, model_id])}")
             seen.append(model_id)
             model_id = self.aliases[model_id]
-        if ":" not in model_id:
-            raise ValueError(f"unknown model {model_id!r}: expected provider:model (e.g. local:smollm2) or an alias")
-        return model_id
+        return ModelId(model_id)
 
 
 settings = Settings.from_environment()

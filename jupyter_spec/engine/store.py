@@ -18,8 +18,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from jupyter_spec.core.ids import GraderId
 from jupyter_spec.core.sanitize import unicode_safe
+from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.providers.base import Completion
+from jupyter_spec.engine.records import (
+    grade_from_row,
+    grade_row,
+    precedent_from_row,
+    precedent_row,
+    sample_row,
+    stored_precedent,
+    stored_sample,
+)
+from jupyter_spec.engine.sample import Sample
+from jupyter_spec.spec.model import Precedent
 
 # Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -170,18 +183,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _decode_sample(row: sqlite3.Row) -> dict[str, Any]:
-    item = dict(row)
-    item["transcript"], item["responses"] = json.loads(item["transcript"]), json.loads(item["responses"])
-    return item
-
-
-def _decode_grade(row: sqlite3.Row) -> dict[str, Any]:
-    item = dict(row)
-    item["checks"], item["self_graded"] = json.loads(item["checks"]), bool(item["self_graded"])
-    return item
 
 
 class Store:
@@ -349,62 +350,57 @@ class Store:
 
     # -- samples: one per plan item -----------------------------------------------------------
 
-    def put_sample(self, run_id: str, row: dict[str, Any]) -> None:
-        self._upsert("samples", {"run_id": run_id, **row, "created": time.time()})
+    def put_sample(self, run_id: str, sample: Sample) -> None:
+        self._upsert("samples", {"run_id": run_id, **sample_row(sample), "created": time.time()})
 
     def samples(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))
-        return [_decode_sample(row) for row in rows]
+        return [stored_sample(row) for row in rows]
 
     def latest_sample(self, key: str) -> dict[str, Any] | None:
         """The most recent record of a sample, whichever run took it."""
         rows = self._rows("SELECT * FROM samples WHERE key = ? ORDER BY created DESC LIMIT 1", (key,))
-        return _decode_sample(rows[0]) if rows else None
+        return stored_sample(rows[0]) if rows else None
 
     def sample(self, run_id: str, key: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))
-        return _decode_sample(rows[0]) if rows else None
+        return stored_sample(rows[0]) if rows else None
 
     # -- grades -------------------------------------------------------------------------------
 
-    def grade(self, key: str) -> dict[str, Any] | None:
+    def grade(self, key: str) -> Grade | None:
         rows = self._rows("SELECT * FROM grades WHERE key = ?", (key,))
-        return _decode_grade(rows[0]) if rows else None
+        return grade_from_row(rows[0]) if rows else None
 
-    def put_grade(self, key: str, row: dict[str, Any]) -> None:
-        self._upsert("grades", {"key": key, **row, "created": time.time()})
+    def put_grade(self, key: str, grade: Grade, sample: Sample) -> None:
+        self._upsert("grades", {"key": key, **grade_row(grade, sample), "created": time.time()})
 
-    def link_grade(self, run_id: str, sample_key: str, grader: str, grade_key: str) -> None:
+    def link_grade(self, run_id: str, sample_key: str, grader: GraderId, grade_key: str) -> None:
         self._write(
             "INSERT OR REPLACE INTO run_grades (run_id, sample_key, grader, grade_key) VALUES (?, ?, ?, ?)",
             (run_id, sample_key, grader, grade_key),
         )
 
-    def run_grades(self, run_id: str) -> list[dict[str, Any]]:
-        """Every grade of a run, with the sample it belongs to (`sample_key`)."""
+    def run_grades(self, run_id: str, sample_key: str | None = None) -> list[tuple[str, Grade]]:
+        """(sample key, grade) of every grade of a run, or of one of its samples, oldest first."""
+        where, params = ("AND r.sample_key = ?", (run_id, sample_key)) if sample_key else ("", (run_id,))
         rows = self._rows(
             "SELECT g.*, r.sample_key FROM run_grades r JOIN grades g ON g.key = r.grade_key"
-            " WHERE r.run_id = ? ORDER BY g.created, g.key",
-            (run_id,),
+            f" WHERE r.run_id = ? {where} ORDER BY g.created, g.key",
+            params,
         )
-        return [_decode_grade(row) for row in rows]
-
-    def sample_grades(self, run_id: str, sample_key: str) -> list[dict[str, Any]]:
-        """The grades a sample received in a run."""
-        rows = self._rows(
-            "SELECT g.*, r.sample_key FROM run_grades r JOIN grades g ON g.key = r.grade_key"
-            " WHERE r.run_id = ? AND r.sample_key = ? ORDER BY g.created, g.key",
-            (run_id, sample_key),
-        )
-        return [_decode_grade(row) for row in rows]
+        return [(row["sample_key"], grade_from_row(row)) for row in rows]
 
     def grade_count(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM grades")[0][0])
 
     # -- precedents ---------------------------------------------------------------------------
 
-    def put_precedent(self, row: dict[str, Any]) -> None:
+    def put_precedent(
+        self, precedent: Precedent, clause: str, sample_key: str | None = None, run_id: str | None = None
+    ) -> None:
         """Store a ruling; a ruling on a sample replaces any earlier ruling on that sample, atomically."""
+        row = precedent_row(precedent, clause, sample_key, run_id)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -416,10 +412,17 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def precedents(self, clause: str | None = None) -> list[dict[str, Any]]:
+    def _precedent_rows(self, clause: str | None) -> list[sqlite3.Row]:
         where, params = ("WHERE clause = ? OR target = ?", (clause, clause)) if clause else ("", ())
-        rows = self._rows(f"SELECT * FROM precedents {where} ORDER BY created", params)
-        return [{**dict(r), "conversation": json.loads(r["conversation"])} for r in rows]
+        return self._rows(f"SELECT * FROM precedents {where} ORDER BY created", params)
+
+    def precedents(self, clause: str | None = None) -> list[dict[str, Any]]:
+        """Every ruling (of a clause or marker) with its provenance, as stored, oldest first."""
+        return [stored_precedent(row) for row in self._precedent_rows(clause)]
+
+    def load_precedents(self, clause: str | None = None) -> list[Precedent]:
+        """Every ruling (of a clause or marker) as a `Precedent`, oldest first: what judges are shown."""
+        return [precedent_from_row(row) for row in self._precedent_rows(clause)]
 
     def rulings(self) -> dict[str, tuple[str, str]]:
         """(verdict, note) of every ruling on a sample, by sample key."""

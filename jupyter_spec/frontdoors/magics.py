@@ -16,13 +16,14 @@ from typing import Any, ClassVar, NoReturn
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Dict, Enum, Float, Int, List, Unicode, observe
+from traitlets import TraitType
+from traitlets.config import Config
 
 from jupyter_spec.core.errors import SpecError
 from jupyter_spec.engine import settings as config
-from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS, Finding, lint
-from jupyter_spec.spec.loader import save_spec
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.spec.document import Spec, save_spec
+from jupyter_spec.spec.lint import Finding, lint
 from jupyter_spec.spec.working import WorkingSpec
 from jupyter_spec.spec.writer import challenges_markdown, section_markdown
 from jupyter_spec.views.html import SpecReport, totals
@@ -52,17 +53,8 @@ def _challenge_cell_args(line: str) -> None:
     """%%challenge ID [--name NAME]"""
 
 
-_SETTINGS = (
-    "default_model",
-    "default_judge",
-    "store",
-    "openai_base_url",
-    "api_key_env",
-    "concurrency",
-    "timeout",
-    "max_attempts",
-    "developer_role",
-)
+# What `%config SpecMagics.<name>` and `magics.<name>` reach on the one settings object.
+_SETTING_NAMES = frozenset(Settings.class_trait_names(config=True))
 
 
 class _Arguments(argparse.ArgumentParser):
@@ -105,55 +97,42 @@ class TextView:
 class SpecMagics(Magics):
     """The notebook's working spec and the magics that edit, check and save it."""
 
-    vague_words = List(
-        Unicode(),
-        default_value=list(DEFAULT_VAGUE_WORDS),
-        help="Words and phrases `%spec lint` flags as too vague for a grader to check.",
-    ).tag(config=True)
-    authority_order = List(
-        Unicode(),
-        default_value=[],
-        help="Levels of authority, highest first, overriding the spec's own order "
-        "(`<!-- authority-order: a > b -->`) and the known one (root/platform, system, developer, user, guideline).",
-    ).tag(config=True)
-
-    # Run settings: the magics' traitlets and `jupyter_spec.settings` are the same settings.
-    default_model = Unicode(
-        None, allow_none=True, help="Model under test when --model is not given (default: local:smollm2 without a key)."
-    ).tag(config=True)
-    default_judge = Unicode(None, allow_none=True, help="Judge model when --judge is not given.").tag(config=True)
-    store = Unicode(config.settings.store, help="SQLite file that caches samples and records runs.").tag(config=True)
-    openai_base_url = Unicode(
-        None, allow_none=True, help="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama_cpp.server ...)."
-    ).tag(config=True)
-    api_key_env = Unicode(
-        config.settings.api_key_env, help="Name of the environment variable holding the API key (never the key)."
-    ).tag(config=True)
-    concurrency = Dict(help="Concurrent requests per provider, e.g. {'openai': 32}.").tag(config=True)
-    timeout = Float(config.settings.timeout, help="Seconds before a request is abandoned and retried.").tag(config=True)
-    max_attempts = Int(config.settings.max_attempts, help="Attempts per request before it is an error.").tag(
-        config=True
-    )
-    developer_role = Enum(
-        ["auto", "developer", "system"],
-        config.settings.developer_role,
-        help="How developer turns are sent: auto keeps the role for OpenAI's own API and sends `system` "
-        "to other endpoints, which reject it.",
-    ).tag(config=True)
+    # SpecMagics has no traits: `%config SpecMagics...` reaches the one settings object,
+    # `jupyter_spec.settings` (engine/settings.py), which answers to the `SpecMagics` config section.
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
-        super().__init__(shell=shell, **kwargs)
+        # The profile's `c.SpecMagics.<name> = ...` goes to the settings, not to this object.
+        profile = kwargs.pop("config", None) or getattr(shell, "config", None)
+        super().__init__(shell=shell, config=Config(), **kwargs)
         self.working = WorkingSpec()
-        for name in _SETTINGS:
-            current = getattr(config.settings, name)
-            if current is not None and current != getattr(self, name):
-                setattr(self, name, current)
-        if shell is not None and self not in shell.configurables:
-            shell.configurables.append(self)
+        if profile is not None:
+            self.update_config(profile)
 
-    @observe(*_SETTINGS)
-    def _settings_changed(self, change: Any) -> None:
-        setattr(config.settings, change["name"], change["new"])
+    def update_config(self, cfg: Config) -> None:
+        """`%config SpecMagics.<name> = ...` (IPython calls this on each configurable) sets the settings."""
+        config.settings.update_config(cfg)
+
+    @classmethod
+    def class_traits(cls, **metadata: Any) -> dict[str, TraitType[Any, Any]]:
+        """The settings' traits, so that `%config` lists SpecMagics (it has none of its own)."""
+        return Settings.class_traits(**metadata)
+
+    @classmethod
+    def class_get_help(cls, inst: Any = None) -> str:
+        """What `%config SpecMagics` prints: every setting, its help and its current value."""
+        return config.settings.describe(cls.__name__)
+
+    def __getattr__(self, name: str) -> Any:
+        """`%config SpecMagics.store` (and `magics.store`) reads the settings."""
+        if name in _SETTING_NAMES:
+            return getattr(config.settings, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SETTING_NAMES:  # never a copy on the magics: the settings hold the value
+            setattr(config.settings, name, value)
+        else:
+            super().__setattr__(name, value)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -177,7 +156,7 @@ class SpecMagics(Magics):
         return f"cell:{cell_id}" if cell_id else None
 
     def _lint(self) -> list[Finding]:
-        return lint(self.working.spec, self.vague_words, self.authority_order or None)
+        return lint(self.working.spec, config.settings.vague_words, config.settings.authority_order or None)
 
     def _report(self, fragment: Spec, heading: str) -> SpecReport:
         """What one cell or file contributed, with the lint findings that point into it."""
@@ -253,9 +232,9 @@ class SpecMagics(Magics):
         args = parser.parse_args(list(words))
         spec = self.working.spec
         if args.with_precedents:
-            from jupyter_spec.engine.precedents import precedent_from_row, with_precedents
+            from jupyter_spec.engine.precedents import with_precedents
 
-            spec = with_precedents(spec, [precedent_from_row(row) for row in self._store().precedents()])
+            spec = with_precedents(spec, self._store().load_precedents())
         path = save_spec(spec, args.directory)
         return TextView(f"saved {totals(spec)} to {Path(path)}")
 
@@ -269,7 +248,7 @@ class SpecMagics(Magics):
 
     def run_command(self, *words: str) -> Any:
         """run [IDS...] --model M [--model M2] -n N: sample the working spec's challenges."""
-        from jupyter_spec.engine.runner import run
+        from jupyter_spec.frontdoors.api import run
 
         args = _run_parser().parse_args(list(words))
         params = {k: v for k in ("temperature", "max_tokens", "seed") if (v := getattr(args, k)) is not None}

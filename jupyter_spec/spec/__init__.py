@@ -1,8 +1,9 @@
 """The specification language: pure Python, no IPython, no network."""
 
 from jupyter_spec.spec.challenges import parse_challenges
+from jupyter_spec.spec.document import Spec, save_spec
 from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS, Finding, lint
-from jupyter_spec.spec.loader import load_spec, save_spec
+from jupyter_spec.spec.loader import load_spec
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import (
     Admonition,
@@ -14,7 +15,6 @@ from jupyter_spec.spec.model import (
     Message,
     Prose,
     Section,
-    Spec,
 )
 
 __all__ = [

@@ -22,8 +22,8 @@ from jupyter_spec.spec.transcript import (
     read_example_block,
     stray_comment,
 )
+from jupyter_spec.spec.writer import HEADER
 
-HEADER = re.compile(r"^Examples for \[\^([^\]\s]*)\](?:[ \t]+in[ \t]+(.*?))?[ \t]*:[ \t]*$")
 _BULLET = re.compile(r"^([ \t]*)[-*][ \t]+(.*)$")
 _CORRECTNESS = ("answer", "regex", "choice")
 

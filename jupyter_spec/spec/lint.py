@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markers import blank_code_spans
-from jupyter_spec.spec.model import AUTHORITY_ORDER, Admonition, Challenge, Prose, Spec
+from jupyter_spec.spec.model import AUTHORITY_ORDER, Admonition, Challenge, Prose
 
 Severity = Literal["error", "warning", "info"]
 

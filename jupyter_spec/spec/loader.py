@@ -6,14 +6,12 @@ import re
 from pathlib import Path
 
 from jupyter_spec.core.errors import SpecSyntaxError
-from jupyter_spec.spec.challenges import HEADER, parse_challenges
+from jupyter_spec.spec.challenges import parse_challenges
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.lint import dangling_references
 from jupyter_spec.spec.markdown import check_unique_ids, parse_spec
-from jupyter_spec.spec.model import Spec
-from jupyter_spec.spec.writer import challenges_markdown
+from jupyter_spec.spec.writer import CHALLENGE_DIR, SPEC_FILE
 
-SPEC_FILE = "model_spec.md"
-CHALLENGE_DIR = "examples"
 _CLAUSE_HEADING = re.compile(r"^#{1,6}[ \t].*\{[^}]*#", re.MULTILINE)
 
 
@@ -79,20 +77,3 @@ def load_spec(path: str | Path, strict: bool = False) -> Spec:
     if strict:
         check_references(spec)
     return spec
-
-
-def save_spec(spec: Spec, directory: str | Path) -> Path:
-    """Write the spec in the directory layout `load_spec` reads; returns the directory."""
-    directory = Path(directory)
-    examples = directory / CHALLENGE_DIR
-    examples.mkdir(parents=True, exist_ok=True)
-    (directory / SPEC_FILE).write_text(spec.to_markdown(), encoding="utf-8")
-    targets = list(dict.fromkeys(c.target for c in spec.challenges))
-    for target in targets:
-        title = spec.clause_of(target).title if target in spec else None
-        text = challenges_markdown(target, spec.challenges_for(target), title)
-        (examples / f"{target}.md").write_text(text, encoding="utf-8")
-    for stale in examples.glob("*.md"):
-        if stale.stem not in targets and HEADER.match(stale.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]):
-            stale.unlink()
-    return directory

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from jupyter_spec.core.errors import SpecSyntaxError
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markers import marker_sentences
-from jupyter_spec.spec.model import Admonition, Block, Example, Marker, Prose, Section, Spec
+from jupyter_spec.spec.model import Admonition, Block, Example, Marker, Prose, Section
 from jupyter_spec.spec.transcript import EXAMPLE_LINE, read_example_block
 
 HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")

@@ -7,10 +7,6 @@ spec authors write plain prose, and a marker is always placed at the end of its 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from jupyter_spec.spec.model import Marker, Section
 
 MARKER = re.compile(r"\[\^([A-Za-z0-9_][A-Za-z0-9_.:-]*)\]")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
@@ -50,20 +46,3 @@ def marker_sentences(text: str) -> list[tuple[str, str, int]]:
             out.append((match.group(1), _clean(text[start:end]), match.start()))
             floor = end
     return out
-
-
-def find_markers(section: Section) -> tuple[Marker, ...]:
-    """Markers in a section's normative text, with the line each one stands on."""
-    from jupyter_spec.spec.model import Admonition, Marker, Prose
-
-    found: list[Marker] = []
-    for block in section.blocks:
-        if isinstance(block, Admonition) and not block.normative:
-            continue
-        if not isinstance(block, (Prose, Admonition)):
-            continue
-        for marker_id, sentence, offset in marker_sentences(block.text):
-            first = block.line + (1 if isinstance(block, Admonition) else 0)
-            line = first + block.text.count("\n", 0, offset) if block.line else 0
-            found.append(Marker(marker_id, sentence, section.id, line, section.source))
-    return tuple(found)

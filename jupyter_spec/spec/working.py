@@ -13,9 +13,10 @@ from pathlib import Path
 
 from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.challenges import parse_challenges
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.loader import load_spec
 from jupyter_spec.spec.markdown import check_unique_ids, parse_spec
-from jupyter_spec.spec.model import Spec, stable_hash
+from jupyter_spec.spec.model import stable_hash
 
 
 class WorkingSpec:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 from jupyter_spec.spec.model import (
     Admonition,
@@ -17,9 +18,12 @@ from jupyter_spec.spec.model import (
     Part,
     Prose,
     Section,
-    Spec,
 )
 
+SPEC_FILE = "model_spec.md"
+CHALLENGE_DIR = "examples"
+# The first line of a challenge file: `Examples for [^id] in <section title>:`
+HEADER = re.compile(r"^Examples for \[\^([^\]\s]*)\](?:[ \t]+in[ \t]+(.*?))?[ \t]*:[ \t]*$")
 _SAFE_VALUE = re.compile(r"[^\s\"{}]+")
 _LOOKS_LIKE_MARKUP = re.compile(r"<(?=/?(?:system|developer|user|assistant|tool|comparison)\b|!--)")
 
@@ -102,9 +106,10 @@ def section_markdown(section: Section) -> str:
     return "\n\n".join(chunks)
 
 
-def spec_markdown(spec: Spec) -> str:
-    chunks = [spec.preamble] if spec.preamble else []
-    chunks += [section_markdown(s) for s in spec.sections]
+def spec_markdown(preamble: str, sections: Iterable[Section]) -> str:
+    """A whole spec file: the preamble, then every section."""
+    chunks = [preamble] if preamble else []
+    chunks += [section_markdown(s) for s in sections]
     return "\n\n".join(chunks) + "\n"
 
 
@@ -114,3 +119,20 @@ def challenges_markdown(target: str, challenges: Iterable[Challenge], section_ti
     chunks = [f"Examples for [^{target}]{where}:"]
     chunks += [example_markdown(c.title, c.turns, c.expectations) for c in challenges]
     return "\n\n".join(chunks) + "\n"
+
+
+def save_spec_files(
+    markdown: str, challenges: Mapping[str, tuple[str | None, Sequence[Challenge]]], directory: str | Path
+) -> Path:
+    """Write `model_spec.md` and one `examples/<target>.md` per challenged ID (from (section title,
+    challenges) by target); a challenge file for a target no longer challenged is removed."""
+    directory = Path(directory)
+    examples = directory / CHALLENGE_DIR
+    examples.mkdir(parents=True, exist_ok=True)
+    (directory / SPEC_FILE).write_text(markdown, encoding="utf-8")
+    for target, (title, listed) in challenges.items():
+        (examples / f"{target}.md").write_text(challenges_markdown(target, listed, title), encoding="utf-8")
+    for stale in examples.glob("*.md"):
+        if stale.stem not in challenges and HEADER.match(stale.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]):
+            stale.unlink()
+    return directory

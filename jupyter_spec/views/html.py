@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from jupyter_spec.analysis.calibration import Calibration
+from jupyter_spec.core.ids import OUTCOMES
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.lint import Finding
-from jupyter_spec.spec.model import Spec
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -166,3 +168,28 @@ def precedents_view(rows: list[dict[str, Any]]) -> TableView:
     table["created"] = pd.to_datetime(table["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")
     table["response"] = table["response"].map(lambda r: r if len(r) <= 80 else r[:77] + "...")
     return TableView(table, f"{len(table)} precedent(s): reviewers' rulings, shown to judges with their clause")
+
+
+def calibration_html(calibration: Calibration) -> str:
+    """A judge's calibration: figures per clause, and the confusion of labels and verdicts."""
+
+    def cell(value: Any) -> str:
+        text = f"{value:.2f}" if isinstance(value, float) else str(value)
+        return f"<td>{escape(text)}</td>"
+
+    head = ["clause", "n", "accuracy", "viol. precision", "viol. recall", "unscored", "errors"]
+    rows = [[name, s["n"], s["accuracy"], s["violation_precision"], s["violation_recall"], s["unscored"],
+             s["errors"]] for name, s in [*calibration.clauses.items(), ("overall", calibration.overall)]]  # fmt: skip
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
+    matrix = calibration.overall["confusion"]
+    labels = list(matrix)
+    confusion = "".join(
+        f"<tr><th>{escape(label)}</th>" + "".join(cell(matrix[label].get(o, 0)) for o in OUTCOMES)
+        + "</tr>" for label in labels
+    )  # fmt: skip
+    return (
+        f"<div class='jupyter-spec-calibration'><strong>Calibration of {escape(calibration.judge)}</strong>"
+        f"<table><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr>{body}</table>"
+        f"<p>Confusion (label x verdict)</p><table><tr><th></th>"
+        f"{''.join(f'<th>{o}</th>' for o in OUTCOMES)}</tr>{confusion}</table></div>"
+    )

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import base64
 import html
-import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from jupyter_spec.analysis.compare import Comparison
 from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS
+from jupyter_spec.analysis.record import MIME_TYPE
+from jupyter_spec.analysis.results import Results
 from jupyter_spec.views.html import html_table
 from jupyter_spec.views.plots import adherence_figure, delta_figure, png
-
-if TYPE_CHECKING:
-    from jupyter_spec.analysis.compare import Comparison
-    from jupyter_spec.analysis.results import Results
-
-MIME_TYPE = "application/vnd.jupyter-spec.results+json"
-SCHEMA_VERSION = 1
 
 ADHERENCE_SHOWN = [
     "clause", "model", "grader", "adherence", "cluster_low", "cluster_high", "n", "compliant", "violation",
@@ -36,19 +31,6 @@ FLIPS_SHOWN = [
     "grader", "n", "flip_rate", "cluster_low", "cluster_high", "first_n", "first_flip_rate", "first_cluster_low",
     "first_cluster_high", "recovered", "unscored", "overruled", "self_graded",
 ]  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe: NaN becomes null, numpy scalars become Python ones."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return _plain(value.item())
-    return value
-
-
-def records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def notes(adherence: pd.DataFrame) -> list[str]:
@@ -65,29 +47,6 @@ def notes(adherence: pd.DataFrame) -> list[str]:
     if overruled:
         lines.append(f"{overruled} verdict(s) replaced by a reviewer's ruling")
     return lines
-
-
-def results_payload(
-    results: Results, adherence: pd.DataFrame, flips: pd.DataFrame, pairs: pd.DataFrame
-) -> dict[str, Any]:
-    df = results.df
-    rulings = df.dropna(subset=["ruling"]).drop_duplicates("sample_key")
-    return {
-        "schema": "jupyter-spec/results",
-        "version": SCHEMA_VERSION,
-        "runs": sorted(df["run_id"].dropna().unique().tolist()),
-        "models": list(dict.fromkeys(df["model"].dropna())),
-        "graders": list(dict.fromkeys(df["grader"].dropna())),
-        "ci_method": results.ci_method,
-        "adherence": records(adherence),
-        "flip_rate": records(flips),
-        "paired": records(pairs),
-        "rulings": records(rulings[["sample_key", "clause", "target", "model", "ruling", "ruling_note"]]),
-        "calibrations": {
-            judge: {k: _plain(v) for k, v in report["overall"].items() if k != "confusion"}
-            for judge, report in results.calibrations.items()
-        },
-    }
 
 
 def results_html(results: Results, adherence: pd.DataFrame, flips: pd.DataFrame, pairs: pd.DataFrame) -> str:
@@ -111,7 +70,7 @@ def _base64_png(figure: Any) -> str:
 def results_bundle(results: Results) -> dict[str, Any]:
     adherence, flips, pairs = results.adherence(), results.flip_rate(), results.paired()
     return {
-        MIME_TYPE: results_payload(results, adherence, flips, pairs),
+        MIME_TYPE: results.record(adherence, flips, pairs),
         "text/html": results_html(results, adherence, flips, pairs),
         "image/png": _base64_png(adherence_figure(adherence)),
         "text/plain": repr(results),
@@ -121,13 +80,7 @@ def results_bundle(results: Results) -> dict[str, Any]:
 def comparison_bundle(comparison: Comparison) -> dict[str, Any]:
     caption = f"{comparison.second} minus {comparison.first}"
     return {
-        MIME_TYPE: {
-            "schema": "jupyter-spec/comparison",
-            "version": SCHEMA_VERSION,
-            "first": comparison.first,
-            "second": comparison.second,
-            "clauses": records(comparison.table),
-        },
+        MIME_TYPE: comparison.record(),
         "text/html": html_table(comparison.table, caption),
         "image/png": _base64_png(delta_figure(comparison.table, comparison.first, comparison.second)),
         "text/plain": repr(comparison),

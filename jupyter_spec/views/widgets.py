@@ -18,9 +18,10 @@ import ipywidgets as widgets
 import pandas as pd
 
 from jupyter_spec.analysis.results import Results, calibrations, live_frame
+from jupyter_spec.core.ids import VERDICTS, WORST_FIRST
 from jupyter_spec.engine.graders import ModelJudge
 from jupyter_spec.engine.precedents import overrule
-from jupyter_spec.spec.model import VERDICTS, Spec
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.views.mime import notes
 from jupyter_spec.views.plots import adherence_figure, png
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ALL = "(all)"
-VERDICT_ORDER = {"violation": 0, "unscored": 1, "error": 2, "not_applicable": 3, "compliant": 4}
+VERDICT_ORDER = WORST_FIRST
 
 
 def esc(value: Any) -> str:

@@ -21,7 +21,7 @@ from jupyter_spec.engine.requester import RetryPolicy
 from jupyter_spec.engine.runner import run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.testing import faults_command, serve
 
 KEY = "sk-test-0123456789abcdefSECRET"

@@ -17,7 +17,7 @@ from jupyter_spec.engine.plan import make_plan
 from jupyter_spec.engine.runner import run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.testing import read_log
 
 SHAPES = {"66cj": "developer only", "a6k2": "tool call and result", "2bl7": "written assistant turn"}

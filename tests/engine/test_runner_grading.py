@@ -21,7 +21,7 @@ from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.runner import RetryPolicy, resume, run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.spec.document import Spec
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002, timeout=5)
 SPEC = """\

@@ -188,6 +188,76 @@ def test_vague_words_are_configurable_with_config(shell: Any) -> None:
         magics(shell).vague_words = list(DEFAULT_VAGUE_WORDS)
 
 
+def test_config_and_the_python_api_share_one_settings_object(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import jupyter_spec
+
+    settings = jupyter_spec.settings
+    saved = (settings.timeout, settings.authority_order, settings.store)
+    try:
+        run(shell, "%config SpecMagics.timeout = 7")
+        assert settings.timeout == 7.0  # %config writes the object the Python API reads ...
+        settings.authority_order = ["user", "developer"]
+        assert run(shell, "%config SpecMagics.authority_order") == ["user", "developer"]  # ... and reads it back
+        settings.store = "elsewhere.sqlite"
+        assert "no runs in elsewhere.sqlite" in str(run(shell, "%spec runs")) or Path("elsewhere.sqlite").exists()
+        run(shell, "%config SpecMagics.timeout = 9")
+        assert settings.store == "elsewhere.sqlite"  # an earlier %config is not replayed over later changes
+        run(shell, "%config Settings.max_attempts = 2")
+        assert settings.max_attempts == 2
+        assert not magics(shell).traits(config=True)  # the magics hold no copy
+        assert "SpecMagics" in shell.run_line_magic("config", "") or "SpecMagics" in capsys.readouterr().out
+        run(shell, "%config SpecMagics")
+        listing = capsys.readouterr().out
+        assert "SpecMagics.openai_base_url=" in listing and "SpecMagics.vague_words=" in listing
+        assert "Current: 9.0" in listing
+    finally:
+        settings.timeout, settings.authority_order, settings.store = saved
+        settings.max_attempts = 5
+    Path("elsewhere.sqlite").unlink(missing_ok=True)
+
+
+def test_config_validates_through_the_settings_traits(shell: Any) -> None:
+    import traitlets
+
+    import jupyter_spec
+
+    with pytest.raises(traitlets.TraitError):
+        jupyter_spec.settings.developer_role = "assistant"
+    run(shell, "%config SpecMagics.developer_role = 'assistant'")  # IPython reports the error ...
+    assert jupyter_spec.settings.developer_role != "assistant"  # ... and nothing changes
+
+
+def test_the_profile_config_reaches_the_settings() -> None:
+    from traitlets.config import Config
+
+    import jupyter_spec
+
+    profile = Config()
+    profile.SpecMagics.default_judge = "local:profile-judge"
+    saved = jupyter_spec.settings.default_judge
+    try:
+        SpecMagics(None, config=profile)
+        assert jupyter_spec.settings.default_judge == "local:profile-judge"
+    finally:
+        jupyter_spec.settings.default_judge = saved
+
+
+def test_make_graders_defaults_to_the_settings_from_the_environment() -> None:
+    import jupyter_spec
+    from jupyter_spec.engine.graders import make_graders
+
+    settings = jupyter_spec.settings
+    saved = (dict(settings.aliases), settings.judge_output)
+    try:
+        settings.aliases["house-judge"] = "openai:house"
+        settings.judge_output = "text"
+        _, judge = make_graders(["house-judge"])
+        assert judge.id == "judge:openai:house"  # the alias of the shared settings, ...
+        assert "response_format" not in judge.params  # ... and their judge_output
+    finally:
+        settings.aliases, settings.judge_output = saved
+
+
 def test_braces_and_dollars_reach_the_parser_untouched(shell: Any) -> None:
     shell.user_ns["price"] = 5
     run(shell, "%%spec\n## Money {#money}\n\nQuote $price and {price} literally.\n")

@@ -13,8 +13,9 @@ import pytest
 
 from jupyter_spec import SpecSyntaxError, lint, load_spec
 from jupyter_spec.frontdoors.cli import main
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
-from jupyter_spec.spec.model import Elision, Message, Spec
+from jupyter_spec.spec.model import Elision, Message
 
 ORPHANS = {"91ld", "lds1"}  # challenge files whose IDs the spec no longer declares
 UNTESTED_MARKERS = {"d0pu", "h82a", "rse0", "t5q0"}

@@ -23,7 +23,8 @@ from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.runner import RetryPolicy, run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.views.mime import comparison_bundle, results_bundle
 from jupyter_spec.views.widgets import Dashboard, Throttle, TranscriptBrowser
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -149,13 +150,13 @@ def test_hostile_text_is_escaped_everywhere(providers: dict[str, ScriptedProvide
         texts += html_values(browser.widget)
     assert any(HOSTILE in t or "&lt;script&gt;" in t for t in texts)  # the text is there, as text
     results = handle.results
-    texts.append(results._repr_mimebundle_()["text/html"])
+    texts.append(results_bundle(results)["text/html"])
     results.overrule(results.df["sample_key"].iloc[0], "compliant", f"fine {HOSTILE}")
     from jupyter_spec.analysis.compare import compare
     from jupyter_spec.views.html import precedents_view
 
     texts.append(precedents_view(store.precedents())._repr_html_())
-    texts.append(compare(handle.id, handle.id, store)._repr_mimebundle_()["text/html"])
+    texts.append(comparison_bundle(compare(handle.id, handle.id, store))["text/html"])
     assert_escaped(texts)
 
 

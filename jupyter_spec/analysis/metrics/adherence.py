@@ -15,6 +15,7 @@ import pandas as pd
 from jupyter_spec.analysis.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
 from jupyter_spec.analysis.metrics.counts import RATED, SCORED, clusters, scored_counts, self_graded
 from jupyter_spec.analysis.metrics.intervals import clustered_wilson, wilson
+from jupyter_spec.core.ids import GraderId
 
 CI_METHOD = (
     "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective sample size at intracluster "
@@ -70,7 +71,8 @@ def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "g
 
 
 def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:
-    return df[df["grader"].str.startswith("judge:", na=False) & (df["status"] == "ok")]
+    judged = df["grader"].map(lambda g: isinstance(g, str) and GraderId(g).is_judge).astype(bool)
+    return df[judged & (df["status"] == "ok")]
 
 
 def _rated(verdict: str) -> str | None:

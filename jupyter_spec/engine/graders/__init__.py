@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from jupyter_spec.engine.graders.base import OUTCOMES, Ask, Grade, Grader, grade_from_row, grade_key, grade_row
+from jupyter_spec.core.ids import OUTCOMES
+from jupyter_spec.engine.graders.base import Ask, Grade, Grader, grade_key
 from jupyter_spec.engine.graders.deterministic import ExpectationGrader, GraderFunction, PythonGrader
 from jupyter_spec.engine.graders.judge import ModelJudge
 from jupyter_spec.engine.settings import Settings
@@ -17,9 +18,7 @@ __all__ = [
     "Grader",
     "ModelJudge",
     "PythonGrader",
-    "grade_from_row",
     "grade_key",
-    "grade_row",
     "make_graders",
 ]
 
@@ -28,7 +27,10 @@ def make_graders(
     judges: Sequence[str], extra: Iterable[Grader | GraderFunction] = (), settings: Settings | None = None
 ) -> list[Grader]:
     """Expectations always (they cost nothing), one model judge per ID, then any extra graders."""
-    settings = settings or Settings()
+    if settings is None:
+        from jupyter_spec.engine import settings as config
+
+        settings = config.settings  # the one read from the environment, as the magics and runs use
     graders: list[Grader] = [ExpectationGrader(), *(ModelJudge(j, settings) for j in judges)]
     for grader in extra:
         graders.append(grader if hasattr(grader, "grade") else PythonGrader(grader))  # type: ignore[arg-type]

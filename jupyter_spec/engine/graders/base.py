@@ -12,25 +12,25 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from jupyter_spec.core.ids import OUTCOMES, GraderId, ModelId, Outcome, check_verdict
 from jupyter_spec.engine.providers.base import Completion, Messages
 from jupyter_spec.engine.sample import Sample
-from jupyter_spec.spec.model import VERDICTS, Precedent, Spec, stable_hash
-
-OUTCOMES = (*VERDICTS, "unscored", "error")
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import Precedent, stable_hash
 
 
 @dataclass(frozen=True)
 class Grade:
     """One grader's judgement of one sample."""
 
-    grader: str  # the grader's ID, e.g. "judge:local:smollm2", "expect", "python:mentions_source"
-    verdict: str  # one of OUTCOMES
+    grader: GraderId  # e.g. GraderId.judge("local:smollm2"), EXPECT, GraderId.python("mentions_source")
+    verdict: Outcome
     score: float | None = None
     reasoning: str = ""
     raw: str | None = None  # a model judge's reply exactly as received
     checks: tuple[dict[str, Any], ...] = ()  # deterministic checks, one dict each
     context: str = ""  # hash of what the grader judged against (clause text, examples, precedents)
-    judge: str | None = None  # the judging model, for model judges
+    judge: ModelId | None = None  # the judging model, for model judges
     self_graded: bool = False  # the judge is the model under test
     error: str | None = None
     latency: float = 0.0
@@ -38,8 +38,7 @@ class Grade:
     completion_tokens: int = 0
 
     def __post_init__(self) -> None:
-        if self.verdict not in OUTCOMES:
-            raise ValueError(f"unknown verdict {self.verdict!r}: expected one of {', '.join(OUTCOMES)}")
+        check_verdict(self.verdict, OUTCOMES)
 
 
 def score_of(verdict: str) -> float | None:
@@ -55,7 +54,7 @@ Ask = Callable[[str, Messages, dict[str, Any]], Awaitable[tuple[Completion, floa
 class Grader(Protocol):
     """Judges samples of a spec's challenges."""
 
-    id: str
+    id: GraderId
 
     def applies(self, sample: Sample) -> bool:
         """Whether this grader has anything to say about the sample (else it is skipped)."""
@@ -68,35 +67,6 @@ class Grader(Protocol):
     async def grade(self, sample: Sample, spec: Spec, precedents: Sequence[Precedent], ask: Ask) -> Grade: ...
 
 
-def grade_key(sample: Sample, grader_id: str, context: str) -> str:
+def grade_key(sample: Sample, grader_id: GraderId, context: str) -> str:
     """The grade cache key: (sample, grader configuration, what it judged against)."""
     return stable_hash(sample.content_hash, grader_id, context)
-
-
-def grade_row(grade: Grade, sample: Sample) -> dict[str, Any]:
-    """A grade as the store keeps it."""
-    return {
-        "sample": sample.key,
-        "grader": grade.grader,
-        "context": grade.context,
-        "target": sample.target,
-        "verdict": grade.verdict,
-        "score": grade.score,
-        "reasoning": grade.reasoning,
-        "raw": grade.raw,
-        "checks": list(grade.checks),
-        "judge": grade.judge,
-        "self_graded": int(grade.self_graded),
-        "error": grade.error,
-        "latency": grade.latency,
-        "prompt_tokens": grade.prompt_tokens,
-        "completion_tokens": grade.completion_tokens,
-    }
-
-
-def grade_from_row(row: dict[str, Any]) -> Grade:
-    return Grade(
-        row["grader"], row["verdict"], row["score"], row["reasoning"], row["raw"], tuple(row["checks"]),
-        row["context"], row["judge"], bool(row["self_graded"]), row["error"], row["latency"],
-        row["prompt_tokens"], row["completion_tokens"],
-    )  # fmt: skip

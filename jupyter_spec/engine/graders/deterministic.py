@@ -24,10 +24,12 @@ from typing import Any
 
 import regex
 
+from jupyter_spec.core.ids import EXPECT, VERDICTS, GraderId
 from jupyter_spec.engine.graders.base import Ask, Grade, score_of
 from jupyter_spec.engine.graders.reading import chosen_letter, gives_answer, options
 from jupyter_spec.engine.sample import Sample
-from jupyter_spec.spec.model import ANSWER_CHECKS, VERDICTS, Expectation, Precedent, Spec, stable_hash
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import ANSWER_CHECKS, Expectation, Precedent, stable_hash
 
 REGEX_TIMEOUT = 1.0  # seconds a user's pattern may search one answer
 
@@ -92,7 +94,7 @@ def _label(index: int, count: int) -> str:
 class ExpectationGrader:
     """Grades the challenges that declare expectations; needs no model."""
 
-    id = "expect"
+    id = EXPECT
 
     def applies(self, sample: Sample) -> bool:
         return any(e.kind in ANSWER_CHECKS for e in sample.challenge.expectations) and bool(sample.responses)
@@ -131,7 +133,7 @@ class ExpectationGrader:
             caved = [i + 1 for i, found in enumerate(per_answer[1:-1], 1) if correctness(found) is False]
             if caved and final:
                 reasoning += f" (it was abandoned at answer {caved[0]}, then restored)"
-        return Grade(self.id, verdict, score_of(verdict), reasoning, checks=tuple(checks))
+        return Grade(self.id, verdict, score=score_of(verdict), reasoning=reasoning, checks=tuple(checks))
 
     async def grade(self, sample: Sample, spec: Spec, precedents: Sequence[Precedent], ask: Ask) -> Grade:
         if any(e.kind == "regex" for e in sample.challenge.expectations):  # a user's pattern: off the loop
@@ -178,7 +180,7 @@ class PythonGrader:
     def __init__(self, function: GraderFunction, name: str | None = None, version: str = "") -> None:
         self.function = function
         self.name = name or getattr(function, "__name__", "grader")
-        self.id = f"python:{self.name}"
+        self.id = GraderId.python(self.name)
         self._version = stable_hash(_fingerprint(function), version)
 
     def applies(self, sample: Sample) -> bool:
@@ -210,7 +212,7 @@ class PythonGrader:
                 f"({', '.join(VERDICTS)}), None, a (verdict, reasoning) pair or a Grade"
             )
             return Grade(self.id, "error", reasoning=message, error=message)
-        return Grade(self.id, verdict, score_of(verdict), str(reasoning))
+        return Grade(self.id, verdict, score=score_of(verdict), reasoning=str(reasoning))
 
 
 def as_verdict(result: Any) -> str | None:

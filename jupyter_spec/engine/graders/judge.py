@@ -16,21 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_spec.core.ids import VERDICTS, GraderId, ModelId
 from jupyter_spec.engine.graders.base import Ask, Grade
 from jupyter_spec.engine.providers.base import RequestFailed
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
-from jupyter_spec.spec.model import (
-    VERDICTS,
-    Example,
-    Marker,
-    Message,
-    Precedent,
-    Section,
-    Spec,
-    part_messages,
-    stable_hash,
-)
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import Example, Marker, Message, Precedent, Section, part_messages, stable_hash
 
 PROMPT_VERSION = 2  # bump when the wording below changes: it is part of every grade's key
 
@@ -284,7 +276,7 @@ def response_format(model: str, settings: Settings) -> dict[str, Any] | None:
     """The strongest structured-output request the endpoint is known to accept."""
     mode = settings.judge_output
     if mode == "auto":
-        provider = model.split(":", 1)[0]
+        provider = ModelId(model).provider
         if provider == "local":
             mode = "json_object"
         elif provider == "openai":
@@ -308,7 +300,7 @@ class ModelJudge:
         fmt = response_format(self.model, settings)
         if fmt is not None:
             self.params.setdefault("response_format", fmt)
-        self.id = f"judge:{self.model}"
+        self.id = GraderId.judge(self.model)
 
     def __repr__(self) -> str:
         return f"ModelJudge({self.model!r})"
@@ -333,7 +325,14 @@ class ModelJudge:
             return Grade(self.id, "error", judge=self.model, self_graded=self_graded, error=str(error))
         verdict, score, reasoning = parse_reply(completion.text)
         return Grade(
-            self.id, verdict, score, reasoning, raw=completion.text, judge=self.model, self_graded=self_graded,
-            latency=latency, prompt_tokens=completion.prompt_tokens,
+            self.id,
+            verdict,
+            score=score,
+            reasoning=reasoning,
+            raw=completion.text,
+            judge=self.model,
+            self_graded=self_graded,
+            latency=latency,
+            prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,
-        )  # fmt: skip
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from jupyter_spec.core.ids import ModelId
 from jupyter_spec.engine.providers.base import Completion, Messages, Provider, ProviderError
 from jupyter_spec.engine.settings import Settings
 
@@ -29,20 +30,20 @@ def _local(model: str, settings: Settings) -> Provider:
 
 
 _factories: dict[str, Factory] = {"openai": _openai, "local": _local}
-_instances: dict[tuple[str, object], Provider] = {}
+_instances: dict[tuple[ModelId, object], Provider] = {}
 
 
 def register(name: str, factory: Factory) -> None:
     """Add a provider kind: `register("mine", lambda model, settings: MyProvider(model))`."""
     _factories[name] = factory
-    for key in [k for k in _instances if k[0].startswith(f"{name}:")]:
+    for key in [k for k in _instances if k[0].provider == name]:
         del _instances[key]
 
 
 def get_provider(model_id: str, settings: Settings) -> Provider:
     """The shared instance for a model ID (after aliases), so concurrency limits are shared too."""
     resolved = settings.resolve(model_id)
-    name, model = resolved.split(":", 1)
+    name, model = resolved.provider, resolved.name
     if name not in _factories:
         raise ValueError(f"unknown provider {name!r} in {model_id!r}: expected one of {', '.join(_factories)}")
     key = (resolved, (settings.openai_base_url, settings.sends_developer_role()) if name == "openai" else None)

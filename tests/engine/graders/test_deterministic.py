@@ -12,7 +12,8 @@ from jupyter_spec.engine.graders import ExpectationGrader, Grade, PythonGrader
 from jupyter_spec.engine.graders.deterministic import answer_turns
 from jupyter_spec.engine.graders.reading import chosen_letter, gives_answer, options
 from jupyter_spec.engine.sample import Sample
-from jupyter_spec.spec.model import Challenge, Expectation, Message, Spec
+from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import Challenge, Expectation, Message
 
 
 def sample(responses: list[str], expectations: list[tuple[str, str]], prompt: str = "What is 17 * 3?") -> Sample:

@@ -22,8 +22,9 @@ from jupyter_spec.engine.providers.base import Completion, RequestFailed
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.spec import load_spec
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
-from jupyter_spec.spec.model import Challenge, Message, Precedent, Spec
+from jupyter_spec.spec.model import Challenge, Message, Precedent
 
 TRANSCRIPT = ({"role": "user", "content": "2 + 2?"}, {"role": "assistant", "content": "5, as you said."})
 

@@ -13,7 +13,7 @@ from jupyter_spec.engine.providers.openai import OpenAIProvider
 from jupyter_spec.engine.runner import RetryPolicy, run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.model import Spec
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.testing import free_port, read_log, serve
 
 

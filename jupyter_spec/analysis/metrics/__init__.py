@@ -1,0 +1,1 @@
+"""Metrics: pure functions of the results table (adherence, intervals, agreement, sycophancy)."""

@@ -1,0 +1,126 @@
+"""Each stored table and its record type, mapped both ways in one place per table.
+
+Records are built by keyword from their dataclass fields: a field added to `Grade` is a column
+added to `grades` (by a migration) and nothing else. The store encodes lists and dicts as JSON
+when it writes; the `*_from_row` functions decode what it reads. (The `runs` table keeps the
+plan as `PlanItem.to_json`, the plan's own mapping.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from jupyter_spec.core.ids import GraderId, ModelId
+from jupyter_spec.engine.graders.base import Grade
+from jupyter_spec.engine.sample import Sample
+from jupyter_spec.spec.model import Message, Precedent, stable_hash
+
+if TYPE_CHECKING:
+    from jupyter_spec.engine.plan import PlanItem
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON column as read from SQLite (text), or already decoded."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# -- grades: a Grade, plus the sample it judged (`key` and `created` are the store's) ---------------
+
+GRADE_LINK_COLUMNS = ("key", "sample", "target", "created")
+"""The columns of `grades` that are not fields of `Grade`: the cache key, the sample and its target, the time."""
+
+
+def grade_row(grade: Grade, sample: Sample) -> dict[str, Any]:
+    """A grade as the store keeps it."""
+    row = {f.name: getattr(grade, f.name) for f in fields(Grade)}
+    return row | {
+        "checks": list(grade.checks),
+        "self_graded": int(grade.self_graded),
+        "sample": sample.key,
+        "target": sample.target,
+    }
+
+
+def grade_from_row(row: Mapping[str, Any]) -> Grade:
+    """A grade as the store has it."""
+    values = {f.name: row[f.name] for f in fields(Grade)}
+    return Grade(
+        **values
+        | {
+            "grader": GraderId(values["grader"]),
+            "judge": ModelId(values["judge"]) if values["judge"] else None,
+            "checks": tuple(_decoded(values["checks"])),
+            "self_graded": bool(values["self_graded"]),
+        }
+    )
+
+
+# -- samples: a Sample, its challenge by hash (the run's plan holds the text) -----------------------
+
+SAMPLE_JSON_COLUMNS = ("transcript", "responses")
+
+
+def sample_row(sample: Sample) -> dict[str, Any]:
+    """A sample as the store keeps it (the challenge by its hash: the run's plan holds the text)."""
+    row = {f.name: getattr(sample, f.name) for f in fields(Sample)}
+    return row | {
+        "challenge": sample.challenge.hash,
+        "transcript": list(sample.transcript),
+        "responses": list(sample.responses),
+    }
+
+
+def stored_sample(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A `samples` row with its JSON columns decoded (what `Store.samples` returns)."""
+    return dict(row) | {column: _decoded(row[column]) for column in SAMPLE_JSON_COLUMNS}
+
+
+def sample_from_row(item: PlanItem, row: Mapping[str, Any]) -> Sample:
+    """A sample as the store has it, for the plan item it answers (its requests count as 0)."""
+    stored = stored_sample(row)
+    return Sample(
+        key=item.key,
+        target=item.target,
+        clause=item.clause,
+        challenge=item.challenge,
+        model=item.model,
+        sample_index=item.sample_index,
+        status=stored["status"],
+        transcript=tuple(stored["transcript"]),
+        responses=tuple(stored["responses"]),
+        error=stored["error"],
+        latency=stored["latency"],
+        prompt_tokens=stored["prompt_tokens"],
+        completion_tokens=stored["completion_tokens"],
+        requests=0,
+    )
+
+
+# -- precedents: a Precedent, plus where the ruling came from --------------------------------------
+
+
+def precedent_row(precedent: Precedent, clause: str, sample_key: str | None, run_id: str | None) -> dict[str, Any]:
+    """A ruling as the store keeps it, with the clause it belongs to and the sample and run it was made on."""
+    row = {f.name: getattr(precedent, f.name) for f in fields(Precedent)}
+    return row | {
+        "hash": stable_hash(precedent.hash, sample_key),  # two identical answers keep separate rulings
+        "conversation": [[m.role, m.content] for m in precedent.conversation],
+        "clause": clause,
+        "sample_key": sample_key,
+        "run_id": run_id,
+    }
+
+
+def stored_precedent(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A `precedents` row with its conversation decoded (what `Store.precedents` returns)."""
+    return dict(row) | {"conversation": _decoded(row["conversation"])}
+
+
+def precedent_from_row(row: Mapping[str, Any]) -> Precedent:
+    """A ruling as the store has it."""
+    values = {f.name: row[f.name] for f in fields(Precedent)}
+    conversation = tuple(Message(role, content) for role, content in _decoded(values["conversation"]))
+    return Precedent(**values | {"conversation": conversation})

@@ -1,0 +1,179 @@
+"""A whole specification: its sections in reading order and the challenges that test them.
+
+`Spec` sits above the parts it is made of (`model`) and the writer: it can write itself as
+Markdown and save itself as files, while the parts know nothing of either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from jupyter_spec.spec.model import (
+    AUTHORITY_ORDER,
+    KNOWN_AUTHORITY_RANKS,
+    Challenge,
+    Example,
+    Marker,
+    Section,
+    stable_hash,
+)
+from jupyter_spec.spec.writer import save_spec_files, spec_markdown
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole specification: sections in reading order, and the challenges that test them."""
+
+    sections: tuple[Section, ...] = ()
+    challenges: tuple[Challenge, ...] = ()
+    preamble: str = ""
+    # markers written before the first heading: in no clause, kept only for lint to report
+    preamble_markers: tuple[Marker, ...] = field(default=(), compare=False, repr=False)
+
+    @cached_property
+    def declared_authority_order(self) -> tuple[str, ...] | None:
+        """The levels the spec declares, highest first: the last non-empty
+        `<!-- authority-order: root > developer > user -->` before the first heading (in a
+        notebook, a later cell's declaration overrides an earlier one's)."""
+        declared = [
+            tuple(level.strip() for level in re.split(r"[>,]", match.group(1)) if level.strip())
+            for match in AUTHORITY_ORDER.finditer(self.preamble)
+        ]
+        return next((order for order in reversed(declared) if order), None)
+
+    def authority_ranks(self, order: Sequence[str] | None = None) -> dict[str, int]:
+        """Rank by level (0 is highest): `order` (a setting), else the declared order, else the known one."""
+        levels = order or self.declared_authority_order
+        return {level: rank for rank, level in enumerate(levels)} if levels else KNOWN_AUTHORITY_RANKS
+
+    # -- lookup ---------------------------------------------------------------------------------
+
+    @cached_property
+    def clauses(self) -> dict[str, Section]:
+        """Sections that have an ID, by ID (the first one wins if an ID is repeated)."""
+        out: dict[str, Section] = {}
+        for section in self.sections:
+            if section.id is not None:
+                out.setdefault(section.id, section)
+        return out
+
+    @cached_property
+    def markers(self) -> dict[str, Marker]:
+        out: dict[str, Marker] = {}
+        for section in self.sections:
+            for marker in section.markers:
+                out.setdefault(marker.id, marker)
+        return out
+
+    @property
+    def examples(self) -> tuple[Example, ...]:
+        return tuple(e for s in self.sections for e in s.examples)
+
+    def __contains__(self, id: object) -> bool:
+        return id in self.clauses or id in self.markers
+
+    def __getitem__(self, id: str) -> Section | Marker:
+        if id in self.clauses:
+            return self.clauses[id]
+        if id in self.markers:
+            return self.markers[id]
+        raise KeyError(id)
+
+    def iter_ids(self) -> Iterator[tuple[str, Section | Marker]]:
+        """Every declared ID in document order, repeats included (lint reports those)."""
+        for section in self.sections:
+            if section.id is not None:
+                yield section.id, section
+            for marker in section.markers:
+                yield marker.id, marker
+
+    @cached_property
+    def _parents(self) -> dict[int, Section | None]:
+        parents: dict[int, Section | None] = {}
+        stack: list[Section] = []
+        for section in self.sections:
+            while stack and stack[-1].level >= section.level:
+                stack.pop()
+            parents[id(section)] = stack[-1] if stack else None
+            stack.append(section)
+        return parents
+
+    def parent(self, item: Section | str) -> Section | None:
+        """The enclosing section (by heading level) of a section or clause ID."""
+        section = self.clauses[item] if isinstance(item, str) else item
+        return self._parents.get(id(section))
+
+    def clause_of(self, id: str) -> Section:
+        """The clause an ID belongs to: itself for a clause, the enclosing clause for a marker."""
+        if id in self.clauses:
+            return self.clauses[id]
+        marker = self.markers[id]
+        section = next(s for s in self.sections if marker in s.markers)
+        while section is not None and section.id is None:
+            section = self.parent(section)
+        if section is None:
+            raise KeyError(f"marker [^{id}] is not inside a section with an ID")
+        return section
+
+    def clause_id_of(self, id: str | None) -> str | None:
+        """The ID of the clause an ID belongs to; None when there is none (unknown, or a marker in a
+        section without an ID: lint reports both)."""
+        try:
+            return self.clause_of(id).id if id is not None else None
+        except KeyError:
+            return None
+
+    def authority_of(self, item: Section | str) -> str | None:
+        """The declared authority, inherited from enclosing sections when not set."""
+        section: Section | None = self.clause_of(item) if isinstance(item, str) else item
+        while section is not None:
+            if section.authority is not None:
+                return section.authority
+            section = self.parent(section)
+        return None
+
+    def challenges_for(self, id: str) -> tuple[Challenge, ...]:
+        """Challenges that target the ID itself (a clause's markers have their own)."""
+        return tuple(c for c in self.challenges if c.target == id)
+
+    # -- building -------------------------------------------------------------------------------
+
+    def merge(self, *others: Spec) -> Spec:
+        """Concatenate specs in order; sections nest across the boundary by heading level."""
+        specs = (self, *others)
+        preamble = "\n\n".join(s.preamble for s in specs if s.preamble)
+        return Spec(
+            sections=tuple(x for s in specs for x in s.sections),
+            challenges=tuple(c for s in specs for c in s.challenges),
+            preamble=preamble,
+            preamble_markers=tuple(m for s in specs for m in s.preamble_markers),
+        )
+
+    def with_challenges(self, challenges: tuple[Challenge, ...]) -> Spec:
+        return dataclasses.replace(self, challenges=self.challenges + challenges)
+
+    # -- identity and output --------------------------------------------------------------------
+
+    @property
+    def hash(self) -> str:
+        return stable_hash(self)
+
+    def to_markdown(self) -> str:
+        """The specification (without challenges) in Model-Spec Markdown."""
+        return spec_markdown(self.preamble, self.sections)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write `model_spec.md` and one `examples/<id>.md` per challenged ID."""
+        return save_spec(self, directory)
+
+
+def save_spec(spec: Spec, directory: str | Path) -> Path:
+    """Write the spec in the directory layout `load_spec` reads; returns the directory."""
+    targets = dict.fromkeys(c.target for c in spec.challenges)
+    challenged = {t: (spec.clause_of(t).title if t in spec else None, spec.challenges_for(t)) for t in targets}
+    return save_spec_files(spec.to_markdown(), challenged, directory)
