@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
 
 
 def lint_imports(root: Path, package_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
-         "--config", str(root / "pyproject.toml"), "--no-cache"],
+        [sys.executable, "-c", LINT_IMPORTS, "--config", str(root / "pyproject.toml"), "--no-cache"],
         cwd=package_dir, capture_output=True, text=True, timeout=300,
         env={"PYTHONPATH": str(package_dir), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip

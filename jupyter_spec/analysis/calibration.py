@@ -134,7 +134,6 @@ class Calibration:
         )
 
 
-
 def _summary(answers: list[dict[str, Any]]) -> dict[str, Any]:
     judged = [a for a in answers if a["verdict"] != "error"]
     correct = sum(a["correct"] for a in judged)

@@ -89,7 +89,7 @@ def compare_frames(first: pd.DataFrame, second: pd.DataFrame, grader: str | None
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
 
-class Comparison:
+class RunComparison:
     """The outcome of `compare`: a table per clause and a chart of the differences."""
 
     def __init__(self, table: pd.DataFrame, first: str, second: str) -> None:
@@ -108,7 +108,7 @@ class Comparison:
         return {MIME_TYPE: self.record(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
-        return f"<Comparison {self.second} minus {self.first}>\n{self.table.to_string(index=False)}"
+        return f"<RunComparison {self.second} minus {self.first}>\n{self.table.to_string(index=False)}"
 
 
 def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
@@ -116,22 +116,22 @@ def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
     runs = store.runs()
     if name in settings.aliases:
         name = settings.resolve(name)
-    if any(r["id"] == name for r in runs):
+    if any(r.id == name for r in runs):
         return results_frame(store, [name]), f"run {name}"
     for record in reversed(runs):
-        full = store.run(record["id"])
-        if full is not None and name in full["config"].get("models", []):
-            df = results_frame(store, [record["id"]])
-            return df[df["model"] == name], f"{name} (run {record['id']})"
+        full = store.run(record.id)
+        if full is not None and name in full.config.get("models", []):
+            df = results_frame(store, [record.id])
+            return df[df["model"] == name], f"{name} (run {record.id})"
     raise ValueError(f"{name!r} is neither a run ID nor a model sampled in {store.path}")
 
 
-def compare(first: str, second: str, store: Store | None = None, grader: str | None = None) -> Comparison:
+def compare(first: str, second: str, store: Store | None = None, grader: str | None = None) -> RunComparison:
     """Compare two runs (e.g. two wordings of a spec) or two models, clause by clause."""
     store = Store.resolve(store, settings.store)
     a, name_a = _side(store, first)
     b, name_b = _side(store, second)
-    return Comparison(compare_frames(a, b, grader), name_a, name_b)
+    return RunComparison(compare_frames(a, b, grader), name_a, name_b)
 
 
 def history(clause: str, store: Store | None = None, grader: str | None = None) -> pd.DataFrame:
@@ -140,16 +140,17 @@ def history(clause: str, store: Store | None = None, grader: str | None = None) 
     versions: dict[str, dict[str, Any]] = {}
     parsed: dict[str, Any] = {}  # spec hash -> the clause as that spec words it (runs often share a spec)
     for record in store.runs():
-        config = (store.run(record["id"]) or {}).get("config", {})
-        key = config.get("spec", record["id"])
+        full = store.run(record.id)
+        config = full.config if full else {}
+        key = config.get("spec", record.id)
         if key not in parsed:
-            spec = parse_spec(config.get("spec_markdown", ""), source=f"run {record['id']}")
+            spec = parse_spec(config.get("spec_markdown", ""), source=f"run {record.id}")
             parsed[key] = spec.clauses.get(clause)
         section = parsed[key]
         if section is not None:
-            first = {"version": section.text_hash, "text": section.text, "first_run": record["id"],
-                     "first_seen": record["created"], "run_ids": []}  # fmt: skip
-            versions.setdefault(section.text_hash, first)["run_ids"].append(record["id"])
+            first = {"version": section.text_hash, "text": section.text, "first_run": record.id,
+                     "first_seen": record.created, "run_ids": []}  # fmt: skip
+            versions.setdefault(section.text_hash, first)["run_ids"].append(record.id)
     rows = []
     for info in versions.values():
         df = results_frame(store, info["run_ids"])  # a sample reused by later runs counts once

@@ -99,11 +99,11 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
         record = store.run(run_id)
         if record is None:
             raise KeyError(f"no run {run_id!r} in {store.path}")
-        plan = {item["key"]: (index, item) for index, item in enumerate(record["plan"])}
+        plan = {item["key"]: (index, item) for index, item in enumerate(record.plan)}
         grades: dict[str, list[Grade]] = {}
         for sample_key, grade in store.run_grades(run_id):
             grades.setdefault(sample_key, []).append(grade)
-        graders = record["config"].get("graders", [])
+        graders = record.config.get("graders", [])
         for row in store.samples(run_id):
             index, item = plan[row["key"]]
             base = _sample_columns(run_id, index, item, row)
@@ -167,7 +167,7 @@ class Results:
     def of_runs(cls, run_ids: Sequence[str], store: Store, spec: Spec | None = None) -> Results:
         df = results_frame(store, run_ids)
         record = store.run(run_ids[-1]) if run_ids else None
-        spec_hash = record["config"].get("spec") if record else None
+        spec_hash = record.config.get("spec") if record else None
         return cls(df, calibrations(store, df["judge"].dropna().unique(), spec_hash), spec, store)
 
     def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:

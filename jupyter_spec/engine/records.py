@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from jupyter_spec.core.ids import GraderId, ModelId
@@ -25,6 +25,34 @@ if TYPE_CHECKING:
 def _decoded(value: Any) -> Any:
     """A JSON column as read from SQLite (text), or already decoded."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+# -- runs: the configuration and the plan (`PlanItem.to_json`, the plan's own mapping) -------------
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as the store has it. `Store.runs()` lists runs without their config and plan."""
+
+    id: str
+    created: float
+    status: str  # running, done, cancelled; `interrupted` when the process that ran it is gone
+    finished: float | None = None
+    owner: str | None = None  # host:pid of the process running it
+    config: dict[str, Any] = field(default_factory=dict)
+    plan: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def resume(self) -> str | None:
+        """The call that finishes an interrupted run."""
+        return f"jupyter_spec.resume({self.id!r})" if self.status == "interrupted" else None
+
+
+def run_from_row(row: Mapping[str, Any]) -> RunRecord:
+    """A `runs` row (config and plan decoded when it has them)."""
+    names = {f.name for f in fields(RunRecord)}
+    values = {name: row[name] for name in row.keys() if name in names}  # noqa: SIM118 - sqlite3.Row iterates values
+    return RunRecord(**values | {name: _decoded(values[name]) for name in ("config", "plan") if name in values})
 
 
 # -- grades: a Grade, plus the sample it judged (`key` and `created` are the store's) ---------------
@@ -47,15 +75,13 @@ def grade_row(grade: Grade, sample: Sample) -> dict[str, Any]:
 def grade_from_row(row: Mapping[str, Any]) -> Grade:
     """A grade as the store has it."""
     values = {f.name: row[f.name] for f in fields(Grade)}
-    return Grade(
-        **values
-        | {
-            "grader": GraderId(values["grader"]),
-            "judge": ModelId(values["judge"]) if values["judge"] else None,
-            "checks": tuple(_decoded(values["checks"])),
-            "self_graded": bool(values["self_graded"]),
-        }
-    )
+    typed = {
+        "grader": GraderId(values["grader"]),
+        "judge": ModelId(values["judge"]) if values["judge"] else None,
+        "checks": tuple(_decoded(values["checks"])),
+        "self_graded": bool(values["self_graded"]),
+    }
+    return Grade(**values | typed)
 
 
 # -- samples: a Sample, its challenge by hash (the run's plan holds the text) -----------------------

@@ -396,10 +396,10 @@ def resume(
     record = store.run(run_id)
     if record is None:
         raise KeyError(f"no run {run_id!r} in {store.path}")
-    if record["status"] == "running" and record.get("owner") not in (None, owner()):
-        raise SpecError(f"run {run_id} is still running in process {record['owner']}: cancel it there first")
-    config = record["config"]
-    plan = [PlanItem.from_json(item) for item in record["plan"]]
+    if record.status == "running" and record.owner not in (None, owner()):
+        raise SpecError(f"run {run_id} is still running in process {record.owner}: cancel it there first")
+    config = record.config
+    plan = [PlanItem.from_json(item) for item in record.plan]
     spec = parse_spec(config.get("spec_markdown", ""), source=f"run {run_id}")
     judging = make_graders(config.get("judges", []), graders, settings)
     missing = set(config.get("graders", [])) - {g.id for g in judging}

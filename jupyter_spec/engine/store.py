@@ -8,6 +8,7 @@ messages, sample index), never by clause text, so editing a clause's wording re-
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -23,10 +24,12 @@ from jupyter_spec.core.sanitize import unicode_safe
 from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.providers.base import Completion
 from jupyter_spec.engine.records import (
+    RunRecord,
     grade_from_row,
     grade_row,
     precedent_from_row,
     precedent_row,
+    run_from_row,
     sample_row,
     stored_precedent,
     stored_sample,
@@ -170,12 +173,11 @@ def _alive(owner: str | None) -> bool:
     return True
 
 
-def _with_liveness(row: dict[str, Any]) -> dict[str, Any]:
-    """A `running` run whose process is gone is `interrupted`, with the call that finishes it."""
-    if row["status"] == "running" and not _alive(row.get("owner")):
-        row["status"] = "interrupted"
-        row["resume"] = f"jupyter_spec.resume({row['id']!r})"
-    return row
+def _with_liveness(run: RunRecord) -> RunRecord:
+    """A `running` run whose process is gone is `interrupted` (its `resume` is the call that finishes it)."""
+    if run.status == "running" and not _alive(run.owner):
+        return dataclasses.replace(run, status="interrupted")
+    return run
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -265,18 +267,14 @@ class Store:
             "UPDATE runs SET status = ?, finished = ?, owner = ? WHERE id = ?", (status, finished, owner(), run_id)
         )
 
-    def run(self, run_id: str) -> dict[str, Any] | None:
+    def run(self, run_id: str) -> RunRecord | None:
         rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
-        if not rows:
-            return None
-        row = _with_liveness(dict(rows[0]))
-        row["config"], row["plan"] = json.loads(row["config"]), json.loads(row["plan"])
-        return row
+        return _with_liveness(run_from_row(rows[0])) if rows else None
 
-    def runs(self) -> list[dict[str, Any]]:
-        """Every run, oldest first; one whose process died while it ran is `interrupted`."""
+    def runs(self) -> list[RunRecord]:
+        """Every run, oldest first, without config and plan; one whose process died while it ran is `interrupted`."""
         query = "SELECT id, created, finished, status, owner FROM runs ORDER BY created"
-        return [_with_liveness(dict(r)) for r in self._rows(query)]
+        return [_with_liveness(run_from_row(r)) for r in self._rows(query)]
 
     # -- completions: the sampling cache ------------------------------------------------------
 

@@ -335,10 +335,10 @@ class SpecMagics(Magics):
         """runs: every run in the store, with its status; an interrupted one with the call that resumes it."""
         _no_more(rest)
         lines = []
-        for row in self._store().runs():
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"]))
-            hint = f"  -> {row['resume']}" if "resume" in row else ""
-            lines.append(f"{row['id']}  {when}  {row['status']}{hint}")
+        for record in self._store().runs():
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
+            hint = f"  -> {record.resume}" if record.resume else ""
+            lines.append(f"{record.id}  {when}  {record.status}{hint}")
         return TextView("\n".join(lines) or f"no runs in {config.settings.store}")
 
     def clear(self, *rest: str) -> Any:

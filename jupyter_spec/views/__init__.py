@@ -20,7 +20,7 @@ from jupyter_spec.core import hooks
 FORMATS = [
     ("ipython_display", "jupyter_spec.engine.runner", "Run", "jupyter_spec.views.formatters", "display_run"),
     ("mimebundle", "jupyter_spec.analysis.results", "Results", "jupyter_spec.views.mime", "results_bundle"),
-    ("mimebundle", "jupyter_spec.analysis.compare", "Comparison", "jupyter_spec.views.mime", "comparison_bundle"),
+    ("mimebundle", "jupyter_spec.analysis.compare", "RunComparison", "jupyter_spec.views.mime", "comparison_bundle"),
     ("text/html", "jupyter_spec.analysis.calibration", "Calibration", "jupyter_spec.views.html", "calibration_html"),
 ]
 

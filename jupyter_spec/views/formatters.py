@@ -7,7 +7,7 @@ import weakref
 from functools import singledispatch
 from typing import Any
 
-from jupyter_spec.analysis.compare import Comparison
+from jupyter_spec.analysis.compare import RunComparison
 from jupyter_spec.analysis.results import Results
 from jupyter_spec.engine.runner import Run
 from jupyter_spec.views import current_shell
@@ -56,5 +56,5 @@ def _(results: Results) -> Any:
 
 
 @figure.register
-def _(comparison: Comparison) -> Any:
+def _(comparison: RunComparison) -> Any:
     return delta_figure(comparison.table, comparison.first, comparison.second)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from jupyter_spec.analysis.compare import Comparison
+from jupyter_spec.analysis.compare import RunComparison
 from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS
 from jupyter_spec.analysis.record import MIME_TYPE
 from jupyter_spec.analysis.results import Results
@@ -77,7 +77,7 @@ def results_bundle(results: Results) -> dict[str, Any]:
     }
 
 
-def comparison_bundle(comparison: Comparison) -> dict[str, Any]:
+def comparison_bundle(comparison: RunComparison) -> dict[str, Any]:
     caption = f"{comparison.second} minus {comparison.first}"
     return {
         MIME_TYPE: comparison.record(),

@@ -10,7 +10,7 @@ import pytest
 from jupyter_spec.core.ids import EXPECT, GraderId, ModelId
 from jupyter_spec.engine.graders.base import Grade, grade_key
 from jupyter_spec.engine.plan import PlanItem
-from jupyter_spec.engine.records import GRADE_LINK_COLUMNS, grade_row, sample_from_row, sample_row
+from jupyter_spec.engine.records import GRADE_LINK_COLUMNS, RunRecord, grade_row, sample_from_row, sample_row
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.model import Challenge, Expectation, Message, Precedent, stable_hash
@@ -142,3 +142,14 @@ def test_typed_ids_hash_and_store_as_the_plain_strings() -> None:
     assert stable_hash(ModelId("m:x"), 0) == stable_hash("m:x", 0)
     with pytest.raises(ValueError, match="unknown verdict"):
         Grade(EXPECT, "maybe")  # type: ignore[arg-type]
+
+
+def test_a_run_round_trips_and_the_listing_leaves_out_config_and_plan(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.create_run("r", {"models": ["m:x"]}, [ITEM.to_json()])
+    record = store.run("r")
+    assert record is not None and record.status == "running" and record.resume is None
+    assert record.config == {"models": ["m:x"]} and [PlanItem.from_json(i) for i in record.plan] == [ITEM]
+    (listed,) = store.runs()
+    assert (listed.id, listed.created, listed.config, listed.plan) == ("r", record.created, {}, [])
+    assert {f.name for f in fields(RunRecord)} == columns(store, "runs")

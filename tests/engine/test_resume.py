@@ -129,7 +129,7 @@ def test_resume_requests_exactly_the_samples_that_failed(tmp_path: Path) -> None
     assert resumed.id == handle.id and len(samples) == 10
     assert {s.status for s in samples} == {"ok"}
     assert [row["status"] for row in store.samples(handle.id)] == ["ok"] * 10
-    assert store.run(handle.id)["status"] == "done"  # type: ignore[index]
+    assert store.run(handle.id).status == "done"  # type: ignore[union-attr]
 
 
 def test_resume_after_cancel_judges_against_the_stored_spec(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def test_multi_turn_challenges_feed_each_answer_into_the_next_turn(provider: Scr
     (follow_up,) = [messages for messages, _ in provider.calls if len(messages) == 3]
     assert follow_up[1] == {"role": "assistant", "content": "echo: What is 6 * 7?"}
     assert (first.target, first.clause, first.model, first.status) == ("k1", "keep", "scripted:echo", "ok")
-    stored = {row["key"]: row for row in store.samples(store.runs()[0]["id"])}
+    stored = {row["key"]: row for row in store.samples(store.runs()[0].id)}
     assert stored[first.key]["responses"] == list(first.responses)
     assert stored[first.key]["transcript"] == list(first.transcript)
 
@@ -187,7 +187,7 @@ def test_cancel_then_resume_requests_only_what_is_missing(provider: ScriptedProv
     handle.cancel()
     handle.wait(30)
     assert handle.progress.status == "cancelled"
-    assert store.run(handle.id)["status"] == "cancelled"
+    assert store.run(handle.id).status == "cancelled"  # type: ignore[union-attr]
     kept = {s.key for s in handle.samples}
     assert 3 <= len(kept) < 20
     before = len(provider.calls)

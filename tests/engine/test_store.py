@@ -79,11 +79,11 @@ def test_a_run_whose_process_died_shows_as_interrupted(tmp_path: Path) -> None:
     store._write("UPDATE runs SET owner = ? WHERE id = 'orphan'", (f"{host}:{dead.pid}",))
     store.create_run("elsewhere", {}, [])
     store._write("UPDATE runs SET owner = 'another-host:1' WHERE id = 'elsewhere'")
-    statuses = {row["id"]: row["status"] for row in store.runs()}
+    statuses = {record.id: record.status for record in store.runs()}
     assert statuses == {"alive": "running", "orphan": "interrupted", "elsewhere": "running"}
-    assert store.run("orphan")["resume"] == "jupyter_spec.resume('orphan')"  # type: ignore[index]
+    assert store.run("orphan").resume == "jupyter_spec.resume('orphan')"  # type: ignore[union-attr]
     store.set_run_status("orphan", "running")  # resumed here: owned by this process again
-    assert store.run("orphan")["status"] == "running"  # type: ignore[index]
+    assert store.run("orphan").status == "running"  # type: ignore[union-attr]
 
 
 def test_text_no_utf8_can_hold_is_stored_not_lost(tmp_path: Path) -> None:

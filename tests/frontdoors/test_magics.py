@@ -183,37 +183,40 @@ def test_vague_words_are_configurable_with_config(shell: Any) -> None:
     assert "vague-wording" not in str(run(shell, "%spec lint"))
     run(shell, "%config SpecMagics.vague_words = ['feels right']")
     try:
+        assert magics(shell).vague_words == ["feels right"]  # the settings' value, read through the magics
         assert "vague wording 'feels right'" in str(run(shell, "%spec lint"))
     finally:
         magics(shell).vague_words = list(DEFAULT_VAGUE_WORDS)
 
 
-def test_config_and_the_python_api_share_one_settings_object(shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_and_the_python_api_share_one_settings_object(
+    shell: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import jupyter_spec
 
     settings = jupyter_spec.settings
-    saved = (settings.timeout, settings.authority_order, settings.store)
+    saved = (settings.timeout, settings.authority_order, settings.store, settings.max_attempts)
     try:
         run(shell, "%config SpecMagics.timeout = 7")
         assert settings.timeout == 7.0  # %config writes the object the Python API reads ...
         settings.authority_order = ["user", "developer"]
         assert run(shell, "%config SpecMagics.authority_order") == ["user", "developer"]  # ... and reads it back
-        settings.store = "elsewhere.sqlite"
-        assert "no runs in elsewhere.sqlite" in str(run(shell, "%spec runs")) or Path("elsewhere.sqlite").exists()
+        settings.store = str(tmp_path / "elsewhere.sqlite")
+        assert f"no runs in {tmp_path / 'elsewhere.sqlite'}" in str(run(shell, "%spec runs"))  # the magics use it
         run(shell, "%config SpecMagics.timeout = 9")
-        assert settings.store == "elsewhere.sqlite"  # an earlier %config is not replayed over later changes
+        assert settings.store == str(tmp_path / "elsewhere.sqlite")  # an earlier %config is not replayed
         run(shell, "%config Settings.max_attempts = 2")
         assert settings.max_attempts == 2
         assert not magics(shell).traits(config=True)  # the magics hold no copy
-        assert "SpecMagics" in shell.run_line_magic("config", "") or "SpecMagics" in capsys.readouterr().out
+        capsys.readouterr()
+        run(shell, "%config")
+        assert "    SpecMagics\n" in capsys.readouterr().out
         run(shell, "%config SpecMagics")
         listing = capsys.readouterr().out
         assert "SpecMagics.openai_base_url=" in listing and "SpecMagics.vague_words=" in listing
         assert "Current: 9.0" in listing
     finally:
-        settings.timeout, settings.authority_order, settings.store = saved
-        settings.max_attempts = 5
-    Path("elsewhere.sqlite").unlink(missing_ok=True)
+        settings.timeout, settings.authority_order, settings.store, settings.max_attempts = saved
 
 
 def test_config_validates_through_the_settings_traits(shell: Any) -> None:
@@ -295,7 +298,7 @@ def test_run_with_judges_and_graders_then_calibrate(shell: Any, scratch_store: P
 def test_precedents_compare_and_history(shell: Any, scratch_store: Path) -> None:
     import json
 
-    from jupyter_spec.analysis.compare import Comparison
+    from jupyter_spec.analysis.compare import RunComparison
     from jupyter_spec.engine.providers import register
     from jupyter_spec.engine.providers.scripted import ScriptedProvider
 
@@ -316,7 +319,7 @@ def test_precedents_compare_and_history(shell: Any, scratch_store: Path) -> None
     assert second.progress.requests == 0
 
     comparison = run(shell, f"%spec compare {first.id} {second.id}")
-    assert isinstance(comparison, Comparison)
+    assert isinstance(comparison, RunComparison)
     row = comparison.table.iloc[0]
     assert (row["clause"], row["adherence_first"], row["adherence_second"]) == ("keep", 0.0, 1.0)
     assert row["difference"] == 1.0 and row["shared_challenges"] == 2

@@ -16,7 +16,7 @@ from jupyter_spec.analysis.compare import compare
 from jupyter_spec.analysis.record import MIME_TYPE
 from jupyter_spec.engine.store import Store
 from jupyter_spec.views import FORMATS
-from tests.views.test_widgets import make_spec, providers, start, store  # noqa: F401 - fixtures
+from tests.views.test_widgets import make_spec, start
 
 pytestmark = pytest.mark.usefixtures("providers")
 

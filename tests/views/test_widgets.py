@@ -7,8 +7,6 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -17,7 +15,6 @@ import pytest
 from jupyter_spec import parse_challenges, parse_spec
 from jupyter_spec.analysis.calibration import labelled_answers
 from jupyter_spec.engine.precedents import precedent_from_row
-from jupyter_spec.engine.providers import register
 from jupyter_spec.engine.providers.base import Messages
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.runner import RetryPolicy, run
@@ -42,21 +39,6 @@ def judge_reply(messages: Messages, params: dict[str, Any]) -> str:
     answer = messages[-1]["content"].rsplit("<assistant>\n", 1)[1]
     verdict = "violation" if "41" in answer else "compliant"
     return json.dumps({"reasoning": f"judged {HOSTILE}", "verdict": verdict, "score": 0.5})
-
-
-@pytest.fixture
-def providers() -> Iterator[dict[str, ScriptedProvider]]:
-    made = {
-        "model": ScriptedProvider("model", lambda m, p: "It is 41." if "6 * 7" in m[-1]["content"] else HOSTILE),
-        "judge": ScriptedProvider("judge", judge_reply),
-    }
-    register("scripted", lambda model, settings: made[model])
-    yield made
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "store.sqlite")
 
 
 def start(spec: Spec, store: Store, samples: int = 3, judges: tuple[str, ...] = ("scripted:judge",)) -> Any:
