@@ -15,7 +15,6 @@ failed are counted apart as errors and are not in n. Violation precision and rec
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -23,18 +22,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from jupyter_spec.core.ids import VERDICTS
-from jupyter_spec.engine import background
+from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.graders.judge import ModelJudge, answer_key
-from jupyter_spec.engine.plan import conversation
-from jupyter_spec.engine.requester import Requester
-from jupyter_spec.engine.sample import Sample
+from jupyter_spec.engine.plan import PlanItem, conversation
+from jupyter_spec.engine.runner import Run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.settings import settings as default_settings
+from jupyter_spec.engine.solvers import Written
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
-from jupyter_spec.spec.model import Challenge, Message, Precedent, stable_hash
+from jupyter_spec.spec.model import Challenge, Message, Precedent
 
 EXPECTED = {"GOOD": ("compliant",), "BAD": ("violation",), "OK": VERDICTS}
+LABELLED = "spec:labelled-answer"  # the "model" whose answers these are: the spec's authors
 RULING_LABEL = {"compliant": "GOOD", "violation": "BAD", "not_applicable": "N/A"}
 
 
@@ -60,7 +60,24 @@ class LabelledAnswer:
 
     @property
     def transcript(self) -> tuple[dict[str, str], ...]:
-        return (*conversation(self.conversation), *conversation([Message("assistant", self.answer, attrs=self.attrs)]))
+        return tuple(conversation(self.plan_item.challenge.turns))
+
+    @property
+    def plan_item(self) -> PlanItem:
+        """The answer as the runner takes it: the conversation with the answer written in (the
+        `Written` solver plays it as it stands), under the clause it is evidence about."""
+        turns = (*self.conversation, Message("assistant", self.answer, attrs=self.attrs))
+        challenge = Challenge(self.clause, self.title, turns)
+        return PlanItem(target=self.clause, clause=self.clause, challenge=challenge, model=LABELLED, sample_index=0)
+
+    def outcome(self, grade: Grade) -> dict[str, Any]:
+        """What the judge made of this answer, beside its label."""
+        return {
+            "clause": self.clause, "source": self.source, "title": self.title, "label": self.label,
+            "qualifier": self.qualifier, "reason": self.reason, "answer": self.answer, "verdict": grade.verdict,
+            "score": grade.score, "reasoning": grade.reasoning, "raw": grade.raw, "error": grade.error,
+            "correct": grade.verdict in self.expected,
+        }  # fmt: skip
 
 
 def labelled_answers(
@@ -159,24 +176,6 @@ def _summary(answers: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def _judge_all(judge: ModelJudge, spec: Spec, items: list[LabelledAnswer], precedents: Sequence[Precedent],
-                     requester: Requester) -> list[dict[str, Any]]:  # fmt: skip
-    async def one(item: LabelledAnswer) -> dict[str, Any]:
-        key = stable_hash("calibration", item.clause, item.conversation, item.answer)
-        sample = Sample(key, item.clause, item.clause, Challenge(item.clause, item.title, item.conversation),
-                        "spec:labelled-answer", 0, "ok", item.transcript, (item.answer,))  # fmt: skip
-        grade = await judge.grade(sample, spec, precedents, requester.ask)
-        return {
-            "clause": item.clause, "source": item.source, "title": item.title, "label": item.label,
-            "qualifier": item.qualifier, "reason": item.reason, "answer": item.answer, "verdict": grade.verdict,
-            "score": grade.score,
-            "reasoning": grade.reasoning, "raw": grade.raw, "error": grade.error,
-            "correct": grade.verdict in item.expected,
-        }  # fmt: skip
-
-    return list(await asyncio.gather(*(one(item) for item in items)))
-
-
 def calibrate(
     spec: Spec,
     judge: str | None = None,
@@ -187,7 +186,8 @@ def calibrate(
 ) -> Calibration:
     """Judge the spec's labelled answers (and precedents) and record how often the judge agrees.
 
-    Blocks until done; the judge's requests are cached in the store like any other.
+    Blocks until done. The answers are judged by the runner like any sample (the `Written` solver
+    plays each as it stands), so the judge's requests and grades are cached in the store.
     """
     settings = settings or default_settings
     ids = sorted(ids) if ids else None
@@ -197,9 +197,15 @@ def calibrate(
     items = labelled_answers(spec, ids, precedents)
     if not items:
         raise ValueError("nothing to calibrate on: no labelled GOOD/BAD answers or precedents for these clauses")
-    model_judge = ModelJudge(model, settings)
-    requester = Requester(store, settings, f"calibration-{uuid.uuid4().hex[:8]}")
-    answers = background.submit(_judge_all(model_judge, spec, items, precedents, requester)).result()
+    judge_ = ModelJudge(model, settings)
+    planned = {id(item): item.plan_item for item in items}
+    plan = list({p.key: p for p in planned.values()}.values())  # one answer written down twice is judged once
+    handle = Run(plan, store, settings, spec=spec, graders=[judge_], run_id=f"calibration-{uuid.uuid4().hex[:8]}",
+                 solver=Written(), precedents=precedents, record=False)  # fmt: skip
+    handle.wait()
+    grades = handle.grades
+    missing = Grade(judge_.id, "error", error="not judged: see the log")  # the run logged why
+    answers = [item.outcome(next(iter(grades.get(planned[id(item)].key, [])), missing)) for item in items]
     calibration = Calibration(model, answers, ids)
     store.put_calibration(model, spec.hash, calibration.report())
     return calibration

@@ -26,7 +26,8 @@ from jupyter_spec.views.mime import notes
 from jupyter_spec.views.plots import adherence_figure, png
 
 if TYPE_CHECKING:
-    from jupyter_spec.engine.runner import Progress, Run
+    from jupyter_spec.engine.progress import Progress
+    from jupyter_spec.engine.runner import Run
 
 log = logging.getLogger(__name__)
 ALL = "(all)"
@@ -82,14 +83,7 @@ class Throttle:
 
 
 def _status_line(progress: Progress) -> str:
-    eta = f"{progress.eta:.0f} s" if progress.eta is not None else "?"
-    return (
-        f"<b>{esc(progress.status)}</b>: {progress.finished}/{progress.total} samples · "
-        f"{progress.errors} errors · {progress.unscored} unscored · {progress.in_flight} in flight · "
-        f"{progress.rate:.1f}/s · ETA {eta} · {progress.requests} requests ({progress.cached} cached) · "
-        f"{progress.graded} grades, {progress.judge_requests} judge requests"
-        + (f" · {progress.capped_waits} server waits cut short" if progress.capped_waits else "")
-    )
+    return f"<b>{esc(progress.status)}</b>: " + " · ".join(esc(part) for part in progress.parts())
 
 
 class Dashboard:
@@ -117,7 +111,7 @@ class Dashboard:
 
     def _on_progress(self, progress: Progress) -> None:
         self._throttle.request()
-        if progress.status in ("done", "cancelled") and not self._finished:
+        if progress.ended and not self._finished:
             self._finished = True
             threading.Thread(target=self._throttle.close, daemon=True).start()
 
@@ -129,7 +123,7 @@ class Dashboard:
         progress = self.run.progress
         self.status.value = _status_line(progress)
         self.bar.value = progress.finished
-        ended = progress.status in ("done", "cancelled")
+        ended = progress.ended
         self.cancel_button.disabled = ended
         if ended:
             results = self.run.results

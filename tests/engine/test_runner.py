@@ -14,9 +14,10 @@ import pytest
 
 from jupyter_spec import parse_challenges, parse_spec
 from jupyter_spec.core.errors import SpecError
+from jupyter_spec.engine.progress import Progress
 from jupyter_spec.engine.providers import ProviderError, register
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
-from jupyter_spec.engine.runner import Progress, RetryPolicy, resume, run
+from jupyter_spec.engine.runner import RetryPolicy, resume, run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
