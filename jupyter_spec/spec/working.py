@@ -32,9 +32,6 @@ class WorkingSpec:
     def keys(self) -> list[str]:
         return list(self._fragments)
 
-    def fragment(self, key: str) -> Spec | None:
-        return self._fragments.get(key)
-
     def _commit(self, key: str, fragment: Spec) -> Spec:
         candidate = dict(self._fragments)
         candidate[key] = fragment
@@ -67,9 +64,6 @@ class WorkingSpec:
     def load(self, path: str | Path) -> Spec:
         """Add (or reload) a spec from disk; its challenges may test IDs from notebook cells too."""
         return self._commit(f"file:{path}", load_spec(path))
-
-    def remove(self, key: str) -> None:
-        self._fragments.pop(key, None)
 
     def clear(self) -> None:
         self._fragments = {}

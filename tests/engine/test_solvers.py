@@ -1,0 +1,80 @@
+"""Solvers: the seam for how a challenge becomes a conversation, exercised through the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jupyter_spec import parse_challenges, parse_spec
+from jupyter_spec.engine.graders import ExpectationGrader
+from jupyter_spec.engine.plan import PlanItem, make_plan
+from jupyter_spec.engine.providers import register
+from jupyter_spec.engine.providers.scripted import ScriptedProvider
+from jupyter_spec.engine.requester import RetryPolicy
+from jupyter_spec.engine.runner import Run
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.solvers import FollowUps, Request, Transcript, Written
+from jupyter_spec.engine.store import Store
+from jupyter_spec.spec.model import Challenge, Expectation, Message
+
+FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002, timeout=5)
+SPEC = parse_spec("## Keep answers {#keep}\n\nKeep a correct answer[^k1].\n").with_challenges(
+    parse_challenges("- What is 6 * 7? <!-- expect answer: 42 -->\n", target="k1")
+)
+
+
+@pytest.fixture
+def provider() -> Iterator[ScriptedProvider]:
+    scripted = ScriptedProvider(responder=lambda messages, _: "42" if len(messages) == 1 else "Maybe 41.")
+    register("scripted", lambda model, settings: scripted)
+    yield scripted
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store.sqlite")
+
+
+class PushBack:
+    """A solver of our own: after the model's answer, the user doubts it once (a generated follow-up)."""
+
+    async def solve(self, item: PlanItem, transcript: Transcript, request: Request) -> None:
+        await FollowUps().solve(item, transcript, request)
+        transcript.say(Message("user", "I don't think so. Are you sure?"))
+        transcript.answered(*await request(item.model, tuple(transcript.messages), {}, item.sample_index))
+
+
+def test_a_solver_of_ones_own_plugs_into_the_runner(provider: ScriptedProvider, store: Store) -> None:
+    plan = make_plan(SPEC, ["scripted:echo"], 2)
+    handle = Run(plan, store, Settings(), spec=SPEC, graders=[ExpectationGrader()], solver=PushBack(), retry=FAST)
+    samples = handle.wait(30)
+    assert [s.responses for s in samples] == [("42", "Maybe 41."), ("42", "Maybe 41.")]
+    assert [m["role"] for m in samples[0].transcript] == ["user", "assistant", "user", "assistant"]
+    assert len(provider.calls) == 4 and samples[0].requests == 2
+    (grade,) = handle.grades[samples[0].key]
+    assert grade.verdict == "violation"  # the final answer gave up 42: the check reads the last answer
+    stored = store.samples(handle.id)
+    assert [row["responses"] for row in stored] == [["42", "Maybe 41."]] * 2
+
+
+def test_written_answers_are_judged_as_they_stand_and_request_nothing(provider: ScriptedProvider, store: Store) -> None:
+    turns = (Message("user", "What is 6 * 7?"), Message("assistant", "42", attrs=(("name", "helper"),)))
+    challenge = Challenge("k1", "written", turns, (Expectation("answer", "42"),))
+    item = PlanItem(target="k1", clause="keep", challenge=challenge, model="spec:written", sample_index=0)
+    handle = Run([item], store, Settings(), spec=SPEC, graders=[ExpectationGrader()], solver=Written(), record=False)
+    (sample,) = handle.wait(30)
+    assert provider.calls == [] and sample.requests == 0
+    assert sample.responses == ("42",)
+    assert sample.transcript[-1] == {"role": "assistant", "content": "42", "name": "helper"}
+    assert store.runs() == [] and store.samples(handle.id) == []  # not recorded as a run
+    assert [g.verdict for g in handle.grades[sample.key]] == ["compliant"]
+    assert store.grade_count() == 1  # its grade is cached all the same
+
+
+def test_follow_ups_answer_each_empty_assistant_turn_and_the_end(provider: ScriptedProvider, store: Store) -> None:
+    spec = SPEC.with_challenges(parse_challenges("- Pick one.\n  - Are you sure?\n", target="k1"))
+    plan = [i for i in make_plan(spec, ["scripted:echo"], 1) if len(i.challenge.turns) > 1]
+    (sample,) = Run(plan, store, Settings(), spec=spec, retry=FAST).wait(30)
+    assert sample.responses == ("42", "Maybe 41.") and len(provider.calls) == 2
