@@ -26,6 +26,11 @@ class PlanItem:
         """Identifies the sample: target, the prompt as the model sees it, model, parameters, index."""
         return stable_hash(self.target, self.challenge.turns, self.model, self.params, self.sample_index)
 
+    def sample_fields(self) -> dict[str, Any]:
+        """What a sample of this item carries from it (`Sample(**item.sample_fields(), status=...)`)."""
+        return {"key": self.key, "target": self.target, "clause": self.clause, "challenge": self.challenge,
+                "model": self.model, "sample_index": self.sample_index}  # fmt: skip
+
     def request_params(self) -> dict[str, Any]:
         """Parameters sent to the provider; a given seed is offset so samples differ."""
         params = dict(self.params)

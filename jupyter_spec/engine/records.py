@@ -108,12 +108,7 @@ def sample_from_row(item: PlanItem, row: Mapping[str, Any]) -> Sample:
     """A sample as the store has it, for the plan item it answers (its requests count as 0)."""
     stored = stored_sample(row)
     return Sample(
-        key=item.key,
-        target=item.target,
-        clause=item.clause,
-        challenge=item.challenge,
-        model=item.model,
-        sample_index=item.sample_index,
+        **item.sample_fields(),
         status=stored["status"],
         transcript=tuple(stored["transcript"]),
         responses=tuple(stored["responses"]),

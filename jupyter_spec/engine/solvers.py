@@ -48,8 +48,7 @@ class Transcript:
     def sample(self, item: PlanItem, error: str | None = None) -> Sample:
         """The sample this conversation makes (an error sample keeps what was said before it failed)."""
         return Sample(
-            key=item.key, target=item.target, clause=item.clause, challenge=item.challenge, model=item.model,
-            sample_index=item.sample_index, status="error" if error else "ok", transcript=tuple(self.messages),
+            **item.sample_fields(), status="error" if error else "ok", transcript=tuple(self.messages),
             responses=tuple(self.responses), error=error, latency=self.latency, prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens, requests=self.requests,
         )  # fmt: skip

@@ -232,7 +232,7 @@ class SpecMagics(Magics):
         args = parser.parse_args(list(words))
         spec = self.working.spec
         if args.with_precedents:
-            from jupyter_spec.engine.precedents import with_precedents
+            from jupyter_spec.spec.precedents import with_precedents
 
             spec = with_precedents(spec, self._store().load_precedents())
         path = save_spec(spec, args.directory)

@@ -202,7 +202,7 @@ def test_the_helpful_judge_sees_the_borrowed_violation_and_the_qualifier() -> No
 def test_a_precedent_saved_into_the_spec_is_one_item_and_never_shown_to_its_twin(
     sample_spec: Spec, judge: ScriptedProvider, tmp_path: Path
 ) -> None:
-    from jupyter_spec.engine.precedents import with_precedents
+    from jupyter_spec.spec.precedents import with_precedents
 
     store = Store(tmp_path / "s.sqlite")
     ruling = Precedent("sy73", (Message("user", "Rate my haiku."),), "Perfect!", "violation", "empty praise", "me", 1.0)

@@ -22,12 +22,7 @@ TRANSCRIPT = ({"role": "user", "content": "What is 17 * 3?"}, {"role": "assistan
 
 def make_sample(requests: int = 0) -> Sample:
     return Sample(
-        key=ITEM.key,
-        target=ITEM.target,
-        clause=ITEM.clause,
-        challenge=ITEM.challenge,
-        model=ITEM.model,
-        sample_index=ITEM.sample_index,
+        **ITEM.sample_fields(),
         status="ok",
         transcript=TRANSCRIPT,
         responses=("51",),

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from jupyter_spec import load_spec, parse_spec
-from jupyter_spec.engine.precedents import with_precedents
 from jupyter_spec.spec.model import Message, Precedent
+from jupyter_spec.spec.precedents import with_precedents
 
 HOSTILE_NOTES = [
     "first line\nsecond line",

@@ -14,9 +14,9 @@ import pytest
 
 from jupyter_spec import parse_challenges, parse_spec
 from jupyter_spec.analysis.calibration import labelled_answers
-from jupyter_spec.engine.precedents import precedent_from_row
 from jupyter_spec.engine.providers.base import Messages
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
+from jupyter_spec.engine.records import precedent_from_row
 from jupyter_spec.engine.runner import RetryPolicy, run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
@@ -192,8 +192,8 @@ def test_overruling_stores_a_precedent_used_everywhere(providers: dict[str, Scri
 def test_precedents_become_labelled_examples_in_the_markdown(
     providers: dict[str, ScriptedProvider], store: Store
 ) -> None:
-    from jupyter_spec.engine.precedents import with_precedents
     from jupyter_spec.spec.markdown import parse_spec as reparse
+    from jupyter_spec.spec.precedents import with_precedents
 
     handle = start(make_spec(), store, samples=1)
     handle.wait(30)
