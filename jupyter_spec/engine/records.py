@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from jupyter_spec.engine.plan import PlanItem
 
 
+def _names(record: type) -> tuple[str, ...]:
+    """A record type's field names, read once (the mapping runs for every stored row)."""
+    return tuple(f.name for f in fields(record))
+
+
 def _decoded(value: Any) -> Any:
     """A JSON column as read from SQLite (text), or already decoded."""
     return json.loads(value) if isinstance(value, str) else value
@@ -50,9 +55,14 @@ class RunRecord:
 
 def run_from_row(row: Mapping[str, Any]) -> RunRecord:
     """A `runs` row (config and plan decoded when it has them)."""
-    names = {f.name for f in fields(RunRecord)}
-    values = {name: row[name] for name in row.keys() if name in names}  # noqa: SIM118 - sqlite3.Row iterates values
+    values = {name: row[name] for name in row.keys() if name in _RUN_FIELDS}  # noqa: SIM118 - sqlite3.Row iterates values
     return RunRecord(**values | {name: _decoded(values[name]) for name in ("config", "plan") if name in values})
+
+
+_RUN_FIELDS = frozenset(_names(RunRecord))
+_GRADE_FIELDS = _names(Grade)
+_SAMPLE_FIELDS = _names(Sample)
+_PRECEDENT_FIELDS = _names(Precedent)
 
 
 # -- grades: a Grade, plus the sample it judged (`key` and `created` are the store's) ---------------
@@ -63,7 +73,7 @@ GRADE_LINK_COLUMNS = ("key", "sample", "target", "created")
 
 def grade_row(grade: Grade, sample: Sample) -> dict[str, Any]:
     """A grade as the store keeps it."""
-    row = {f.name: getattr(grade, f.name) for f in fields(Grade)}
+    row = {name: getattr(grade, name) for name in _GRADE_FIELDS}
     return row | {
         "checks": list(grade.checks),
         "self_graded": int(grade.self_graded),
@@ -74,7 +84,7 @@ def grade_row(grade: Grade, sample: Sample) -> dict[str, Any]:
 
 def grade_from_row(row: Mapping[str, Any]) -> Grade:
     """A grade as the store has it."""
-    values = {f.name: row[f.name] for f in fields(Grade)}
+    values = {name: row[name] for name in _GRADE_FIELDS}
     typed = {
         "grader": GraderId(values["grader"]),
         "judge": ModelId(values["judge"]) if values["judge"] else None,
@@ -91,7 +101,7 @@ SAMPLE_JSON_COLUMNS = ("transcript", "responses")
 
 def sample_row(sample: Sample) -> dict[str, Any]:
     """A sample as the store keeps it (the challenge by its hash: the run's plan holds the text)."""
-    row = {f.name: getattr(sample, f.name) for f in fields(Sample)}
+    row = {name: getattr(sample, name) for name in _SAMPLE_FIELDS}
     return row | {
         "challenge": sample.challenge.hash,
         "transcript": list(sample.transcript),
@@ -125,7 +135,7 @@ def sample_from_row(item: PlanItem, row: Mapping[str, Any]) -> Sample:
 
 def precedent_row(precedent: Precedent, clause: str, sample_key: str | None, run_id: str | None) -> dict[str, Any]:
     """A ruling as the store keeps it, with the clause it belongs to and the sample and run it was made on."""
-    row = {f.name: getattr(precedent, f.name) for f in fields(Precedent)}
+    row = {name: getattr(precedent, name) for name in _PRECEDENT_FIELDS}
     return row | {
         "hash": stable_hash(precedent.hash, sample_key),  # two identical answers keep separate rulings
         "conversation": [[m.role, m.content] for m in precedent.conversation],
@@ -142,6 +152,6 @@ def stored_precedent(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def precedent_from_row(row: Mapping[str, Any]) -> Precedent:
     """A ruling as the store has it."""
-    values = {f.name: row[f.name] for f in fields(Precedent)}
+    values = {name: row[name] for name in _PRECEDENT_FIELDS}
     conversation = tuple(Message(role, content) for role, content in _decoded(values["conversation"]))
     return Precedent(**values | {"conversation": conversation})
