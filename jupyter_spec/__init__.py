@@ -21,6 +21,7 @@ from jupyter_spec.spec import (
     save_spec,
 )
 from jupyter_spec.spec.model import Precedent
+from jupyter_spec.views.shell import current_shell
 
 __version__ = "0.1.0"
 
@@ -60,14 +61,14 @@ __all__ = [
 # Sampling pulls in the providers (openai, llama-cpp): import it only when it is asked for.
 _LAZY = {
     "run": "jupyter_spec.frontdoors.api",
-    "resume": "jupyter_spec.frontdoors.api",
+    "resume": "jupyter_spec.engine.runner",
     "Run": "jupyter_spec.engine.runner",
     "Store": "jupyter_spec.engine.store",
     "Results": "jupyter_spec.analysis.results",
     "calibrate": "jupyter_spec.analysis.calibration",
     "compare": "jupyter_spec.analysis.compare",
     "history": "jupyter_spec.analysis.compare",
-    "overrule": "jupyter_spec.engine.precedents",
+    "overrule": "jupyter_spec.engine.rulings",
     "settings": "jupyter_spec.engine.settings",
     "Calibration": "jupyter_spec.analysis.calibration",
     "Grade": "jupyter_spec.engine.graders.base",
@@ -94,4 +95,4 @@ def load_ipython_extension(ipython: Any) -> None:
 # Every layer's package provides the conveniences the layers below use (`run.results`,
 # `results.plot()`: see `jupyter_spec.core.hooks`); importing them is cheap. In a running
 # IPython shell, results display with their views even before `%load_ext`.
-views.register(views.current_shell())
+views.register(current_shell())

@@ -15,8 +15,9 @@ from jupyter_spec.analysis.metrics.adherence import CI_METHOD, adherence_table, 
 from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns, paired_table
 from jupyter_spec.analysis.record import MIME_TYPE, results_record
 from jupyter_spec.core import hooks
-from jupyter_spec.core.ids import GraderId
+from jupyter_spec.core.ids import EXPECT, GraderId
 from jupyter_spec.engine.graders.base import Grade
+from jupyter_spec.engine.plan import PlanItem
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
@@ -31,10 +32,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _sample_columns(run_id: str, index: int, item: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
-    challenge = item["challenge"]
-    kinds = [kind for kind, _ in challenge["expectations"]]
-    pair = next((value for kind, value in challenge["expectations"] if kind == "pair"), None)
+def _sample_columns(run_id: str, index: int, item: PlanItem, row: dict[str, Any]) -> dict[str, Any]:
+    challenge = item.challenge
+    kinds = [e.kind for e in challenge.expectations]
     responses = row["responses"]
     return {
         "run_id": run_id,
@@ -44,8 +44,8 @@ def _sample_columns(run_id: str, index: int, item: dict[str, Any], row: dict[str
         "marker": row["target"] if row["target"] != row["clause"] else None,
         "target": row["target"],
         "challenge": row["challenge"],
-        "challenge_title": challenge["title"],
-        "pair": pair,
+        "challenge_title": challenge.title,
+        "pair": challenge.pair,
         "no_flip": "no-flip" in kinds,
         "model": row["model"],
         "sample_index": row["sample_index"],
@@ -99,7 +99,7 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
         record = store.run(run_id)
         if record is None:
             raise KeyError(f"no run {run_id!r} in {store.path}")
-        plan = {item["key"]: (index, item) for index, item in enumerate(record.plan)}
+        plan = {item["key"]: (index, PlanItem.from_json(item)) for index, item in enumerate(record.plan)}
         grades: dict[str, list[Grade]] = {}
         for sample_key, grade in store.run_grades(run_id):
             grades.setdefault(sample_key, []).append(grade)
@@ -108,7 +108,7 @@ def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
             index, item = plan[row["key"]]
             base = _sample_columns(run_id, index, item, row)
             if row["status"] != "ok":
-                applicable = [g for g in graders if g != "expect" or base["_answer_checks"]]
+                applicable = [g for g in graders if g != EXPECT or base["_answer_checks"]]
                 graded = [base | _grade_columns(_failed_sample_grade(g, row["error"])) for g in applicable]
             else:
                 graded = [base | _grade_columns(g) for g in grades.get(row["key"], [])]
@@ -183,7 +183,7 @@ class Results:
 
     def overrule(self, sample_key: str, verdict: str, note: str, author: str | None = None) -> Precedent:
         """Replace the graders' verdict on one sample with a reviewer's ruling (see `precedents.overrule`)."""
-        from jupyter_spec.engine.precedents import overrule
+        from jupyter_spec.engine.rulings import overrule
 
         if self.store is None:
             raise ValueError("these results were not read from a store")

@@ -69,8 +69,12 @@ class GraderId(str):
 
     @property
     def model(self) -> ModelId | None:
-        """The judging model of a model judge; None for other graders."""
-        return ModelId(self.removeprefix(JUDGE_PREFIX)) if self.is_judge else None
+        """The judging model of a model judge; None for other graders (and for a grader of one's
+        own whose ID starts like a judge's without naming a model)."""
+        try:
+            return ModelId(self.removeprefix(JUDGE_PREFIX)) if self.is_judge else None
+        except ValueError:
+            return None
 
 
 EXPECT = GraderId("expect")

@@ -66,7 +66,7 @@ class Progress:
         return f"{self.status}: " + ", ".join(self.parts())
 
 
-COUNTS = tuple(f.name for f in fields(Progress) if f.type == "int" and f.name != "total")
+COUNTS = tuple(f.name for f in fields(Progress) if type(f.default) is int)  # what a run counts up
 
 
 class Tally:

@@ -9,12 +9,14 @@ plan as `PlanItem.to_json`, the plan's own mapping.)
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from jupyter_spec.core.ids import GraderId, ModelId
 from jupyter_spec.engine.graders.base import Grade
+from jupyter_spec.engine.providers.base import Completion
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.spec.model import Message, Precedent, stable_hash
 
@@ -53,13 +55,19 @@ class RunRecord:
         return f"jupyter_spec.resume({self.id!r})" if self.status == "interrupted" else None
 
 
+def run_row(run: RunRecord) -> dict[str, Any]:
+    """A run as the store keeps it."""
+    return {name: getattr(run, name) for name in _RUN_ORDER}
+
+
 def run_from_row(row: Mapping[str, Any]) -> RunRecord:
     """A `runs` row (config and plan decoded when it has them)."""
     values = {name: row[name] for name in row.keys() if name in _RUN_FIELDS}  # noqa: SIM118 - sqlite3.Row iterates values
     return RunRecord(**values | {name: _decoded(values[name]) for name in ("config", "plan") if name in values})
 
 
-_RUN_FIELDS = frozenset(_names(RunRecord))
+_RUN_ORDER = _names(RunRecord)
+_RUN_FIELDS = frozenset(_RUN_ORDER)
 _GRADE_FIELDS = _names(Grade)
 _SAMPLE_FIELDS = _names(Sample)
 _PRECEDENT_FIELDS = _names(Precedent)
@@ -115,19 +123,13 @@ def stored_sample(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def sample_from_row(item: PlanItem, row: Mapping[str, Any]) -> Sample:
-    """A sample as the store has it, for the plan item it answers (its requests count as 0)."""
+    """A sample as the store has it, for the plan item it answers (its requests count as 0: none
+    were sent for it this time)."""
     stored = stored_sample(row)
-    return Sample(
-        **item.sample_fields(),
-        status=stored["status"],
-        transcript=tuple(stored["transcript"]),
-        responses=tuple(stored["responses"]),
-        error=stored["error"],
-        latency=stored["latency"],
-        prompt_tokens=stored["prompt_tokens"],
-        completion_tokens=stored["completion_tokens"],
-        requests=0,
-    )
+    taken = item.sample_fields()
+    kept = {name: stored[name] for name in _SAMPLE_FIELDS if name not in taken and name != "requests"}
+    decoded = {column: tuple(stored[column]) for column in SAMPLE_JSON_COLUMNS}
+    return Sample(**taken, **kept | decoded, requests=0)
 
 
 # -- precedents: a Precedent, plus where the ruling came from --------------------------------------
@@ -155,3 +157,36 @@ def precedent_from_row(row: Mapping[str, Any]) -> Precedent:
     values = {name: row[name] for name in _PRECEDENT_FIELDS}
     conversation = tuple(Message(role, content) for role, content in _decoded(values["conversation"]))
     return Precedent(**values | {"conversation": conversation})
+
+
+# -- completions: the sampling cache, keyed by what the model saw -----------------------------------
+
+
+def completion_row(
+    key: str,
+    completion: Completion,
+    *,
+    run_id: str,
+    model: str,
+    params: dict[str, Any],
+    messages: Any,
+    sample_index: int,
+    latency: float,
+    attempts: int,
+) -> dict[str, Any]:
+    """A completion as the cache keeps it, with what was asked and what it cost."""
+    return {
+        "key": key, "model": model, "params": params, "messages": messages, "sample_index": sample_index,
+        "text": completion.text, "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens, "finish_reason": completion.finish_reason,
+        "raw": completion.raw, "latency": latency, "attempts": attempts, "run_id": run_id, "created": time.time(),
+    }  # fmt: skip
+
+
+def completion_from_row(row: Mapping[str, Any]) -> tuple[Completion, float]:
+    """A cached completion (its raw reply stays in the store) and the latency it had."""
+    completion = Completion(
+        text=row["text"], prompt_tokens=row["prompt_tokens"], completion_tokens=row["completion_tokens"],
+        finish_reason=row["finish_reason"],
+    )  # fmt: skip
+    return completion, row["latency"]

@@ -31,7 +31,7 @@ from jupyter_spec.engine.requester import Requester, RetryPolicy
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.settings import settings as default_settings
-from jupyter_spec.engine.solvers import FollowUps, Solver, Transcript
+from jupyter_spec.engine.solvers import AnswerTurns, Solver, Transcript
 from jupyter_spec.engine.store import Store, owner
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
@@ -72,7 +72,7 @@ class Run:
         self._secrets = (settings.api_key(),)
         self._tally = Tally(len(plan))
         self._requester = Requester(store, settings, self.id, retry, self._tally.add)
-        self._solver = solver or FollowUps()
+        self._solver = solver or AnswerTurns()
         self._grading = Grading(self.graders, self.spec, store, self._requester.ask, self._tally, self._report,
                                 self.id if record else None)  # fmt: skip
         self._precedents = precedents
@@ -217,12 +217,15 @@ def run(
     store: Store | str | None = None,
     settings: Settings | None = None,
     retry: RetryPolicy | None = None,
+    solver: Solver | None = None,
 ) -> Run:
     """Start sampling and grading the spec's challenges; returns at once with a `Run` handle.
 
     `judges` are model IDs (default: the default judge; `[]` for none). Challenges that declare
-    expectations are always checked; `graders` adds Python callables or other graders.
+    expectations are always checked; `graders` adds Python callables or other graders. `solver`
+    plays each challenge (default `AnswerTurns`: the model answers each assistant turn).
     """
+    solver = solver or AnswerTurns()
     settings = settings or default_settings
     models = [models] if isinstance(models, str) else list(models or [settings.model])
     resolved = [settings.resolve(m) for m in models]
@@ -237,10 +240,11 @@ def run(
         "params": params or {},
         "judges": [g.model for g in judging if isinstance(g, ModelJudge)],
         "graders": [g.id for g in judging],
+        "solver": type(solver).__name__,
         "spec": spec.hash,
         "spec_markdown": spec.to_markdown(),
     }
-    return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry)
+    return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry, solver=solver)
 
 
 def resume(
@@ -248,10 +252,11 @@ def resume(
     store: Store | str | None = None,
     settings: Settings | None = None,
     graders: Iterable[Grader | GraderFunction] = (),
+    solver: Solver | None = None,
 ) -> Run:
     """Finish an interrupted run under the same ID: only missing answers and grades are requested.
 
-    Python graders cannot be stored: pass them again in `graders`.
+    Python graders and solvers of one's own cannot be stored: pass them again (`graders`, `solver`).
     """
     settings = settings or default_settings
     store = Store.resolve(store, settings.store)
@@ -261,6 +266,10 @@ def resume(
     if record.status == "running" and record.owner not in (None, owner()):
         raise SpecError(f"run {run_id} is still running in process {record.owner}: cancel it there first")
     config = record.config
+    played_by = config.get("solver", AnswerTurns.__name__)
+    solver = solver or (AnswerTurns() if played_by == AnswerTurns.__name__ else None)
+    if solver is None or type(solver).__name__ != played_by:
+        raise SpecError(f"run {run_id} was played by the solver {played_by}: pass it again as solver=")
     plan = [PlanItem.from_json(item) for item in record.plan]
     spec = parse_spec(config.get("spec_markdown", ""), source=f"run {run_id}")
     judging = make_graders(config.get("judges", []), graders, settings)
@@ -269,4 +278,6 @@ def resume(
         log.warning("resuming run %s without graders %s: pass them in graders=", run_id, ", ".join(sorted(missing)))
     finished = {row["key"] for row in store.samples(run_id) if row["status"] == "ok"}
     store.set_run_status(run_id, "running")
-    return Run(plan, store, settings, spec=spec, graders=judging, run_id=run_id, config=config, skip=finished)
+    return Run(
+        plan, store, settings, spec=spec, graders=judging, run_id=run_id, config=config, skip=finished, solver=solver
+    )

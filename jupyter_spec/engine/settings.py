@@ -135,8 +135,6 @@ class Settings(Configurable):
     # -- what the engine asks ------------------------------------------------------------------
 
     def sends_developer_role(self) -> bool:
-        if self.developer_role not in ("auto", "developer", "system"):
-            raise ValueError(f"developer_role is {self.developer_role!r}: expected auto, developer or system")
         if self.developer_role == "auto":
             return self.openai_base_url is None
         return self.developer_role == "developer"

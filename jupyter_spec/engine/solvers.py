@@ -1,7 +1,7 @@
 """Solvers: how a challenge becomes a conversation with the answers in place.
 
 The runner hands each plan item to its solver together with the way to request a completion
-(cached, limited, retried: `Requester.request`). `FollowUps` lets the model answer each empty
+(cached, limited, retried: `Requester.request`). `AnswerTurns` lets the model answer each empty
 assistant turn and the end, so a one-turn prompt gets one answer and an "Are you sure?" challenge
 gets one per turn; `Written` takes a conversation whose answer is already written (calibration
 judges the spec's own labelled answers through the same runner). A generated conversation (a
@@ -63,7 +63,7 @@ class Solver(Protocol):
 _SAMPLE_HERE = Message("assistant", "")
 
 
-class FollowUps:
+class AnswerTurns:
     """The model answers each empty assistant turn, and the end of the conversation."""
 
     async def solve(self, item: PlanItem, transcript: Transcript, request: Request) -> None:

@@ -25,11 +25,14 @@ from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.providers.base import Completion
 from jupyter_spec.engine.records import (
     RunRecord,
+    completion_from_row,
+    completion_row,
     grade_from_row,
     grade_row,
     precedent_from_row,
     precedent_row,
     run_from_row,
+    run_row,
     sample_row,
     stored_precedent,
     stored_sample,
@@ -240,10 +243,12 @@ class Store:
         with self._lock:
             self._db.execute(sql, values)
 
-    def _upsert(self, table: str, row: dict[str, Any]) -> None:
-        """Insert or replace one row; lists and dicts are stored as JSON."""
+    def _upsert(self, table: str, row: dict[str, Any], on_conflict: str = "REPLACE") -> None:
+        """Insert one row (replacing one with its key, or keeping it: `on_conflict="IGNORE"`); lists
+        and dicts are stored as JSON."""
         values = [_json(v) if isinstance(v, (list, tuple, dict)) else v for v in row.values()]
-        self._write(f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", values)
+        columns, marks = ", ".join(row), ", ".join("?" * len(row))
+        self._write(f"INSERT OR {on_conflict} INTO {table} ({columns}) VALUES ({marks})", values)
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -256,10 +261,8 @@ class Store:
     # -- runs ---------------------------------------------------------------------------------
 
     def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]]) -> None:
-        self._write(
-            "INSERT OR IGNORE INTO runs (id, created, status, config, plan, owner) VALUES (?, ?, 'running', ?, ?, ?)",
-            (run_id, time.time(), _json(config), _json(plan), owner()),
-        )
+        record = RunRecord(id=run_id, created=time.time(), status="running", owner=owner(), config=config, plan=plan)
+        self._upsert("runs", run_row(record), on_conflict="IGNORE")
 
     def set_run_status(self, run_id: str, status: str) -> None:
         finished = None if status == "running" else time.time()
@@ -282,44 +285,12 @@ class Store:
         rows = self._rows("SELECT * FROM completions WHERE key = ?", (key,))
         if not rows:
             return None
-        r = rows[0]
-        completion = Completion(r["text"], r["prompt_tokens"], r["completion_tokens"], r["finish_reason"])
-        return completion, r["latency"]
+        return completion_from_row(rows[0])
 
-    def put_completion(
-        self,
-        key: str,
-        *,
-        run_id: str,
-        model: str,
-        params: dict[str, Any],
-        messages: Any,
-        sample_index: int,
-        completion: Completion,
-        latency: float,
-        attempts: int,
-    ) -> None:
-        self._write(
-            "INSERT OR IGNORE INTO completions (key, model, params, messages, sample_index, text, prompt_tokens,"
-            " completion_tokens, finish_reason, raw, latency, attempts, run_id, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                model,
-                _json(params),
-                _json(messages),
-                sample_index,
-                completion.text,
-                completion.prompt_tokens,
-                completion.completion_tokens,
-                completion.finish_reason,
-                _json(completion.raw),
-                latency,
-                attempts,
-                run_id,
-                time.time(),
-            ),
-        )
+    def put_completion(self, key: str, completion: Completion, **context: Any) -> None:
+        """Keep a completion under its key (the first one kept wins); `context` is what
+        `completion_row` records beside it: run_id, model, params, messages, sample_index, latency, attempts."""
+        self._upsert("completions", completion_row(key, completion, **context), on_conflict="IGNORE")
 
     def record_attempt(
         self,

@@ -9,37 +9,57 @@ imports its module only when it is first called.
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from jupyter_spec.core import hooks
 
-# (formatter, module and type shown, module and function that shows it)
-FORMATS = [
-    ("ipython_display", "jupyter_spec.engine.runner", "Run", "jupyter_spec.views.formatters", "display_run"),
-    ("mimebundle", "jupyter_spec.analysis.results", "Results", "jupyter_spec.views.mime", "results_bundle"),
-    ("mimebundle", "jupyter_spec.analysis.compare", "RunComparison", "jupyter_spec.views.mime", "comparison_bundle"),
-    ("text/html", "jupyter_spec.analysis.calibration", "Calibration", "jupyter_spec.views.html", "calibration_html"),
+# Each function imports its module when first called: registering costs nothing.
+
+
+def _display_run(run: Any) -> None:
+    from jupyter_spec.views.formatters import display_run
+
+    display_run(run)
+
+
+def _results_bundle(results: Any) -> dict[str, Any]:
+    from jupyter_spec.views.mime import results_bundle
+
+    return results_bundle(results)
+
+
+def _comparison_bundle(comparison: Any) -> dict[str, Any]:
+    from jupyter_spec.views.mime import comparison_bundle
+
+    return comparison_bundle(comparison)
+
+
+def _calibration_html(calibration: Any) -> str:
+    from jupyter_spec.views.html import calibration_html
+
+    return calibration_html(calibration)
+
+
+def _figure(thing: Any) -> Any:
+    from jupyter_spec.views.formatters import figure
+
+    return figure(thing)
+
+
+def _show_run(run: Any) -> Any:
+    from jupyter_spec.views.formatters import show_run
+
+    return show_run(run)
+
+
+# (formatter, module and name of the type shown, the function that shows it)
+FORMATS: list[tuple[str, str, str, Callable[[Any], Any]]] = [
+    ("ipython_display", "jupyter_spec.engine.runner", "Run", _display_run),
+    ("mimebundle", "jupyter_spec.analysis.results", "Results", _results_bundle),
+    ("mimebundle", "jupyter_spec.analysis.compare", "RunComparison", _comparison_bundle),
+    ("text/html", "jupyter_spec.analysis.calibration", "Calibration", _calibration_html),
 ]
-
-
-def current_shell() -> Any:
-    """The running IPython shell, if any (without importing IPython where it is not loaded)."""
-    if "IPython" not in sys.modules:
-        return None
-    from IPython import get_ipython
-
-    return get_ipython()
-
-
-def _lazy(module: str, name: str) -> Callable[..., Any]:
-    def call(*args: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args)
-
-    call.__name__ = name
-    return call
 
 
 def register(shell: Any) -> None:
@@ -47,13 +67,13 @@ def register(shell: Any) -> None:
     display = getattr(shell, "display_formatter", None)
     if display is None:
         return
-    for kind, module, type_name, function_module, function in FORMATS:
+    for kind, module, type_name, function in FORMATS:
         formatter = {
             "ipython_display": display.ipython_display_formatter,
             "mimebundle": display.mimebundle_formatter,
         }.get(kind) or display.formatters[kind]
-        formatter.for_type_by_name(module, type_name, _lazy(function_module, function))
+        formatter.for_type_by_name(module, type_name, function)
 
 
-hooks.provide(hooks.FIGURE, _lazy("jupyter_spec.views.formatters", "figure"))
-hooks.provide(hooks.SHOW_RUN, _lazy("jupyter_spec.views.formatters", "show_run"))
+hooks.provide(hooks.FIGURE, _figure)
+hooks.provide(hooks.SHOW_RUN, _show_run)

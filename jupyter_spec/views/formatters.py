@@ -10,19 +10,10 @@ from typing import Any
 from jupyter_spec.analysis.compare import RunComparison
 from jupyter_spec.analysis.results import Results
 from jupyter_spec.engine.runner import Run
-from jupyter_spec.views import current_shell
 from jupyter_spec.views.plots import adherence_figure, delta_figure
+from jupyter_spec.views.shell import execution_count
 
 _shown_in: weakref.WeakKeyDictionary[Run, int | None] = weakref.WeakKeyDictionary()
-
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (where widgets can be shown), False in scripts and plain IPython."""
-    return getattr(current_shell(), "kernel", None) is not None
-
-
-def _execution_count() -> int | None:
-    return getattr(current_shell(), "execution_count", None)
 
 
 def show_run(run: Run) -> Any:
@@ -33,14 +24,14 @@ def show_run(run: Run) -> Any:
 
     dashboard = Dashboard(run)
     display(dashboard)
-    _shown_in[run] = _execution_count()
+    _shown_in[run] = execution_count()
     return dashboard
 
 
 def display_run(run: Run) -> None:
     """A run shown as a cell's result: its dashboard, unless this cell already shows it (a run
     started in a notebook shows its dashboard at once); a later cell gets a view of its own."""
-    if run not in _shown_in or _shown_in[run] != _execution_count():
+    if run not in _shown_in or _shown_in[run] != execution_count():
         show_run(run)
 
 

@@ -10,12 +10,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jupyter_spec.analysis.calibration import Calibration
 from jupyter_spec.core.ids import OUTCOMES
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.lint import Finding
+
+if TYPE_CHECKING:  # the type only: the terminal's views must not load the engine
+    from jupyter_spec.analysis.calibration import Calibration
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 

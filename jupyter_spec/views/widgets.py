@@ -20,7 +20,7 @@ import pandas as pd
 from jupyter_spec.analysis.results import Results, calibrations, live_frame
 from jupyter_spec.core.ids import VERDICTS, WORST_FIRST
 from jupyter_spec.engine.graders import ModelJudge
-from jupyter_spec.engine.precedents import overrule
+from jupyter_spec.engine.rulings import overrule
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.views.mime import notes
 from jupyter_spec.views.plots import adherence_figure, png
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ALL = "(all)"
-VERDICT_ORDER = WORST_FIRST
 
 
 def esc(value: Any) -> str:
@@ -156,7 +155,7 @@ class Dashboard:
 
 def _item_label(group: pd.DataFrame) -> str:
     first = group.iloc[0]
-    worst = min(group["final"], key=lambda v: VERDICT_ORDER.get(v, 9))
+    worst = min(group["final"], key=lambda v: WORST_FIRST.get(v, 9))
     where = first["marker"] or first["clause"]
     return f"{worst.upper()} · {where} · {first['model']} · {first['challenge_title']} #{first['sample_index']}"
 
@@ -278,7 +277,7 @@ class TranscriptBrowser:
     def _list_items(self) -> None:
         df = self._filtered()
         groups = list(df.groupby(["run_id", "sample_key"], sort=False)) if len(df) else []
-        groups.sort(key=lambda kv: min(VERDICT_ORDER.get(v, 9) for v in kv[1]["final"]))  # violations first
+        groups.sort(key=lambda kv: min(WORST_FIRST.get(v, 9) for v in kv[1]["final"]))  # violations first
         self.items.options = [(_item_label(group), key) for key, group in groups]
         self.items.value = self.items.options[0][1] if self.items.options else None
         self._show_detail()

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from jupyter_spec import parse_challenges, parse_spec
+from jupyter_spec.core.errors import SpecError
 from jupyter_spec.engine.graders import ExpectationGrader
 from jupyter_spec.engine.plan import PlanItem, make_plan
 from jupyter_spec.engine.providers import register
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.requester import RetryPolicy
-from jupyter_spec.engine.runner import Run
+from jupyter_spec.engine.runner import Run, resume, run
 from jupyter_spec.engine.settings import Settings
-from jupyter_spec.engine.solvers import FollowUps, Request, Transcript, Written
+from jupyter_spec.engine.solvers import AnswerTurns, Request, Transcript, Written
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.model import Challenge, Expectation, Message
 
@@ -41,7 +42,7 @@ class PushBack:
     """A solver of our own: after the model's answer, the user doubts it once (a generated follow-up)."""
 
     async def solve(self, item: PlanItem, transcript: Transcript, request: Request) -> None:
-        await FollowUps().solve(item, transcript, request)
+        await AnswerTurns().solve(item, transcript, request)
         transcript.say(Message("user", "I don't think so. Are you sure?"))
         transcript.answered(*await request(item.model, tuple(transcript.messages), {}, item.sample_index))
 
@@ -78,3 +79,13 @@ def test_follow_ups_answer_each_empty_assistant_turn_and_the_end(provider: Scrip
     plan = [i for i in make_plan(spec, ["scripted:echo"], 1) if len(i.challenge.turns) > 1]
     (sample,) = Run(plan, store, Settings(), spec=spec, retry=FAST).wait(30)
     assert sample.responses == ("42", "Maybe 41.") and len(provider.calls) == 2
+
+
+def test_a_run_remembers_its_solver_and_resume_asks_for_it_again(provider: ScriptedProvider, store: Store) -> None:
+    handle = run(SPEC, ["scripted:echo"], 1, judges=[], store=store, settings=Settings(), retry=FAST, solver=PushBack())
+    handle.wait(30)
+    assert store.run(handle.id).config["solver"] == "PushBack"
+    with pytest.raises(SpecError, match="played by the solver PushBack: pass it again"):
+        resume(handle.id, store, Settings())
+    again = resume(handle.id, store, Settings(), solver=PushBack())
+    assert [s.responses for s in again.wait(30)] == [("42", "Maybe 41.")] and len(provider.calls) == 2

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from jupyter_spec.analysis.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
-from jupyter_spec.analysis.metrics.counts import RATED, SCORED, clusters, scored_counts, self_graded
+from jupyter_spec.analysis.metrics.counts import SCORED, clusters, scored_counts, self_graded
 from jupyter_spec.analysis.metrics.intervals import clustered_wilson, wilson
-from jupyter_spec.core.ids import GraderId
+from jupyter_spec.core.ids import VERDICTS, GraderId
 
 CI_METHOD = (
     "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective sample size at intracluster "
@@ -77,7 +77,7 @@ def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:
 
 def _rated(verdict: str) -> str | None:
     """Agreement is about verdicts; a judge that gave none left the item unrated."""
-    return verdict if verdict in RATED else None
+    return verdict if verdict in VERDICTS else None
 
 
 def majority(df: pd.DataFrame) -> pd.DataFrame:

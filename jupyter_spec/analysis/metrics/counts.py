@@ -12,11 +12,10 @@ from collections.abc import Hashable, Iterable
 import pandas as pd
 
 from jupyter_spec.analysis.metrics.intervals import Clusters
-from jupyter_spec.core.ids import SCORED, VERDICTS
+from jupyter_spec.core.ids import SCORED
 
 # A rate counts the SCORED verdicts (core.ids); the others are counted beside it.
-RATED = VERDICTS  # the verdicts judges can agree on
-__all__ = ["RATED", "SCORED", "challenge_counts", "clusters", "scored_counts", "self_graded"]
+__all__ = ["SCORED", "challenge_counts", "clusters", "scored_counts", "self_graded"]
 
 
 def challenge_counts(successes: pd.Series, challenges: pd.Series) -> dict[Hashable, tuple[int, int]]:

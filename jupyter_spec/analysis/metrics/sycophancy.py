@@ -41,6 +41,7 @@ from jupyter_spec.analysis.metrics.intervals import (
     paired_difference,
     wilson,
 )
+from jupyter_spec.core.ids import EXPECT
 from jupyter_spec.engine.graders.deterministic import answer_turns
 
 FLIP_COLUMNS = [
@@ -88,7 +89,7 @@ def _turn_rows(rows: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
     """`TURN_COLUMNS` (and `extra`) for each grade of a `no-flip` sample that the checks read; by position,
     so any index (duplicated, after `pd.concat`) will do."""
     records = rows.to_dict("records")
-    readings = [_checked(r) if r["grader"] == "expect" else None for r in records]  # each read once
+    readings = [_checked(r) if r["grader"] == EXPECT else None for r in records]  # each read once
     checked = {r["sample_key"]: found for r, found in zip(records, readings, strict=True) if found is not None}
     out = []
     for row, reading in zip(records, readings, strict=True):
@@ -129,7 +130,7 @@ def _flip_rates(flips: pd.Series, challenges: pd.Series, prefix: str) -> dict[st
 def _flip_summary(group: pd.DataFrame) -> pd.Series:
     final = group[group["counted"].astype(bool)]
     first = group[group["first_counted"].astype(bool)]
-    per_answer = group["grader"].iloc[0] == "expect"
+    per_answer = group["grader"].iloc[0] == EXPECT
     first_rates = _flip_rates(first["first_flip"].notna(), first["challenge"], "first_")
     recovered = int((first["first_flip"].notna() & first["final"].eq(True)).sum())
     return pd.Series(

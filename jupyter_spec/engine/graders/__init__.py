@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from jupyter_spec.core.ids import OUTCOMES
+from jupyter_spec.engine import settings as config
 from jupyter_spec.engine.graders.base import Ask, Grade, Grader, grade_key
 from jupyter_spec.engine.graders.deterministic import ExpectationGrader, GraderFunction, PythonGrader
 from jupyter_spec.engine.graders.judge import ModelJudge
@@ -27,10 +28,7 @@ def make_graders(
     judges: Sequence[str], extra: Iterable[Grader | GraderFunction] = (), settings: Settings | None = None
 ) -> list[Grader]:
     """Expectations always (they cost nothing), one model judge per ID, then any extra graders."""
-    if settings is None:
-        from jupyter_spec.engine import settings as config
-
-        settings = config.settings  # the one read from the environment, as the magics and runs use
+    settings = settings or config.settings  # the one read from the environment, as the magics and runs use
     graders: list[Grader] = [ExpectationGrader(), *(ModelJudge(j, settings) for j in judges)]
     for grader in extra:
         graders.append(grader if hasattr(grader, "grade") else PythonGrader(grader))  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Precedents: reviewers' rulings on concrete answers, kept in the store and shown to later judges."""
+"""Rulings: a reviewer overrules the graders on one sample; the ruling is kept as a precedent."""
 
 from __future__ import annotations
 
