@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from jupyter_spec.core.ids import VERDICTS
+from jupyter_spec.engine import settings as defaults  # the one settings object, read when used
 from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.graders.judge import ModelJudge, answer_key
 from jupyter_spec.engine.plan import PlanItem, conversation
 from jupyter_spec.engine.runner import Run
 from jupyter_spec.engine.settings import Settings
-from jupyter_spec.engine.settings import settings as default_settings
 from jupyter_spec.engine.solvers import Written
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
@@ -189,7 +189,7 @@ def calibrate(
     Blocks until done. The answers are judged by the runner like any sample (the `Written` solver
     plays each as it stands), so the judge's requests and grades are cached in the store.
     """
-    settings = settings or default_settings
+    settings = settings or defaults.settings
     ids = sorted(ids) if ids else None
     model = settings.resolve(judge or settings.judge)
     store = Store.resolve(store, settings.store)

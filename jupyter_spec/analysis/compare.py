@@ -26,7 +26,7 @@ from jupyter_spec.analysis.record import MIME_TYPE, comparison_record
 from jupyter_spec.analysis.results import results_frame
 from jupyter_spec.core import hooks
 from jupyter_spec.core.ids import GraderId
-from jupyter_spec.engine.settings import settings
+from jupyter_spec.engine import settings as defaults  # the one settings object, read when used
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.markdown import parse_spec
 
@@ -114,8 +114,8 @@ class RunComparison:
 def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
     """A run ID, or a model ID or alias (its latest run)."""
     runs = store.runs()
-    if name in settings.aliases:
-        name = settings.resolve(name)
+    if name in defaults.settings.aliases:
+        name = defaults.settings.resolve(name)
     if any(r.id == name for r in runs):
         return results_frame(store, [name]), f"run {name}"
     for record in reversed(runs):
@@ -128,7 +128,7 @@ def _side(store: Store, name: str) -> tuple[pd.DataFrame, str]:
 
 def compare(first: str, second: str, store: Store | None = None, grader: str | None = None) -> RunComparison:
     """Compare two runs (e.g. two wordings of a spec) or two models, clause by clause."""
-    store = Store.resolve(store, settings.store)
+    store = Store.resolve(store, defaults.settings.store)
     a, name_a = _side(store, first)
     b, name_b = _side(store, second)
     return RunComparison(compare_frames(a, b, grader), name_a, name_b)
@@ -136,7 +136,7 @@ def compare(first: str, second: str, store: Store | None = None, grader: str | N
 
 def history(clause: str, store: Store | None = None, grader: str | None = None) -> pd.DataFrame:
     """Adherence of one clause for each version of its wording, oldest first, across every run."""
-    store = Store.resolve(store, settings.store)
+    store = Store.resolve(store, defaults.settings.store)
     versions: dict[str, dict[str, Any]] = {}
     parsed: dict[str, Any] = {}  # spec hash -> the clause as that spec words it (runs often share a spec)
     for record in store.runs():

@@ -3,8 +3,9 @@
 `run.results` (engine) is built by the analysis layer; `results.plot()` (analysis) and
 `run.show()` (engine) are drawn by the views. Importing upwards would tie the layers into a
 ring, so the higher layer provides the function when its package is imported (the top-level
-`jupyter_spec` package imports every layer's package, which is cheap: each provider imports its
-module only when called) and the lower one uses it by name. Display itself goes through
+`jupyter_spec` package, which Python imports before any of its modules, imports `analysis` and
+`views` for that: cheap, as each provider imports its module only when called) and the lower one
+uses it by name. `tests/test_architecture.py` checks that every name has its provider. Display itself goes through
 IPython's formatter registry (`jupyter_spec.views.formatters`), not through here.
 """
 

@@ -49,7 +49,7 @@ class Progress:
     def parts(self) -> list[str]:
         """The status line after the status, in parts: a terminal joins them with commas, the
         dashboard escapes them and joins them with dots."""
-        eta = f"{self.eta:.0f} s" if self.eta is not None else "?"
+        eta = f"{self.eta:.0f}s" if self.eta is not None else "?"
         parts = [
             f"{self.finished}/{self.total} samples ({self.errors} errors, {self.cached} cached)",
             f"{self.in_flight} in flight",

@@ -20,6 +20,7 @@ from typing import Any
 from jupyter_spec.core import hooks
 from jupyter_spec.core.errors import SpecError
 from jupyter_spec.engine import background, failures
+from jupyter_spec.engine import settings as defaults  # the one settings object, read when used
 from jupyter_spec.engine.graders import Grade, Grader, ModelJudge, make_graders
 from jupyter_spec.engine.graders.deterministic import GraderFunction
 from jupyter_spec.engine.grading import Grading
@@ -30,7 +31,6 @@ from jupyter_spec.engine.records import sample_from_row
 from jupyter_spec.engine.requester import Requester, RetryPolicy
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
-from jupyter_spec.engine.settings import settings as default_settings
 from jupyter_spec.engine.solvers import AnswerTurns, Solver, Transcript
 from jupyter_spec.engine.store import Store, owner
 from jupyter_spec.spec.document import Spec
@@ -226,7 +226,7 @@ def run(
     plays each challenge (default `AnswerTurns`: the model answers each assistant turn).
     """
     solver = solver or AnswerTurns()
-    settings = settings or default_settings
+    settings = settings or defaults.settings
     models = [models] if isinstance(models, str) else list(models or [settings.model])
     resolved = [settings.resolve(m) for m in models]
     judges = [judges] if isinstance(judges, str) else list([settings.judge] if judges is None else judges)
@@ -258,7 +258,7 @@ def resume(
 
     Python graders and solvers of one's own cannot be stored: pass them again (`graders`, `solver`).
     """
-    settings = settings or default_settings
+    settings = settings or defaults.settings
     store = Store.resolve(store, settings.store)
     record = store.run(run_id)
     if record is None:
