@@ -1,1 +1,1 @@
-"""The foundation every layer may use: errors, identities, hashing, text safety."""
+"""The foundation every layer may use: identities, errors, text safety, and the late-bound hooks."""

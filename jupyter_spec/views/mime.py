@@ -1,9 +1,9 @@
-"""The record of results in a saved notebook: one MIME bundle per result.
+"""What stays in a saved notebook: one MIME bundle per result.
 
-`application/vnd.jupyter-spec.results+json` carries the figures as data (versioned, for the
-JupyterLab extension); `text/html` (escaped tables) and `image/png` (the chart) let GitHub and
-nbviewer show the same results without a kernel or the extension. Live widgets are the
-interactive view; this bundle is what stays in the notebook.
+The record (`application/vnd.jupyter-spec.results+json`, built in `analysis/record.py`) carries
+the figures as data for the JupyterLab extension; `text/html` (escaped tables) and `image/png`
+(the chart) let GitHub and nbviewer show the same results without a kernel or the extension.
+Live widgets are the interactive view; this bundle is what stays.
 """
 
 from __future__ import annotations
