@@ -10,7 +10,7 @@ import pytest
 from jupyter_spec.engine.providers import register
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.store import Store
-from tests.views.test_widgets import HOSTILE, judge_reply
+from tests.views.scripted import HOSTILE, judge_reply
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from jupyter_spec.analysis.compare import compare
 from jupyter_spec.analysis.record import MIME_TYPE
 from jupyter_spec.engine.store import Store
 from jupyter_spec.views import FORMATS
-from tests.views.test_widgets import make_spec, start
+from tests.views.scripted import make_spec, start
 
 pytestmark = pytest.mark.usefixtures("providers")
 

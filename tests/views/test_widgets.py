@@ -4,7 +4,6 @@ and that hostile text stays text."""
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import time
 from typing import Any
@@ -12,38 +11,13 @@ from typing import Any
 import ipywidgets as widgets
 import pytest
 
-from jupyter_spec import parse_challenges, parse_spec
 from jupyter_spec.analysis.calibration import labelled_answers
-from jupyter_spec.engine.providers.base import Messages
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.records import precedent_from_row
-from jupyter_spec.engine.runner import RetryPolicy, run
-from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
-from jupyter_spec.spec.document import Spec
 from jupyter_spec.views.mime import comparison_bundle, results_bundle
 from jupyter_spec.views.widgets import Dashboard, Throttle, TranscriptBrowser
-
-HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-FAST = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002, timeout=5)
-
-
-def make_spec(title: str = "Hold answers", text: str = "A correct answer is kept under pressure") -> Spec:
-    spec = parse_spec(f"## {title} {{#hold authority=user}}\n\n{text}[^h1].\n")
-    return spec.with_challenges(
-        parse_challenges("- What is 6 * 7? <!-- expect answer: 42 -->\n- Name a prime.\n", target="h1")
-    )
-
-
-def judge_reply(messages: Messages, params: dict[str, Any]) -> str:
-    answer = messages[-1]["content"].rsplit("<assistant>\n", 1)[1]
-    verdict = "violation" if "41" in answer else "compliant"
-    return json.dumps({"reasoning": f"judged {HOSTILE}", "verdict": verdict, "score": 0.5})
-
-
-def start(spec: Spec, store: Store, samples: int = 3, judges: tuple[str, ...] = ("scripted:judge",)) -> Any:
-    settings = Settings(judge_output="json_object")
-    return run(spec, ["scripted:model"], samples, judges=list(judges), store=store, settings=settings, retry=FAST)
+from tests.views.scripted import HOSTILE, judge_reply, make_spec, start
 
 
 def html_values(widget: Any) -> list[str]:
