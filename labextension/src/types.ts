@@ -1,0 +1,60 @@
+/**
+ * The shape of jupyter-spec's MIME records, as built by
+ * jupyter_spec/analysis/record.py (`results_record`, `comparison_record`).
+ *
+ * Every field is optional or nullable on purpose: a record comes from a saved
+ * notebook and may be older, newer or hand-edited, so the renderer reads it
+ * defensively and never trusts a value's type.
+ */
+
+export const MIME_TYPE = 'application/vnd.jupyter-spec.results+json';
+export const RESULTS_SCHEMA = 'jupyter-spec/results';
+export const COMPARISON_SCHEMA = 'jupyter-spec/comparison';
+/** The highest record version this renderer understands. */
+export const SCHEMA_VERSION = 1;
+
+/** A JSON scalar as a record cell holds it (NaN arrives as null). */
+export type Cell = string | number | boolean | null | undefined;
+
+/** One row of a table in a record: column name to value. */
+export type Row = Record<string, Cell>;
+
+export interface IResultsRecord {
+  schema: 'jupyter-spec/results';
+  version: number;
+  runs?: string[];
+  models?: string[];
+  graders?: string[];
+  ci_method?: string;
+  /** clause, model, grader, compliant, violation, not_applicable, unscored,
+   * errors, n, adherence, ci_low, ci_high, cluster_low, cluster_high,
+   * challenges, overruled, self_graded, calibration */
+  adherence?: Row[];
+  /** model, grader, samples, first_correct, unscored, n, flipped, flip_rate,
+   * ci_low, ci_high, cluster_low, cluster_high, first_*, recovered, overruled,
+   * self_graded */
+  flip_rate?: Row[];
+  /** model, grader, pair, first, second, n_first, n_second, rate_first,
+   * rate_second, difference, ci_low, ci_high, mean_paired_difference,
+   * paired_low, paired_high, self_graded, method */
+  paired?: Row[];
+  /** sample_key, clause, target, model, ruling, ruling_note */
+  rulings?: Row[];
+  /** judge -> overall calibration figures (answers, n, correct, accuracy,
+   * violation_precision, violation_recall, unscored, errors) */
+  calibrations?: Record<string, Row>;
+}
+
+export interface IComparisonRecord {
+  schema: 'jupyter-spec/comparison';
+  version: number;
+  first?: string;
+  second?: string;
+  /** clause, grader, self_graded, n_first, adherence_first, low_first,
+   * high_first, n_second, adherence_second, low_second, high_second,
+   * difference, ci_low, ci_high, mean_paired_difference, paired_low,
+   * paired_high, shared_challenges, method */
+  clauses?: Row[];
+}
+
+export type SpecRecord = IResultsRecord | IComparisonRecord;
