@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,3 +21,13 @@ def test_the_front_ends_reference_fixture_is_what_the_python_reader_makes_today(
     fresh = json.loads((tmp_path / "reference.json").read_text(encoding="utf-8"))
     assert fresh == committed, "the Python reader changed: run python labextension/scripts/python_reference.py"
     assert len(fresh["notebooks"]) == 120 and any(n["findings"] for n in fresh["notebooks"])
+
+
+def test_installing_the_package_installs_the_prebuilt_extension() -> None:
+    """`pip install` built labextension/ and put it where JupyterLab finds it: enabled, and OK."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "jupyterlab.labextensions", "list"], capture_output=True, text=True, timeout=120
+    )
+    lines = [line for line in (listed.stdout + listed.stderr).splitlines() if "@jupyter-spec/labextension" in line]
+    assert lines, listed.stdout + listed.stderr
+    assert "enabled" in lines[0] and "OK" in lines[0] and "jupyter-spec" in lines[0]
