@@ -1,0 +1,25 @@
+/**
+ * Galata's Playwright configuration, with the browser Debian installs (downloads are impossible
+ * here) and a JupyterLab server the tests start themselves.
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+module.exports = {
+  ...baseConfig,
+  timeout: 120000,
+  use: {
+    ...baseConfig.use,
+    video: 'off', // Playwright's ffmpeg is a download, and downloads are impossible here
+    trace: 'off',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--no-sandbox']
+    }
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: 'http://localhost:8888/lab',
+    timeout: 120000,
+    reuseExistingServer: !process.env.CI
+  }
+};
