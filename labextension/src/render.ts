@@ -311,16 +311,12 @@ function textColumn(label: string, key: string, title?: string): IColumn {
 }
 
 function countColumn(label: string, key: string, title?: string): IColumn {
-  return {
-    label,
-    title,
-    numeric: true,
-    sortValue: row => row[key],
-    render: row => text(row[key])
-  };
+  return { ...textColumn(label, key, title), numeric: true };
 }
 
-function rateColumn(
+/** A point with its interval, drawn as a bar on the scale of a rate or a difference. */
+function intervalColumn(
+  scale: IBarOptions,
   label: string,
   point: string,
   low: string,
@@ -331,25 +327,12 @@ function rateColumn(
     label,
     title,
     sortValue: row => row[point],
-    render: (row, doc) => intervalBar(doc, row[point], row[low], row[high], RATE)
+    render: (row, doc) => intervalBar(doc, row[point], row[low], row[high], scale)
   };
 }
 
-function differenceColumn(
-  label: string,
-  point: string,
-  low: string,
-  high: string,
-  title?: string
-): IColumn {
-  return {
-    label,
-    title,
-    sortValue: row => row[point],
-    render: (row, doc) =>
-      intervalBar(doc, row[point], row[low], row[high], DIFFERENCE)
-  };
-}
+const rateColumn = intervalColumn.bind(null, RATE);
+const differenceColumn = intervalColumn.bind(null, DIFFERENCE);
 
 const SELF_GRADED_TITLE =
   'the grader is the model under test: its verdicts grade its own answers';
