@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_spec.analysis.record import MIME_TYPE, calibration_record
 from jupyter_spec.core.ids import VERDICTS
 from jupyter_spec.engine import settings as defaults  # the one settings object, read when used
 from jupyter_spec.engine.graders.base import Grade
@@ -140,6 +141,14 @@ class Calibration:
     def report(self) -> dict[str, Any]:
         return {"judge": self.judge, "ids": self.ids, "overall": self.overall, "clauses": self.clauses,
                 "answers": self.answers}  # fmt: skip
+
+    def record(self) -> dict[str, Any]:
+        """The calibration as versioned JSON (`record.MIME_TYPE`), for the extension to show as its own record."""
+        return calibration_record(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The record and a text line; in IPython the views' formatter adds the HTML table."""
+        return {MIME_TYPE: self.record(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         o = self.overall

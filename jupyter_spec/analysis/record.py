@@ -2,17 +2,28 @@
 
 `application/vnd.jupyter-spec.results+json` is what a saved notebook keeps for the JupyterLab
 extension; the views wrap it with escaped HTML and a chart for readers without the extension.
+A results record also lists the violations behind the rates (final verdicts, so rulings count),
+with the judge's reasoning, capped per group and truncated so a notebook stays small. A
+calibration is its own record (`schema: jupyter-spec/calibration`) under the same MIME type.
+Fields are only ever added within a version: a reader ignores what it does not know.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 MIME_TYPE = "application/vnd.jupyter-spec.results+json"
 SCHEMA_VERSION = 1
+VIOLATIONS_PER_GROUP = 25  # (clause, model, grader): enough to read, not a whole run in the notebook
+TEXT_LIMIT = 2000  # characters of a prompt, answer or reasoning kept in a record
+VIOLATION_KEYS = ["sample_key", "clause", "target", "model", "grader", "challenge_title", "prompt", "response",
+                  "reasoning", "score", "ruling"]  # fmt: skip
+SUMMARY_KEYS = ["answers", "n", "correct", "accuracy", "violation_precision", "violation_recall", "unscored", "errors"]
+ANSWER_KEYS = ["clause", "source", "title", "label", "qualifier", "reason", "answer", "verdict", "score", "reasoning",
+               "correct", "error"]  # fmt: skip
 
 
 def plain(value: Any) -> Any:
@@ -26,6 +37,43 @@ def plain(value: Any) -> Any:
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def truncated(text: Any, limit: int = TEXT_LIMIT) -> str | None:
+    """At most `limit` characters, ending in "…" when cut, so one long answer cannot bloat a notebook."""
+    text = plain(text)
+    if text is None:
+        return None
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def last_prompt(transcript: Any) -> str | None:
+    """The last user turn before the final answer: what the answer replied to."""
+    if not isinstance(transcript, (list, tuple)):
+        return None
+    messages = list(transcript)
+    if messages and messages[-1].get("role") == "assistant":
+        messages.pop()
+    return next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), None)
+
+
+def violations(df: pd.DataFrame, limit: int = VIOLATIONS_PER_GROUP) -> list[dict[str, Any]]:
+    """Samples whose final verdict (the ruling where there is one) is a violation, as adherence counts them.
+
+    At most `limit` per (clause, model, grader), in the frame's order, with the judge's reasoning.
+    """
+    if not len(df) or "final" not in df.columns:
+        return []
+    found = df[df["final"] == "violation"]
+    found = found.groupby(["clause", "model", "grader"], dropna=False, sort=False).head(limit)
+    rows = []
+    for row in found.to_dict("records"):
+        shown = {k: plain(row.get(k)) for k in VIOLATION_KEYS}
+        shown["prompt"] = truncated(last_prompt(row.get("transcript")))
+        shown["response"], shown["reasoning"] = truncated(row.get("response")), truncated(row.get("reasoning"))
+        rows.append(shown)
+    return rows
 
 
 def results_record(
@@ -52,6 +100,46 @@ def results_record(
             judge: {k: plain(v) for k, v in report["overall"].items() if k != "confusion"}
             for judge, report in calibrations.items()
         },
+        "violations": violations(df),
+    }
+
+
+class Calibrated(Protocol):
+    """What a calibration record is made from (`analysis.calibration.Calibration`, which sits above this module)."""
+
+    judge: str
+    ids: list[str] | None
+    answers: list[dict[str, Any]]
+
+    @property
+    def overall(self) -> dict[str, Any]: ...
+
+    @property
+    def clauses(self) -> dict[str, dict[str, Any]]: ...
+
+
+def calibration_record(calibration: Calibrated) -> dict[str, Any]:
+    """A judge's calibration as versioned JSON, so the extension can show it beside the results it qualifies."""
+    overall = calibration.overall
+    return {
+        "schema": "jupyter-spec/calibration",
+        "version": SCHEMA_VERSION,
+        "judge": calibration.judge,
+        "ids": list(calibration.ids) if calibration.ids is not None else None,
+        "overall": {k: plain(overall.get(k)) for k in SUMMARY_KEYS},
+        "confusion": [
+            {"label": label, "verdict": verdict, "count": int(count)}
+            for label, counts in overall.get("confusion", {}).items()
+            for verdict, count in counts.items()
+        ],
+        "clauses": [
+            {"clause": clause, **{k: plain(summary.get(k)) for k in SUMMARY_KEYS}}
+            for clause, summary in calibration.clauses.items()
+        ],
+        "answers": [
+            {k: truncated(a.get(k)) if k in ("answer", "reasoning") else plain(a.get(k)) for k in ANSWER_KEYS}
+            for a in calibration.answers
+        ],
     }
 
 

@@ -1,1 +1,3 @@
 import './base.css';
+import './editor.css';
+import './panel.css';

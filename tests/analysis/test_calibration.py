@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_spec.analysis.calibration import EXPECTED, calibrate, labelled_answers
+from jupyter_spec.analysis.calibration import EXPECTED, Calibration, calibrate, labelled_answers
+from jupyter_spec.analysis.record import MIME_TYPE, TEXT_LIMIT
 from jupyter_spec.engine.graders.judge import parse_reply
 from jupyter_spec.engine.providers import register
 from jupyter_spec.engine.providers.base import Messages
@@ -368,3 +369,54 @@ def test_an_ok_answer_judged_violation_is_never_wrong(tmp_path: Path) -> None:
     result = calibrate(parse_spec(LABELLED), "scripted:judge", store=Store(tmp_path / "s.sqlite"), settings=Settings())
     assert result.overall["correct"] == 2 + 3  # both BAD and all three OK; none of the GOOD
     assert result.accuracy == pytest.approx(5 / 8)
+
+
+def outcome(clause: str, label: str, verdict: str, correct: bool, **extra: object) -> dict[str, object]:
+    base = {"clause": clause, "source": "example", "title": f"{clause} {label}", "label": label, "qualifier": None,
+            "reason": "why", "answer": "an answer", "verdict": verdict, "score": 0.5, "reasoning": "judged so",
+            "raw": "{}", "error": None, "correct": correct}  # fmt: skip
+    return base | extra
+
+
+def test_a_calibration_is_its_own_record() -> None:
+    long = "y" * (TEXT_LIMIT + 1)
+    answers = [
+        outcome("a", "BAD", "violation", True, answer=long, reasoning=long),
+        outcome("a", "GOOD", "violation", False),
+        outcome("a", "GOOD", "compliant", True),
+        outcome("b", "GOOD", "error", False, error="timeout", score=None, reasoning=""),
+        outcome("b", "OK", "unscored", False, score=float("nan")),
+    ]
+    calibration = Calibration("scripted:judge", answers, ["a", "b"])
+    record = calibration.record()
+    assert list(record) == ["schema", "version", "judge", "ids", "overall", "confusion", "clauses", "answers"]
+    assert (record["schema"], record["version"], record["judge"], record["ids"]) == (
+        "jupyter-spec/calibration", 1, "scripted:judge", ["a", "b"])  # fmt: skip
+    assert record["overall"] == {"answers": 5, "n": 4, "correct": 2, "accuracy": 0.5, "violation_precision": 0.5,
+                                 "violation_recall": 1.0, "unscored": 1, "errors": 1}  # fmt: skip
+    assert record["confusion"] == [
+        {"label": "BAD", "verdict": "violation", "count": 1},
+        {"label": "GOOD", "verdict": "violation", "count": 1},
+        {"label": "GOOD", "verdict": "compliant", "count": 1},
+        {"label": "GOOD", "verdict": "error", "count": 1},
+        {"label": "OK", "verdict": "unscored", "count": 1},
+    ]
+    a, b = record["clauses"]
+    assert a == {"clause": "a", "answers": 3, "n": 3, "correct": 2, "accuracy": pytest.approx(2 / 3),
+                 "violation_precision": 0.5, "violation_recall": 1.0, "unscored": 0, "errors": 0}  # fmt: skip
+    # b: no GOOD/BAD answer judged, so precision and recall are NaN, shown as null
+    assert b["clause"] == "b" and b["accuracy"] == 0.0 and b["violation_precision"] is None
+    assert b["violation_recall"] is None
+    first, *_, last = record["answers"]
+    assert list(first) == ["clause", "source", "title", "label", "qualifier", "reason", "answer", "verdict", "score",
+                           "reasoning", "correct", "error"]  # fmt: skip
+    assert len(first["answer"]) == TEXT_LIMIT and first["answer"].endswith("…") and first["reasoning"].endswith("…")
+    assert last["score"] is None and record["answers"][3]["error"] == "timeout"
+    json.dumps(record, allow_nan=False)
+    assert calibration._repr_mimebundle_() == {MIME_TYPE: record, "text/plain": repr(calibration)}
+
+
+def test_an_empty_calibration_record_has_null_figures() -> None:
+    record = Calibration("scripted:judge", []).record()
+    assert record["ids"] is None and record["overall"]["accuracy"] is None and record["answers"] == []
+    json.dumps(record, allow_nan=False)

@@ -53,8 +53,12 @@ def test_results_and_comparisons_show_with_html_and_a_chart(shell: InteractiveSh
 
 def test_a_calibration_shows_as_a_table(shell: InteractiveShell) -> None:
     answers = [{"clause": "c", "label": "GOOD", "verdict": "compliant", "correct": True}]
-    data, _ = shell.display_formatter.format(Calibration("local:smollm2", answers))
+    calibration = Calibration("local:smollm2", answers)
+    data, _ = shell.display_formatter.format(calibration)
     assert "<table>" in data["text/html"] and "Calibration of local:smollm2" in data["text/html"]
+    # IPython merges the object's own bundle (the record) with the views' HTML
+    assert {MIME_TYPE, "text/html", "text/plain"} <= set(data)
+    assert data[MIME_TYPE] == calibration.record() and data[MIME_TYPE]["schema"] == "jupyter-spec/calibration"
 
 
 def test_a_run_shown_as_a_result_gets_its_dashboard(shell: InteractiveShell, store: Store, monkeypatch: Any) -> None:

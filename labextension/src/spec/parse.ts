@@ -973,6 +973,18 @@ function positionals(args: string[]): string[] {
   return out;
 }
 
+/** The cell magic a cell's first non-blank line starts, if it is one of ours. */
+export function magicName(line: string): 'spec' | 'challenge' | null {
+  const head = line.trimStart();
+  if (!head.startsWith('%%')) {
+    return null;
+  }
+  const rest = head.slice(2, pyStripEnd(head));
+  const space = rest.indexOf(' ');
+  const name = space < 0 ? rest : rest.slice(0, space);
+  return name === 'spec' || name === 'challenge' ? name : null;
+}
+
 /**
  * A `%%spec` or `%%challenge` cell, as IPython reads it: leading blank lines dropped, the first
  * line's indentation removed from every line, then `%%name args` on the first line.
@@ -992,15 +1004,12 @@ function readMagic(source: string): MagicCell | null {
     lines = lines.map(l => (l.startsWith(indent) ? l.slice(indent.length) : l));
   }
   const head = lines[0];
-  if (!head.startsWith('%%')) {
+  const name = magicName(head);
+  if (name === null) {
     return null;
   }
   const rest = head.slice(2, pyStripEnd(head));
   const space = rest.indexOf(' ');
-  const name = space < 0 ? rest : rest.slice(0, space);
-  if (name !== 'spec' && name !== 'challenge') {
-    return null;
-  }
   return {
     magic: name,
     args: splitArgs(space < 0 ? '' : rest.slice(space + 1)),
