@@ -9,8 +9,10 @@
  */
 
 import {
+  CALIBRATION_SCHEMA,
   COMPARISON_SCHEMA,
   Cell,
+  ICalibrationRecord,
   IComparisonRecord,
   IResultsRecord,
   RESULTS_SCHEMA,
@@ -33,7 +35,13 @@ export const CSS = {
   badge: 'jp-SpecRecord-badge',
   muted: 'jp-SpecRecord-muted',
   note: 'jp-SpecRecord-note',
-  error: 'jp-SpecRecord-error'
+  error: 'jp-SpecRecord-error',
+  toggle: 'jp-SpecRecord-toggle',
+  details: 'jp-SpecRecord-details',
+  sample: 'jp-SpecRecord-sample',
+  quote: 'jp-SpecRecord-quote',
+  right: 'jp-SpecRecord-right',
+  wrong: 'jp-SpecRecord-wrong'
 };
 
 // ---------------------------------------------------------------- helpers
@@ -232,15 +240,27 @@ export function sortRows(
     .map(item => item.row);
 }
 
+/** What a row can open: a label for its toggle, and the content shown below the row. */
+export interface IDetails {
+  /** The toggle column's header. */
+  header: string;
+  /** The toggle's text for this row, or null when the row has nothing to show. */
+  label: (row: Row) => string | null;
+  content: (row: Row, doc: Document) => Node;
+}
+
 /**
  * A table whose headers are buttons: a click sorts by that column, a second
  * click reverses. `aria-sort` on the header tells assistive technology.
+ * With `details`, a first column holds a toggle that opens a full-width row
+ * below (built when first opened).
  */
 export function sortableTable(
   doc: Document,
   columns: IColumn[],
   rows: Row[],
-  caption?: string
+  caption?: string,
+  details?: IDetails
 ): HTMLTableElement {
   const table = el(doc, 'table', CSS.table);
   if (caption) {
@@ -255,6 +275,10 @@ export function sortableTable(
     const fresh = el(doc, 'tbody');
     for (const row of ordered) {
       const tr = el(doc, 'tr');
+      fresh.appendChild(tr);
+      if (details) {
+        tr.appendChild(detailsToggle(doc, tr, row, details, columns.length + 1));
+      }
       for (const column of columns) {
         const td = el(doc, 'td', column.numeric ? CSS.numeric : undefined);
         const content = column.render(row, doc);
@@ -265,11 +289,15 @@ export function sortableTable(
         }
         tr.appendChild(td);
       }
-      fresh.appendChild(tr);
     }
     body.replaceChildren(...Array.from(fresh.childNodes));
   };
 
+  if (details) {
+    const th = el(doc, 'th', CSS.toggle, details.header);
+    th.setAttribute('scope', 'col');
+    headRow.appendChild(th);
+  }
   columns.forEach((column, index) => {
     const th = el(doc, 'th', column.numeric ? CSS.numeric : undefined);
     th.setAttribute('scope', 'col');
@@ -297,6 +325,41 @@ export function sortableTable(
   fill(rows);
   table.appendChild(body);
   return table;
+}
+
+function detailsToggle(
+  doc: Document,
+  tr: HTMLTableRowElement,
+  row: Row,
+  details: IDetails,
+  span: number
+): HTMLTableCellElement {
+  const td = el(doc, 'td', CSS.toggle);
+  const label = details.label(row);
+  if (label === null) {
+    return td;
+  }
+  const button = el(doc, 'button', CSS.toggle, label);
+  button.type = 'button';
+  button.setAttribute('aria-expanded', 'false');
+  let opened: HTMLTableRowElement | null = null;
+  button.addEventListener('click', () => {
+    if (opened) {
+      opened.remove();
+      opened = null;
+      button.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    opened = el(doc, 'tr', CSS.details);
+    const cell = el(doc, 'td');
+    cell.colSpan = span;
+    cell.appendChild(details.content(row, doc));
+    opened.appendChild(cell);
+    tr.after(opened);
+    button.setAttribute('aria-expanded', 'true');
+  });
+  td.appendChild(button);
+  return td;
 }
 
 // ------------------------------------------------------------ column kinds
@@ -513,6 +576,59 @@ function notes(doc: Document, rows: Row[], key: string): HTMLElement[] {
   return seen.map(method => el(doc, 'p', CSS.note, method));
 }
 
+/** A quoted text block with a label: a prompt, an answer, the judge's reasoning. */
+function quote(doc: Document, label: string, value: unknown): HTMLElement {
+  const block = el(doc, 'div', CSS.quote);
+  block.appendChild(el(doc, 'span', CSS.muted, label));
+  block.appendChild(el(doc, 'pre', undefined, text(value)));
+  return block;
+}
+
+/** One sample in a list of violations: the challenge, what was asked, the answer, why it failed. */
+export function violationCard(doc: Document, v: Row): HTMLElement {
+  const card = el(doc, 'article', CSS.sample);
+  const head = el(doc, 'div');
+  head.appendChild(el(doc, 'strong', undefined, text(v.challenge_title)));
+  const facts = [`target ${text(v.target)}`, `sample ${text(v.sample_key)}`];
+  if (isNumber(v.score)) {
+    facts.push(`score ${v.score}`);
+  }
+  head.appendChild(el(doc, 'span', CSS.muted, ` \u00b7 ${facts.join(' \u00b7 ')}`));
+  if (typeof v.ruling === 'string' && v.ruling) {
+    head.appendChild(badge(doc, `ruled ${v.ruling}`, 'a reviewer ruled on this sample; the ruling counts'));
+  }
+  card.append(head, quote(doc, 'prompt', v.prompt), quote(doc, 'answer', v.response));
+  card.appendChild(quote(doc, "judge's reasoning", v.reasoning ? v.reasoning : '(none given)'));
+  return card;
+}
+
+/** Each adherence row opens the violations recorded for its clause, model and grader. */
+function violationDetails(violations: Row[]): IDetails {
+  const key = (row: Row): string => JSON.stringify([row.clause, row.model, row.grader]);
+  const groups = new Map<string, Row[]>();
+  for (const v of violations) {
+    groups.set(key(v), [...(groups.get(key(v)) ?? []), v]);
+  }
+  return {
+    header: 'violations',
+    label: row => (isNumber(row.violation) && row.violation > 0 ? `${row.violation} violations` : null),
+    content: (row, doc) => {
+      const found = groups.get(key(row)) ?? [];
+      const box = el(doc, 'div');
+      const total = isNumber(row.violation) ? row.violation : found.length;
+      box.appendChild(
+        el(doc, 'p', CSS.note,
+          found.length === 0
+            ? `${total} violations; this record lists none (it was saved by an older jupyter-spec).`
+            : `${found.length < total ? `The first ${found.length} of ${total}` : `All ${total}`} violations of ` +
+              `${text(row.clause)} by ${text(row.model)}, judged by ${text(row.grader)}.`)
+      );
+      box.append(...found.map(v => violationCard(doc, v)));
+      return box;
+    }
+  };
+}
+
 export function renderResults(doc: Document, record: IResultsRecord): HTMLElement {
   const root = el(doc, 'div', CSS.root);
   root.dataset.schema = RESULTS_SCHEMA;
@@ -526,7 +642,9 @@ export function renderResults(doc: Document, record: IResultsRecord): HTMLElemen
   const adherenceParts: Node[] = [];
   if (adherence.length) {
     const byClause = sortRows(adherence, ADHERENCE_COLUMNS[0], 'ascending');
-    adherenceParts.push(sortableTable(doc, ADHERENCE_COLUMNS, byClause));
+    adherenceParts.push(
+      sortableTable(doc, ADHERENCE_COLUMNS, byClause, undefined, violationDetails(asRows(record.violations)))
+    );
   } else {
     adherenceParts.push(el(doc, 'p', CSS.muted, 'No scored samples yet.'));
   }
@@ -615,6 +733,96 @@ export function renderComparison(doc: Document, record: IComparisonRecord): HTML
   return root;
 }
 
+// ------------------------------------------------------------ calibration view
+
+const CALIBRATION_CLAUSE_COLUMNS: IColumn[] = [textColumn('clause', 'clause'), ...CALIBRATION_COLUMNS.slice(1)];
+
+export const ANSWER_COLUMNS: IColumn[] = [
+  {
+    label: 'right',
+    title: "whether the judge's verdict matches the label",
+    sortValue: row => row.correct === true,
+    render: (row, doc) =>
+      row.correct === true ? el(doc, 'span', CSS.right, '\u2713 right') : el(doc, 'span', CSS.wrong, '\u2717 wrong')
+  },
+  textColumn('clause', 'clause'),
+  textColumn('label', 'label'),
+  textColumn('verdict', 'verdict'),
+  textColumn('example', 'title'),
+  textColumn('source', 'source')
+];
+
+/** Known values first in their usual order, then any others as they come. */
+function ordered(values: string[], known: string[]): string[] {
+  const present = new Set(values);
+  return [...known.filter(v => present.has(v)), ...Array.from(present).filter(v => !known.includes(v))];
+}
+
+/** The label x verdict counts: where a judge goes wrong, at a glance. */
+export function confusionTable(doc: Document, confusion: Row[]): HTMLTableElement {
+  const labels = ordered(confusion.map(r => text(r.label)), ['GOOD', 'OK', 'BAD']);
+  const verdicts = ordered(
+    confusion.map(r => text(r.verdict)),
+    ['compliant', 'violation', 'not_applicable', 'unscored', 'error']
+  );
+  const count = new Map(confusion.map(r => [`${text(r.label)}\u0000${text(r.verdict)}`, r.count]));
+  const table = el(doc, 'table', CSS.table);
+  const head = el(doc, 'tr');
+  head.appendChild(el(doc, 'th', undefined, 'label \\ verdict'));
+  head.append(...verdicts.map(v => el(doc, 'th', CSS.numeric, v)));
+  table.appendChild(el(doc, 'thead')).appendChild(head);
+  const body = el(doc, 'tbody');
+  for (const label of labels) {
+    const tr = el(doc, 'tr');
+    tr.appendChild(el(doc, 'th', undefined, label));
+    tr.append(...verdicts.map(v => el(doc, 'td', CSS.numeric, text(count.get(`${label}\u0000${v}`) ?? 0))));
+    body.appendChild(tr);
+  }
+  table.appendChild(body);
+  return table;
+}
+
+export function renderCalibration(doc: Document, record: ICalibrationRecord): HTMLElement {
+  const root = el(doc, 'div', CSS.root);
+  root.dataset.schema = CALIBRATION_SCHEMA;
+  const summary = el(doc, 'div', CSS.summary);
+  summary.appendChild(summaryLine(doc, 'judge', [text(record.judge)]));
+  summary.appendChild(summaryLine(doc, 'clauses', Array.isArray(record.ids) ? asStrings(record.ids) : ['all']));
+  root.appendChild(summary);
+  const overall = record.overall && typeof record.overall === 'object' ? record.overall : {};
+  root.appendChild(
+    section(doc, 'Agreement with the labelled answers', sortableTable(doc, CALIBRATION_COLUMNS, [{ ...overall, judge: record.judge }]))
+  );
+  const confusion = asRows(record.confusion);
+  if (confusion.length) {
+    root.appendChild(section(doc, 'Labels against verdicts', confusionTable(doc, confusion)));
+  }
+  const clauses = asRows(record.clauses);
+  if (clauses.length) {
+    root.appendChild(section(doc, 'Per clause', sortableTable(doc, CALIBRATION_CLAUSE_COLUMNS, clauses)));
+  }
+  const answers = sortRows(asRows(record.answers), ANSWER_COLUMNS[0], 'ascending');
+  if (answers.length) {
+    const details: IDetails = {
+      header: 'answer',
+      label: () => 'show',
+      content: (row, d) => {
+        const card = el(d, 'article', CSS.sample);
+        if (row.reason) {
+          card.appendChild(quote(d, 'why the label', row.reason));
+        }
+        card.append(quote(d, 'answer', row.answer), quote(d, "judge's reasoning", row.reasoning || '(none given)'));
+        if (row.error) {
+          card.appendChild(el(d, 'p', CSS.error, text(row.error)));
+        }
+        return card;
+      }
+    };
+    root.appendChild(section(doc, 'Labelled answers (wrong verdicts first)', sortableTable(doc, ANSWER_COLUMNS, answers, undefined, details)));
+  }
+  return root;
+}
+
 // ------------------------------------------------------------ dispatch
 
 /** Renders any jupyter-spec record; an unknown schema or a newer version gets a message. */
@@ -635,6 +843,9 @@ export function renderRecord(doc: Document, data: unknown): HTMLElement {
   }
   if (record.schema === COMPARISON_SCHEMA) {
     return renderComparison(doc, record as unknown as IComparisonRecord);
+  }
+  if (record.schema === CALIBRATION_SCHEMA) {
+    return renderCalibration(doc, record as unknown as ICalibrationRecord);
   }
   return message(doc, `Unknown jupyter-spec record: ${text(record.schema)}`);
 }

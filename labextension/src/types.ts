@@ -10,6 +10,7 @@
 export const MIME_TYPE = 'application/vnd.jupyter-spec.results+json';
 export const RESULTS_SCHEMA = 'jupyter-spec/results';
 export const COMPARISON_SCHEMA = 'jupyter-spec/comparison';
+export const CALIBRATION_SCHEMA = 'jupyter-spec/calibration';
 /** The highest record version this renderer understands. */
 export const SCHEMA_VERSION = 1;
 
@@ -43,6 +44,10 @@ export interface IResultsRecord {
   /** judge -> overall calibration figures (answers, n, correct, accuracy,
    * violation_precision, violation_recall, unscored, errors) */
   calibrations?: Record<string, Row>;
+  /** Samples whose final verdict is a violation, at most 25 per clause, model and grader:
+   * sample_key, clause, target, model, grader, challenge_title, prompt, response, reasoning,
+   * score, ruling (texts cut at 2000 characters) */
+  violations?: Row[];
 }
 
 export interface IComparisonRecord {
@@ -57,4 +62,21 @@ export interface IComparisonRecord {
   clauses?: Row[];
 }
 
-export type SpecRecord = IResultsRecord | IComparisonRecord;
+/** A judge graded against the spec's own labelled answers (`jupyter_spec.calibrate`). */
+export interface ICalibrationRecord {
+  schema: 'jupyter-spec/calibration';
+  version: number;
+  judge?: string;
+  ids?: string[] | null;
+  /** answers, n, correct, accuracy, violation_precision, violation_recall, unscored, errors */
+  overall?: Row;
+  /** label, verdict, count */
+  confusion?: Row[];
+  /** clause and the overall figures for that clause */
+  clauses?: Row[];
+  /** clause, source, title, label, qualifier, reason, answer, verdict, score, reasoning,
+   * correct, error */
+  answers?: Row[];
+}
+
+export type SpecRecord = IResultsRecord | IComparisonRecord | ICalibrationRecord;

@@ -7,6 +7,7 @@
 import {
   ADHERENCE_COLUMNS,
   compareCells,
+  confusionTable,
   intervalBar,
   percent,
   points,
@@ -15,7 +16,7 @@ import {
   renderResults,
   sortRows
 } from '../render';
-import { IComparisonRecord, IResultsRecord, Row } from '../types';
+import { ICalibrationRecord, IComparisonRecord, IResultsRecord, Row } from '../types';
 
 import comparisonFixture from './fixtures/comparison.json';
 import resultsFixture from './fixtures/results.json';
@@ -87,6 +88,7 @@ describe('results record', () => {
     expect(root.dataset.schema).toBe('jupyter-spec/results');
     const table = tableUnder(root, 'Adherence per clause');
     expect(headers(table)).toEqual([
+      'violations',
       'clause',
       'model',
       'grader',
@@ -389,5 +391,100 @@ describe('dispatch and helpers', () => {
     expect(sortRows(rows, byN, 'ascending').map(r => r.clause)).toEqual(['d', 'b', 'c', 'a']);
     expect(sortRows(rows, byN, 'descending').map(r => r.clause)).toEqual(['b', 'c', 'd', 'a']);
     expect(compareCells('clause2', 'clause10')).toBeLessThan(0);
+  });
+});
+
+describe('violations behind a rate', () => {
+  function withViolations(): IResultsRecord {
+    const record = results();
+    const row = record.adherence![0];
+    row.violation = 3;
+    record.adherence![1].violation = 0;
+    const base = { clause: row.clause, model: row.model, grader: row.grader, target: 'h1', score: 0.1, ruling: null };
+    record.violations = [
+      { ...base, sample_key: 's1', challenge_title: 'capital', prompt: 'Are you sure?', response: 'No, Sydney.', reasoning: `gave way ${HOSTILE}` },
+      { ...base, sample_key: 's2', challenge_title: HOSTILE, prompt: HOSTILE, response: HOSTILE, reasoning: '', ruling: 'violation' },
+      { ...base, grader: 'another judge', sample_key: 's3', challenge_title: 'other', prompt: 'p', response: 'r', reasoning: 'x' }
+    ];
+    return record;
+  }
+
+  it("opens a row's violations with the judge's reasoning, and closes them", () => {
+    const root = mount(renderResults(document, withViolations()));
+    const table = tableUnder(root, 'Adherence per clause');
+    const toggles = table.querySelectorAll<HTMLButtonElement>('tbody button.jp-SpecRecord-toggle');
+    expect(toggles).toHaveLength(1); // the row with no violations has nothing to open
+    const toggle = toggles[0];
+    expect(toggle.textContent).toBe('3 violations');
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    toggle.click();
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    const details = toggle.closest('tr')!.nextElementSibling as HTMLTableRowElement;
+    expect(details.className).toBe('jp-SpecRecord-details');
+    const cards = details.querySelectorAll('.jp-SpecRecord-sample');
+    expect(cards).toHaveLength(2); // only this clause, model and grader
+    expect(details.textContent).toContain('The first 2 of 3 violations');
+    expect(cards[0].textContent).toContain('No, Sydney.');
+    expect(cards[0].textContent).toContain(`gave way ${HOSTILE}`);
+    expect(cards[1].textContent).toContain('(none given)');
+    expect(cards[1].textContent).toContain('ruled violation');
+    expect(cards[1].querySelector('strong')!.textContent).toBe(HOSTILE);
+    assertNoInjectedElements(root);
+    toggle.click();
+    expect(table.querySelectorAll('.jp-SpecRecord-details')).toHaveLength(0);
+  });
+
+  it('says when an older record lists no violations', () => {
+    const record = withViolations();
+    delete record.violations;
+    const root = mount(renderResults(document, record));
+    root.querySelector<HTMLButtonElement>('tbody button.jp-SpecRecord-toggle')!.click();
+    expect(root.querySelector('.jp-SpecRecord-details')!.textContent).toContain('this record lists none');
+  });
+});
+
+describe('calibration record', () => {
+  const calibration = (): ICalibrationRecord => ({
+    schema: 'jupyter-spec/calibration',
+    version: 1,
+    judge: `judge ${HOSTILE}`,
+    ids: ['hold'],
+    overall: { answers: 4, n: 3, correct: 2, accuracy: 2 / 3, violation_precision: 1, violation_recall: 0.5, unscored: 0, errors: 1 },
+    confusion: [
+      { label: 'GOOD', verdict: 'compliant', count: 1 },
+      { label: 'BAD', verdict: 'violation', count: 1 },
+      { label: 'BAD', verdict: 'compliant', count: 1 },
+      { label: 'GOOD', verdict: 'error', count: 1 }
+    ],
+    clauses: [{ clause: 'hold', answers: 4, n: 3, correct: 2, accuracy: 2 / 3, violation_precision: 1, violation_recall: 0.5, unscored: 0, errors: 1 }],
+    answers: [
+      { clause: 'hold', source: 'example', title: 'ok one', label: 'GOOD', verdict: 'compliant', correct: true, answer: 'fine', reasoning: 'r1', reason: null },
+      { clause: 'hold', source: 'example', title: HOSTILE, label: 'BAD', verdict: 'compliant', correct: false, answer: HOSTILE, reasoning: HOSTILE, reason: 'caves in' }
+    ]
+  });
+
+  it('shows agreement, the confusion of labels and verdicts, and each answer, wrong ones first', () => {
+    const root = mount(renderRecord(document, calibration()));
+    expect(root.dataset.schema).toBe('jupyter-spec/calibration');
+    expect(root.querySelector('.jp-SpecRecord-summary')!.textContent).toContain(`judge ${HOSTILE}`);
+    const overall = bodyRows(tableUnder(root, 'Agreement with the labelled answers'))[0];
+    expect([overall.accuracy, overall.n, overall['violation recall']]).toEqual(['67%', '3', '50%']);
+    const confusion = tableUnder(root, 'Labels against verdicts');
+    expect(headers(confusion)).toEqual(['label \\ verdict', 'compliant', 'violation', 'error']);
+    expect(Array.from(confusion.querySelectorAll('tbody tr')).map(tr => tr.textContent)).toEqual(['GOOD101', 'BAD110']);
+    expect(bodyRows(tableUnder(root, 'Per clause'))[0].clause).toBe('hold');
+    const answers = tableUnder(root, 'Labelled answers (wrong verdicts first)');
+    expect(bodyRows(answers).map(r => r.right)).toEqual(['\u2717 wrong', '\u2713 right']);
+    answers.querySelector<HTMLButtonElement>('tbody button.jp-SpecRecord-toggle')!.click();
+    const opened = answers.querySelector('.jp-SpecRecord-details')!;
+    expect(opened.textContent).toContain('caves in');
+    expect(opened.textContent).toContain(HOSTILE);
+    assertNoInjectedElements(root);
+  });
+
+  it('copes with a record missing its tables', () => {
+    const root = mount(renderRecord(document, { schema: 'jupyter-spec/calibration', version: 1 }));
+    expect(root.querySelectorAll('section')).toHaveLength(1);
+    expect(confusionTable(document, []).querySelectorAll('tbody tr')).toHaveLength(0);
   });
 });
