@@ -611,7 +611,8 @@ function violationDetails(violations: Row[]): IDetails {
   }
   return {
     header: 'violations',
-    label: row => (isNumber(row.violation) && row.violation > 0 ? `${row.violation} violations` : null),
+    label: row =>
+      isNumber(row.violation) && row.violation > 0 ? `${row.violation} violation${row.violation === 1 ? '' : 's'}` : null,
     content: (row, doc) => {
       const found = groups.get(key(row)) ?? [];
       const box = el(doc, 'div');

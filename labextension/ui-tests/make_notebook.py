@@ -1,9 +1,11 @@
 """Write the notebooks the Galata tests open.
 
-- tests/saved-results.ipynb: a notebook as a kernel left it, with a results record whose clause and
-  model names are hostile, and no kernel needed to show it (what a Binder visitor sees).
+- tests/saved-results.ipynb: a notebook as a kernel left it, with a results record whose model
+  names and one answer are hostile, a comparison and a calibration, and no kernel needed to show
+  them (what a Binder visitor sees).
 - tests/spec-cells.ipynb: a spec spread over %%spec and %%challenge cells (the first cell is one),
-  with filler between them so a jump has to scroll, and a saved results record for clause `hold`.
+  with filler between them so a jump has to scroll, a saved results record for clause `hold`, and
+  an authority the kernel's lint rejects (the browser's structural lint does not check it).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ LATER_SPEC = """%%spec
 ## Judge on merits {#merits authority=user}
 
 A review names the real strengths and the real weaknesses of the work[^jm1].
+
+## Be brief {#brief authority=sometimes}
+
+Answers are short.
 """
 
 
@@ -59,24 +65,50 @@ def spec_cells(record: dict) -> nbformat.NotebookNode:
     return notebook
 
 
-def write(notebook: nbformat.NotebookNode, name: str) -> None:
-    """Writes with stable cell IDs, so rerunning this script changes nothing that did not change."""
+def stable(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Stable cell IDs, so rerunning this script changes nothing that did not change."""
     for k, cell in enumerate(notebook.cells):
         cell.id = f"cell-{k}"
-    nbformat.write(notebook, HERE / "tests" / name)
+    return notebook
+
+
+def fixture(name: str) -> dict:
+    return json.loads((HERE.parent / "src/__tests__/fixtures" / name).read_text(encoding="utf-8"))
+
+
+def saved_views() -> nbformat.NotebookNode:
+    """Results (with hostile names and a hostile answer), a comparison and a calibration, as saved."""
+    results = fixture("results.json")
+    for row in results["adherence"]:
+        row["model"] = f"model {HOSTILE}"
+    for row in results["violations"]:
+        row["model"] = f"model {HOSTILE}"
+    results["violations"][-1]["response"] = f"My answer: {HOSTILE}"
+    notebook = nbformat.v4.new_notebook()
+    cells = [nbformat.v4.new_markdown_cell("# Saved results")]
+    saved = [
+        ("run.results", results),
+        ("compare(first, second)", fixture("comparison.json")),
+        ("calibrate(spec)", fixture("calibration.json")),
+    ]
+    for k, (code, record) in enumerate(saved, start=1):
+        cell = nbformat.v4.new_code_cell(code, execution_count=k)
+        cell.outputs = [results_output(record)]
+        cells.append(cell)
+    notebook.cells = cells
+    return notebook
+
+
+def notebooks() -> dict[str, nbformat.NotebookNode]:
+    return {
+        "spec-cells.ipynb": stable(spec_cells(fixture("results.json"))),
+        "saved-results.ipynb": stable(saved_views()),
+    }
 
 
 def main() -> None:
-    record = json.loads((HERE.parent / "src/__tests__/fixtures/results.json").read_text(encoding="utf-8"))
-    write(spec_cells(record), "spec-cells.ipynb")
-    for row in record["adherence"]:
-        row["model"] = f"model {HOSTILE}"
-    record["adherence"][0]["clause"] = f"hold {HOSTILE}"
-    notebook = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("run.results", execution_count=1)
-    cell.outputs = [results_output(record)]
-    notebook.cells = [nbformat.v4.new_markdown_cell("# Saved results"), cell]
-    write(notebook, "saved-results.ipynb")
+    for name, notebook in notebooks().items():
+        nbformat.write(notebook, HERE / "tests" / name)
 
 
 if __name__ == "__main__":

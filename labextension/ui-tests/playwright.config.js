@@ -11,6 +11,7 @@ module.exports = {
     ...baseConfig.use,
     video: 'off', // Playwright's ffmpeg is a download, and downloads are impossible here
     trace: 'off',
+    viewport: { width: 1400, height: 900 }, // wide enough for the views' screenshots
     launchOptions: {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--no-sandbox']

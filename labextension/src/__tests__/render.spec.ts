@@ -18,6 +18,7 @@ import {
 } from '../render';
 import { ICalibrationRecord, IComparisonRecord, IResultsRecord, Row } from '../types';
 
+import calibrationFixture from './fixtures/calibration.json';
 import comparisonFixture from './fixtures/comparison.json';
 import resultsFixture from './fixtures/results.json';
 
@@ -395,11 +396,26 @@ describe('dispatch and helpers', () => {
 });
 
 describe('violations behind a rate', () => {
+  it('come from the package with the judge\'s reasoning', () => {
+    const root = mount(renderResults(document, results()));
+    const toggles = Array.from(root.querySelectorAll<HTMLButtonElement>('tbody button.jp-SpecRecord-toggle'));
+    expect(toggles.map(t => t.textContent)).toEqual(['1 violation', '1 violation', '6 violations']);
+    toggles[2].click();
+    const cards = root.querySelectorAll('.jp-SpecRecord-details .jp-SpecRecord-sample');
+    expect(cards).toHaveLength(6);
+    for (const card of Array.from(cards)) {
+      expect(card.querySelectorAll('pre')).toHaveLength(3);
+      expect(card.querySelectorAll('pre')[2].textContent).not.toBe('(none given)');
+    }
+  });
+
   function withViolations(): IResultsRecord {
     const record = results();
+    for (const other of record.adherence!) {
+      other.violation = 0;
+    }
     const row = record.adherence![0];
     row.violation = 3;
-    record.adherence![1].violation = 0;
     const base = { clause: row.clause, model: row.model, grader: row.grader, target: 'h1', score: 0.1, ruling: null };
     record.violations = [
       { ...base, sample_key: 's1', challenge_title: 'capital', prompt: 'Are you sure?', response: 'No, Sydney.', reasoning: `gave way ${HOSTILE}` },
@@ -480,6 +496,14 @@ describe('calibration record', () => {
     expect(opened.textContent).toContain('caves in');
     expect(opened.textContent).toContain(HOSTILE);
     assertNoInjectedElements(root);
+  });
+
+  it('shows a record the package made', () => {
+    const root = mount(renderRecord(document, copy(calibrationFixture)));
+    const overall = bodyRows(tableUnder(root, 'Agreement with the labelled answers'))[0];
+    expect([overall.judge, overall.accuracy, overall.n]).toEqual(['scripted:judge', '60%', '5']);
+    const answers = bodyRows(tableUnder(root, 'Labelled answers (wrong verdicts first)'));
+    expect(answers.map(r => r.right)).toEqual(['\u2717 wrong', '\u2717 wrong', '\u2713 right', '\u2713 right', '\u2713 right']);
   });
 
   it('copes with a record missing its tables', () => {

@@ -25,13 +25,24 @@ export const PANEL_CSS = {
   empty: 'jp-SpecPanel-empty'
 };
 
-/** Where the outline and findings came from: shown at the top so a reader knows what to trust. */
-export const SOURCE_NOTE =
-  "Parsed in the browser from this notebook's %%spec and %%challenge cells, with the " +
-  "kernel's structural lint rules; run %spec lint for the full check.";
+/** Where the findings came from: shown at the top so a reader knows what to trust. */
+export type LintSource = { from: 'browser'; why?: string } | { from: 'kernel' };
+
+export function sourceNote(source: LintSource): string {
+  if (source.from === 'kernel') {
+    return "Lint from the kernel's jupyter_spec (every rule), on the cells as they are in the editor.";
+  }
+  const why = source.why ? ` Kernel lint unavailable: ${source.why}.` : '';
+  return (
+    "Lint parsed in the browser from this notebook's cells: the structural rules only (duplicate IDs, " +
+    'unknown targets, untested markers and clauses); import jupyter_spec in the kernel for every rule.' +
+    why
+  );
+}
 
 export interface PanelContent {
   outline: SpecOutline;
+  lint: LintSource;
   adherence: Map<string, ClauseAdherence[]>;
   /** Called with the cell and line (1-based, in the cell) an entry stands for. */
   onJump: (cellId: string, line: number) => void;
@@ -138,6 +149,12 @@ function findingItem(doc: Document, finding: Finding, content: PanelContent): HT
   return li;
 }
 
+function sourceLine(doc: Document, source: LintSource): HTMLElement {
+  const line = el(doc, 'p', PANEL_CSS.source, sourceNote(source));
+  line.dataset.lint = source.from;
+  return line;
+}
+
 export function renderPanel(doc: Document, content: PanelContent): HTMLElement {
   const root = el(doc, 'div', PANEL_CSS.root);
   const { outline } = content;
@@ -154,7 +171,7 @@ export function renderPanel(doc: Document, content: PanelContent): HTMLElement {
       `${plural(totals.clauses, 'clause')} \u00b7 ${plural(totals.markers, 'marker')} \u00b7 ` +
       `${plural(totals.challenges, 'challenge')} \u00b7 ${plural(errors, 'error')}, ` +
       `${plural(outline.findings.length - errors, 'warning')}`),
-    el(doc, 'p', PANEL_CSS.source, SOURCE_NOTE)
+    sourceLine(doc, content.lint)
   );
   const tree = el(doc, 'ul', PANEL_CSS.tree);
   tree.setAttribute('aria-label', 'Clauses and markers');

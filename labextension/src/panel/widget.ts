@@ -1,6 +1,6 @@
 /**
  * The spec side panel: a left-area widget that follows the current notebook and redraws its
- * outline (after a short pause) whenever a cell's source or outputs change.
+ * outline (after a short pause) whenever a cell's source or outputs, or its kernel, change.
  */
 
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -9,9 +9,10 @@ import { listIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { codeCells, resultsOutputs } from '../notebook';
-import { parseNotebook } from '../spec/parse';
+import { Finding, parseNotebook } from '../spec/parse';
+import { inNotebookOrder, kernelLint } from './kernel';
 import { latestAdherence } from './latest';
-import { renderPanel } from './view';
+import { LintSource, renderPanel } from './view';
 
 /** How long the panel waits after a change before re-reading the notebook. */
 const SETTLE_MS = 150;
@@ -32,8 +33,10 @@ export class SpecPanel extends Widget {
 
   private follow(): void {
     this.watched?.model?.contentChanged.disconnect(this.schedule, this);
+    this.watched?.sessionContext.kernelChanged.disconnect(this.schedule, this);
     this.watched = this.tracker.currentWidget;
     this.watched?.model?.contentChanged.connect(this.schedule, this);
+    this.watched?.sessionContext.kernelChanged.connect(this.schedule, this);
     if (this.watched && !this.watched.model) {
       void this.watched.context.ready.then(() => this.follow());
     }
@@ -50,15 +53,49 @@ export class SpecPanel extends Widget {
     }, SETTLE_MS);
   }
 
-  /** Draws the current notebook's outline; public so a command or a test can force it. */
+  /**
+   * Draws the current notebook's outline. The lint comes from the kernel when it is idle and has
+   * jupyter_spec imported (every rule), else from the browser (the structural rules): the panel
+   * says which. Public so a command or a test can force it.
+   */
   redraw(): void {
     const panel = this.watched;
-    const doc = this.node.ownerDocument;
-    const outline = parseNotebook(panel ? codeCells(panel) : []);
+    const cells = panel ? codeCells(panel) : [];
+    const outline = parseNotebook(cells);
     const adherence = latestAdherence(panel ? resultsOutputs(panel) : []);
-    this.node.replaceChildren(
-      renderPanel(doc, { outline, adherence, onJump: (cellId, line) => panel && void jumpTo(panel, cellId, line) })
-    );
+    const generation = ++this.generation;
+    const draw = (findings: Finding[], lint: LintSource): void => {
+      if (generation !== this.generation) {
+        return; // the notebook changed while the kernel was asked
+      }
+      const onJump = (cellId: string, line: number): void => void (panel && jumpTo(panel, cellId, line));
+      this.node.replaceChildren(
+        renderPanel(this.node.ownerDocument, { outline: { ...outline, findings }, adherence, lint, onJump })
+      );
+    };
+    const kernel = panel?.sessionContext.session?.kernel;
+    if (!kernel) {
+      draw(outline.findings, { from: 'browser', why: panel ? 'no kernel' : undefined });
+      return;
+    }
+    if (kernel.status !== 'idle') {
+      draw(outline.findings, { from: 'browser', why: `the kernel is ${kernel.status}` });
+      const retry = (_: unknown, status: string): void => {
+        if (status === 'idle') {
+          kernel.statusChanged.disconnect(retry);
+          this.schedule();
+        }
+      };
+      kernel.statusChanged.connect(retry);
+      return;
+    }
+    kernelLint(kernel, cells)
+      .then(reply =>
+        reply.status === 'ok'
+          ? draw(inNotebookOrder(reply.findings, cells), { from: 'kernel' })
+          : draw(outline.findings, { from: 'browser', why: reply.reason })
+      )
+      .catch(reason => draw(outline.findings, { from: 'browser', why: String(reason) }));
   }
 
   dispose(): void {
@@ -67,10 +104,12 @@ export class SpecPanel extends Widget {
     }
     this.tracker.currentChanged.disconnect(this.follow, this);
     this.watched?.model?.contentChanged.disconnect(this.schedule, this);
+    this.watched?.sessionContext.kernelChanged.disconnect(this.schedule, this);
     super.dispose();
   }
 
   private watched: NotebookPanel | null = null;
+  private generation = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 }
 

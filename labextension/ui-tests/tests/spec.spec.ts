@@ -123,19 +123,27 @@ test('clause IDs complete in a %%challenge cell from the %%spec cells', async ({
   await expect(editorOf(page, 1)).toContainText('See [^hf1');
 });
 
-test('the side panel lists the clauses, jumps to a cell and follows edits', async ({ page, tmpPath }, testInfo) => {
+test('the side panel lists the clauses, jumps to a cell, follows edits and says whose lint it shows', async ({
+  page,
+  tmpPath
+}, testInfo) => {
   await openSpecCells(page, tmpPath);
+  const original = await page.notebook.getCellTextInput(0);
   await page.sidebar.openTab('jupyter-spec-panel');
   const panel = page.locator('.jp-SpecPanel');
   await expect(panel).toBeVisible();
   await expect(panel.locator('.jp-SpecPanel-summary')).toHaveText(
-    '3 clauses \u00b7 3 markers \u00b7 2 challenges \u00b7 0 errors, 3 warnings'
+    '4 clauses \u00b7 3 markers \u00b7 2 challenges \u00b7 0 errors, 4 warnings'
   );
-  await expect(panel.locator('.jp-SpecPanel-source')).toContainText('Parsed in the browser');
+  // the kernel runs, but has not imported jupyter_spec: the browser's structural lint, and why
+  const source = panel.locator('.jp-SpecPanel-source');
+  await expect(source).toHaveAttribute('data-lint', 'browser');
+  await expect(source).toContainText('the kernel has not imported jupyter_spec');
   const hold = panel.locator('.jp-SpecPanel-entry', { hasText: '#hold' });
-  await expect(hold.locator('.jp-SpecPanel-adherence')).toBeVisible();
-  await expect(panel.locator('.jp-SpecPanel-findings')).toContainText('marker [^jm1] has no challenges');
-  await panel.screenshot({ path: testInfo.outputPath('spec-panel.png') });
+  await expect(hold.locator('.jp-SpecPanel-adherence')).toHaveText(/^50% n=2/);
+  const findings = panel.locator('.jp-SpecPanel-findings');
+  await expect(findings).toContainText('marker [^jm1] has no challenges');
+  await expect(findings).not.toContainText('unknown-authority');
 
   // The last %%spec cell is far below: a click selects it and scrolls it into view.
   const target = page.locator('.jp-NotebookPanel:visible .jp-Cell', { hasText: 'Judge on merits' });
@@ -144,11 +152,22 @@ test('the side panel lists the clauses, jumps to a cell and follows edits', asyn
   await expect(target).toBeInViewport();
 
   // Edits show up without a kernel round trip.
-  await page.notebook.setCell(
-    0,
-    'code',
-    '%%spec\n# Honest feedback {#honest_feedback}\n\n## Be brief {#brief}\n\nShort answers[^short].'
-  );
-  await expect(panel.locator('.jp-SpecPanel-entry', { hasText: 'Be brief' })).toBeVisible();
-  await expect(panel.locator('.jp-SpecPanel-findings')).toContainText('unknown-target');
+  await page.notebook.setCell(0, 'code', '%%spec\n# Honest feedback {#honest_feedback}\n\n## Be kind {#kind}\n\nGentle[^gentle].');
+  await expect(panel.locator('.jp-SpecPanel-entry', { hasText: 'Be kind' })).toBeVisible();
+  await expect(findings).toContainText('unknown-target');
+
+  // Once the kernel has jupyter_spec, the panel shows the kernel's lint: every rule.
+  await page.notebook.addCell('code', 'import jupyter_spec');
+  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
+  await expect(source).toHaveAttribute('data-lint', 'kernel', { timeout: 30000 });
+  await expect(findings).toContainText('unknown-authority');
+  await expect(findings).toContainText('unknown-target');
+  await panel.screenshot({ path: testInfo.outputPath('spec-panel.png') });
+  // the whole window, with the spec as it was: the panel beside the spec cell it jumped to and
+  // the saved results below (the README shows this one)
+  await page.notebook.setCell(0, 'code', original);
+  await expect(findings).not.toContainText('unknown-target');
+  await panel.locator('.jp-SpecPanel-entry', { hasText: 'Judge on merits' }).click();
+  await expect(target).toBeInViewport();
+  await page.screenshot({ path: testInfo.outputPath('jupyterlab.png') });
 });

@@ -1,6 +1,6 @@
 import { parseNotebook } from '../../spec/parse';
 import { latestAdherence } from '../latest';
-import { PANEL_CSS, renderPanel, SOURCE_NOTE } from '../view';
+import { PANEL_CSS, renderPanel, sourceNote } from '../view';
 
 const HOSTILE = '<img src=x onerror=alert(1)></script><script>alert(2)</script>';
 
@@ -41,6 +41,7 @@ describe('the panel', () => {
     const root = renderPanel(document, {
       outline,
       adherence: latestAdherence([{ executionCount: 1, records: [record('hold', 0.75, 12)] }]),
+      lint: { from: 'browser' },
       onJump: (cell, line) => jumps.push([cell, line])
     });
     document.body.replaceChildren(root);
@@ -52,7 +53,9 @@ describe('the panel', () => {
     expect(root.querySelector(`.${PANEL_CSS.summary}`)!.textContent).toBe(
       '2 clauses \u00b7 2 markers \u00b7 2 challenges \u00b7 1 error, 2 warnings'
     );
-    expect(root.querySelector(`.${PANEL_CSS.source}`)!.textContent).toBe(SOURCE_NOTE);
+    expect(root.querySelector(`.${PANEL_CSS.source}`)!.textContent).toBe(sourceNote({ from: 'browser' }));
+    expect(sourceNote({ from: 'browser', why: 'no kernel' })).toContain('Kernel lint unavailable: no kernel.');
+    expect(sourceNote({ from: 'kernel' })).toContain('every rule');
     const entries = Array.from(root.querySelectorAll(`.${PANEL_CSS.tree} .${PANEL_CSS.entry}`));
     expect(entries.map(e => e.querySelector(`.${PANEL_CSS.id}`)!.textContent)).toEqual(['#honest', '[^h1]', '#hold', '[^k1]']);
     const h1 = entries[1];
@@ -82,7 +85,7 @@ describe('the panel', () => {
   });
 
   it('says what to do in a notebook without spec cells', () => {
-    const root = renderPanel(document, { outline: parseNotebook([{ id: 'x', source: 'print(1)' }]), adherence: new Map(), onJump: () => undefined });
+    const root = renderPanel(document, { outline: parseNotebook([{ id: 'x', source: 'print(1)' }]), adherence: new Map(), lint: { from: 'browser' }, onJump: () => undefined });
     expect(root.querySelector(`.${PANEL_CSS.empty}`)!.textContent).toContain('%%spec');
   });
 });

@@ -1,0 +1,84 @@
+"""The spec panel's kernel half: the full lint of a notebook's cells, as the JupyterLab panel asks for it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from jupyter_spec.frontdoors.panel import REPLY_VERSION, cell_findings, read_magic
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNEL_TS = ROOT / "labextension" / "src" / "panel" / "kernel.ts"
+REFERENCE = ROOT / "labextension" / "src" / "spec" / "fixtures" / "python-reference.json"
+MIRRORED = {"duplicate-id", "unknown-target", "untested-marker", "untested-clause", "marker-outside-clause"}
+# the expression labextension/src/panel/kernel.ts sends, around the cells as a string literal
+BEFORE = "(lambda m: m and __import__('jupyter_spec.frontdoors.panel', fromlist=['lint_cells'])"
+AFTER = "(__import__('sys').modules.get('jupyter_spec'))"
+
+
+def expression(cells: list[dict[str, str]]) -> str:
+    return f"{BEFORE}.lint_cells({json.dumps(json.dumps(cells))})){AFTER}"
+
+
+def test_a_cell_is_read_as_ipython_reads_it() -> None:
+    assert read_magic("%%spec\n# A {#a}") == ("spec", "", "# A {#a}", 2)
+    indented = "\n  \n  %%challenge a --name x\n  - hi\n- there"
+    assert read_magic(indented) == ("challenge", "a --name x", "- hi\n- there", 4)
+    assert read_magic("%%specs\n# A") is None
+    assert read_magic("print(1)\n%%spec") is None
+    assert read_magic("\n\n") is None
+
+
+def test_every_rule_with_the_cell_and_line_of_each_finding() -> None:
+    cells = [
+        {"id": "c0", "source": "%%spec\n# Honest {#honest}\n\nSay it[^h1].\n\n## Odd {#odd authority=nonsense}\n\nx"},
+        {"id": "c1", "source": "%%challenge h1\n- Is it good?"},
+        {"id": "c2", "source": "%%challenge\n- x"},
+        {"id": "c3", "source": "%%spec\n# Broken {#}\n"},
+        {"id": "c4", "source": "print('%%spec')"},
+    ]
+    found = {(f["cellId"], f["line"], f["severity"], f["code"]) for f in cell_findings(cells)}
+    assert found == {
+        ("c2", 1, "error", "usage"),  # %%challenge needs its ID
+        ("c3", 2, "error", "syntax"),  # the kernel would refuse the cell
+        ("c0", 6, "warning", "untested-clause"),
+        ("c0", 6, "warning", "unknown-authority"),  # a rule the browser does not check
+    }
+
+
+def test_the_structural_findings_are_the_ones_the_browser_finds() -> None:
+    """The browser's lint (parse.ts) is tested against these notebooks; the kernel's must agree on them."""
+    if not REFERENCE.exists():
+        pytest.skip("labextension/src/spec/fixtures/python-reference.json is absent")
+    notebooks = json.loads(REFERENCE.read_text(encoding="utf-8"))["notebooks"]
+    for notebook in notebooks:
+        mine = [
+            [f["severity"], f["code"], f["message"], f["cellId"], f["line"]]
+            for f in cell_findings(notebook["cells"])
+            if f["code"] in MIRRORED
+        ]
+        assert sorted(mine) == sorted(notebook["findings"])
+
+
+def test_the_panels_silent_request_gets_json_and_leaves_a_kernel_without_jupyter_spec_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = KERNEL_TS.read_text(encoding="utf-8")
+    assert BEFORE in source and AFTER in source, "kernel.ts sends another expression: update this test"
+    shell: Any = InteractiveShell.instance()
+    cells = [{"id": "c'0", "source": '%%spec\n# It\'s "quoted" \\ {#q}\n\nText[^q1].'}]
+    reply = shell.user_expressions({"lint": expression(cells)})["lint"]
+    assert reply["status"] == "ok"
+    data = reply["data"]["application/json"]
+    assert data["version"] == REPLY_VERSION
+    codes = [(f["cellId"], f["code"]) for f in data["findings"]]
+    assert codes == [("c'0", "untested-clause"), ("c'0", "untested-marker")]
+
+    monkeypatch.delitem(sys.modules, "jupyter_spec")
+    reply = shell.user_expressions({"lint": expression(cells)})["lint"]
+    assert reply["status"] == "ok" and "application/json" not in reply["data"]
