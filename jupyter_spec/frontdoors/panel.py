@@ -63,7 +63,7 @@ def cell_findings(cells: list[dict[str, str]]) -> list[dict[str, Any]]:
                 fragments.append(Spec(challenges=parse_challenges(body, cell["id"], target, first_line)))
         except SpecSyntaxError as e:
             refused.append(finding("error", "syntax", e.message, cell["id"], e.line or first_line - 1))
-        except UsageError as e:
+        except (UsageError, ValueError) as e:  # argparse's usage errors; shlex's unclosed quotes
             refused.append(finding("error", "usage", f"%%{name}: {e}", cell["id"], first_line - 1))
     settings = config.settings
     linted = lint(Spec().merge(*fragments), settings.vague_words, settings.authority_order or None)

@@ -18,7 +18,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { codeCells } from './notebook';
 import { completeAt } from './spec/complete';
 import { specHighlighting, specLanguage, specLanguageSwitch } from './spec/language';
-import { magicName, parseNotebook } from './spec/parse';
+import { isBlank, parseNotebook, sourceMagic } from './spec/parse';
 
 export const SPEC_MIME = 'text/x-jupyter-spec';
 
@@ -35,15 +35,14 @@ export class SpecCompletionProvider implements ICompletionProvider {
   async fetch(request: CompletionHandler.IRequest, context: ICompletionContext): Promise<CompletionHandler.ICompletionItemsReply> {
     const none = { start: request.offset, end: request.offset, items: [] };
     const { text, offset } = request;
-    const firstLineEnd = text.indexOf('\n', text.length - text.trimStart().length);
-    const firstLine = text.slice(0, firstLineEnd < 0 ? text.length : firstLineEnd);
-    if (!(context.widget instanceof NotebookPanel) || magicName(firstLine) === null) {
+    if (!(context.widget instanceof NotebookPanel) || sourceMagic(text) === null) {
       return none;
     }
     const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
     const lineEnd = text.indexOf('\n', offset);
     const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd);
-    const isMagicLine = lineStart <= firstLine.length && text.slice(lineStart).startsWith(firstLine.trimStart());
+    // the magic's line is the first one with more than whitespace before it
+    const isMagicLine = isBlank(text.slice(0, lineStart));
     const found = completeAt(parseNotebook(codeCells(context.widget)), line, offset - lineStart, isMagicLine);
     if (found === null) {
       return none;
@@ -70,8 +69,11 @@ export const editorPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     extensions.addExtension({
       name: 'jupyter-spec:language',
+      // code cells only: a Markdown cell or a file that starts with %%spec is not a spec cell
       factory: ({ model }) =>
-        EditorExtensionRegistry.createImmutableExtension(specLanguageSwitch(model.sharedModel.getSource()))
+        (model.sharedModel as { cell_type?: string }).cell_type === 'code'
+          ? EditorExtensionRegistry.createImmutableExtension(specLanguageSwitch(model.sharedModel.getSource()))
+          : null
     });
     // also a language by name and MIME type, for ```jupyter-spec fences and files set to it
     languages.addLanguage({

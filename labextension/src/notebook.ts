@@ -10,43 +10,33 @@ import { OutputsOfCell } from './panel/latest';
 import { NotebookCell } from './spec/parse';
 import { MIME_TYPE } from './types';
 
-/** The code cells (a Markdown cell starting with %%spec is prose, not a spec). */
-export function codeCells(panel: NotebookPanel): NotebookCell[] {
-  const cells: NotebookCell[] = [];
-  const model = panel.content.model;
-  if (!model) {
-    return cells;
-  }
-  for (let i = 0; i < model.cells.length; i++) {
-    const cell = model.cells.get(i);
+/** The code cells in order (a Markdown cell starting with %%spec is prose, not a spec). */
+function* codeCellModels(panel: NotebookPanel): Generator<ICodeCellModel> {
+  const cells = panel.content.model?.cells;
+  for (let i = 0; cells && i < cells.length; i++) {
+    const cell = cells.get(i);
     if (cell.type === 'code') {
-      cells.push({ id: cell.id, source: cell.sharedModel.getSource() });
+      yield cell as ICodeCellModel;
     }
   }
-  return cells;
+}
+
+export function codeCells(panel: NotebookPanel): NotebookCell[] {
+  return Array.from(codeCellModels(panel), cell => ({ id: cell.id, source: cell.sharedModel.getSource() }));
 }
 
 export function resultsOutputs(panel: NotebookPanel): OutputsOfCell[] {
   const out: OutputsOfCell[] = [];
-  const model = panel.content.model;
-  if (!model) {
-    return out;
-  }
-  for (let i = 0; i < model.cells.length; i++) {
-    const cell = model.cells.get(i);
-    if (cell.type !== 'code') {
-      continue;
-    }
-    const code = cell as ICodeCellModel;
+  for (const cell of codeCellModels(panel)) {
     const records: unknown[] = [];
-    for (let k = 0; k < code.outputs.length; k++) {
-      const data = code.outputs.get(k).data[MIME_TYPE];
+    for (let k = 0; k < cell.outputs.length; k++) {
+      const data = cell.outputs.get(k).data[MIME_TYPE];
       if (data !== undefined) {
         records.push(data);
       }
     }
     if (records.length) {
-      out.push({ executionCount: code.executionCount, records });
+      out.push({ executionCount: cell.executionCount, records });
     }
   }
   return out;

@@ -18,7 +18,7 @@ REFERENCE = ROOT / "labextension" / "src" / "spec" / "fixtures" / "python-refere
 MIRRORED = {"duplicate-id", "unknown-target", "untested-marker", "untested-clause", "marker-outside-clause"}
 # the expression labextension/src/panel/kernel.ts sends, around the cells as a string literal
 BEFORE = "(lambda m: m and __import__('jupyter_spec.frontdoors.panel', fromlist=['lint_cells'])"
-AFTER = "(__import__('sys').modules.get('jupyter_spec'))"
+AFTER = "(__import__('sys').modules.get('jupyter_spec.frontdoors.magics'))"
 
 
 def expression(cells: list[dict[str, str]]) -> str:
@@ -41,10 +41,12 @@ def test_every_rule_with_the_cell_and_line_of_each_finding() -> None:
         {"id": "c2", "source": "%%challenge\n- x"},
         {"id": "c3", "source": "%%spec\n# Broken {#}\n"},
         {"id": "c4", "source": "print('%%spec')"},
+        {"id": "c5", "source": '%%spec --name "unclosed\n# A {#a}'},
     ]
     found = {(f["cellId"], f["line"], f["severity"], f["code"]) for f in cell_findings(cells)}
     assert found == {
         ("c2", 1, "error", "usage"),  # %%challenge needs its ID
+        ("c5", 1, "error", "usage"),  # an unclosed quote in the arguments
         ("c3", 2, "error", "syntax"),  # the kernel would refuse the cell
         ("c0", 6, "warning", "untested-clause"),
         ("c0", 6, "warning", "unknown-authority"),  # a rule the browser does not check
@@ -65,7 +67,7 @@ def test_the_structural_findings_are_the_ones_the_browser_finds() -> None:
         assert sorted(mine) == sorted(notebook["findings"])
 
 
-def test_the_panels_silent_request_gets_json_and_leaves_a_kernel_without_jupyter_spec_alone(
+def test_the_panels_silent_request_gets_json_and_leaves_a_kernel_without_the_extension_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     source = KERNEL_TS.read_text(encoding="utf-8")
@@ -79,6 +81,6 @@ def test_the_panels_silent_request_gets_json_and_leaves_a_kernel_without_jupyter
     codes = [(f["cellId"], f["code"]) for f in data["findings"]]
     assert codes == [("c'0", "untested-clause"), ("c'0", "untested-marker")]
 
-    monkeypatch.delitem(sys.modules, "jupyter_spec")
+    monkeypatch.delitem(sys.modules, "jupyter_spec.frontdoors.magics")
     reply = shell.user_expressions({"lint": expression(cells)})["lint"]
     assert reply["status"] == "ok" and "application/json" not in reply["data"]

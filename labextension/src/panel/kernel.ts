@@ -1,5 +1,5 @@
 /**
- * The kernel's half of the panel's lint: when the notebook's kernel has imported jupyter_spec,
+ * The kernel's half of the panel's lint: when the notebook's kernel has loaded jupyter_spec,
  * every lint rule (jupyter_spec/frontdoors/panel.py) instead of the structural ones the browser
  * checks. Asked with a silent `user_expressions` request: nothing is printed, stored in the
  * history or counted as an execution, and a kernel without jupyter_spec is left as it is.
@@ -15,13 +15,14 @@ export const REPLY_VERSION = 1;
 const EXPRESSION_NAME = 'jupyter_spec_panel_lint';
 
 /**
- * The Python expression: None unless jupyter_spec is already imported, else the lint of `payload`
- * (the cells as JSON, written as a Python string literal: a JSON string is one).
+ * The Python expression: None unless the jupyter_spec extension is loaded (its magics imported:
+ * then the lint imports one small module more), else the lint of `payload` (the cells as JSON,
+ * written as a Python string literal: a JSON string is one).
  */
 export function lintExpression(payload: string): string {
   return (
     "(lambda m: m and __import__('jupyter_spec.frontdoors.panel', fromlist=['lint_cells'])" +
-    `.lint_cells(${JSON.stringify(payload)}))(__import__('sys').modules.get('jupyter_spec'))`
+    `.lint_cells(${JSON.stringify(payload)}))(__import__('sys').modules.get('jupyter_spec.frontdoors.magics'))`
   );
 }
 
@@ -36,7 +37,7 @@ export function readLintReply(result: unknown): KernelLint {
   const data = (r.data ?? {}) as Record<string, unknown>;
   const reply = data['application/json'] as { version?: unknown; findings?: unknown } | undefined;
   if (reply === undefined) {
-    return { status: 'unavailable', reason: 'the kernel has not imported jupyter_spec' };
+    return { status: 'unavailable', reason: 'the kernel has not loaded the extension (%load_ext jupyter_spec)' };
   }
   if (reply.version !== REPLY_VERSION || !Array.isArray(reply.findings)) {
     return { status: 'unavailable', reason: `the kernel's jupyter_spec replies in version ${String(reply.version)}` };
@@ -71,7 +72,15 @@ export function inNotebookOrder(findings: Finding[], cells: NotebookCell[]): Fin
     .map(x => x.f);
 }
 
+/** How long the panel waits for the kernel before showing the browser's lint instead. */
+export const REPLY_TIMEOUT_MS = 10000;
+
+/** The kernel's lint of `cells` (send only the spec and challenge cells: the kernel needs no more). */
 export async function kernelLint(kernel: Kernel.IKernelConnection, cells: NotebookCell[]): Promise<KernelLint> {
+  const info = await kernel.info;
+  if (info.language_info.name !== 'python') {
+    return { status: 'unavailable', reason: `the kernel runs ${info.language_info.name}, not Python` };
+  }
   const future = kernel.requestExecute({
     code: '',
     silent: true,
@@ -80,9 +89,22 @@ export async function kernelLint(kernel: Kernel.IKernelConnection, cells: Notebo
     stop_on_error: false,
     user_expressions: { [EXPRESSION_NAME]: lintExpression(JSON.stringify(cells)) }
   });
-  const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
-  if (reply.content.status !== 'ok') {
-    return { status: 'unavailable', reason: 'the kernel refused the request' };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<KernelLint>(resolve => {
+    timer = setTimeout(() => {
+      future.dispose();
+      resolve({ status: 'unavailable', reason: `no reply within ${REPLY_TIMEOUT_MS / 1000} s` });
+    }, REPLY_TIMEOUT_MS);
+  });
+  const reply = future.done.then((msg): KernelLint => {
+    const content = (msg as KernelMessage.IExecuteReplyMsg).content;
+    return content.status === 'ok'
+      ? readLintReply(content.user_expressions[EXPRESSION_NAME])
+      : { status: 'unavailable', reason: 'the kernel refused the request' };
+  });
+  try {
+    return await Promise.race([reply, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
-  return { ...readLintReply(reply.content.user_expressions[EXPRESSION_NAME]) } as KernelLint;
 }

@@ -30,12 +30,12 @@ export type LintSource = { from: 'browser'; why?: string } | { from: 'kernel' };
 
 export function sourceNote(source: LintSource): string {
   if (source.from === 'kernel') {
-    return "Lint from the kernel's jupyter_spec (every rule), on the cells as they are in the editor.";
+    return "Lint from the kernel's jupyter_spec extension (every rule), on the cells as they are in the editor.";
   }
   const why = source.why ? ` Kernel lint unavailable: ${source.why}.` : '';
   return (
     "Lint parsed in the browser from this notebook's cells: the structural rules only (duplicate IDs, " +
-    'unknown targets, untested markers and clauses); import jupyter_spec in the kernel for every rule.' +
+    'unknown targets, untested markers and clauses); %load_ext jupyter_spec in the kernel for every rule.' +
     why
   );
 }

@@ -1,15 +1,17 @@
 /**
  * The spec side panel: a left-area widget that follows the current notebook and redraws its
- * outline (after a short pause) whenever a cell's source or outputs, or its kernel, change.
+ * outline (after a short pause, and only while shown) whenever a cell's source or outputs, or its
+ * kernel, change.
  */
 
 import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { listIcon } from '@jupyterlab/ui-components';
+import { Kernel } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
 
 import { codeCells, resultsOutputs } from '../notebook';
-import { Finding, parseNotebook } from '../spec/parse';
+import { Finding, parseNotebook, sourceMagic } from '../spec/parse';
 import { inNotebookOrder, kernelLint } from './kernel';
 import { latestAdherence } from './latest';
 import { LintSource, renderPanel } from './view';
@@ -32,15 +34,27 @@ export class SpecPanel extends Widget {
   }
 
   private follow(): void {
-    this.watched?.model?.contentChanged.disconnect(this.schedule, this);
-    this.watched?.sessionContext.kernelChanged.disconnect(this.schedule, this);
+    this.watch(false);
     this.watched = this.tracker.currentWidget;
-    this.watched?.model?.contentChanged.connect(this.schedule, this);
-    this.watched?.sessionContext.kernelChanged.connect(this.schedule, this);
+    this.watch(true);
     if (this.watched && !this.watched.model) {
       void this.watched.context.ready.then(() => this.follow());
     }
+    this.generation++; // a reply about the notebook left behind is not drawn
     this.schedule();
+  }
+
+  private watch(on: boolean): void {
+    const panel = this.watched;
+    const signals = [panel?.model?.contentChanged, panel?.sessionContext.kernelChanged];
+    for (const signal of signals) {
+      if (on) {
+        signal?.connect(this.schedule, this);
+      } else {
+        signal?.disconnect(this.schedule, this);
+      }
+    }
+    this.waitForIdle(null);
   }
 
   private schedule(): void {
@@ -53,63 +67,96 @@ export class SpecPanel extends Widget {
     }, SETTLE_MS);
   }
 
+  protected onAfterShow(): void {
+    if (this.stale) {
+      this.redraw();
+    }
+  }
+
   /**
-   * Draws the current notebook's outline. The lint comes from the kernel when it is idle and has
-   * jupyter_spec imported (every rule), else from the browser (the structural rules): the panel
-   * says which. Public so a command or a test can force it.
+   * Draws the current notebook's outline. The lint comes from the kernel when it is an idle Python
+   * kernel with the jupyter_spec extension loaded (every rule), else from the browser (the
+   * structural rules): the panel says which. The kernel is asked only while the panel is shown,
+   * and again only when a spec or challenge cell changed. Public so a command or a test can force it.
    */
   redraw(): void {
+    if (!this.isVisible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     const panel = this.watched;
     const cells = panel ? codeCells(panel) : [];
     const outline = parseNotebook(cells);
     const adherence = latestAdherence(panel ? resultsOutputs(panel) : []);
     const generation = ++this.generation;
     const draw = (findings: Finding[], lint: LintSource): void => {
-      if (generation !== this.generation) {
-        return; // the notebook changed while the kernel was asked
+      if (generation !== this.generation || this.isDisposed || panel?.isDisposed) {
+        return; // the notebook changed, or closed, while the kernel was asked
       }
       const onJump = (cellId: string, line: number): void => void (panel && jumpTo(panel, cellId, line));
       this.node.replaceChildren(
         renderPanel(this.node.ownerDocument, { outline: { ...outline, findings }, adherence, lint, onJump })
       );
     };
+    const browser = (why?: string): void => draw(outline.findings, { from: 'browser', why });
     const kernel = panel?.sessionContext.session?.kernel;
     if (!kernel) {
-      draw(outline.findings, { from: 'browser', why: panel ? 'no kernel' : undefined });
+      browser(panel ? 'no kernel' : undefined);
+      return;
+    }
+    const specCells = cells.filter(c => sourceMagic(c.source) !== null);
+    const key = JSON.stringify([kernel.id, specCells]);
+    if (this.lastKernelLint?.key === key) {
+      draw(inNotebookOrder(this.lastKernelLint.findings, cells), { from: 'kernel' });
       return;
     }
     if (kernel.status !== 'idle') {
-      draw(outline.findings, { from: 'browser', why: `the kernel is ${kernel.status}` });
-      const retry = (_: unknown, status: string): void => {
-        if (status === 'idle') {
-          kernel.statusChanged.disconnect(retry);
-          this.schedule();
-        }
-      };
-      kernel.statusChanged.connect(retry);
+      browser(`the kernel is ${kernel.status}`);
+      this.waitForIdle(kernel);
       return;
     }
-    kernelLint(kernel, cells)
-      .then(reply =>
-        reply.status === 'ok'
-          ? draw(inNotebookOrder(reply.findings, cells), { from: 'kernel' })
-          : draw(outline.findings, { from: 'browser', why: reply.reason })
-      )
-      .catch(reason => draw(outline.findings, { from: 'browser', why: String(reason) }));
+    kernelLint(kernel, specCells)
+      .then(reply => {
+        if (reply.status === 'ok') {
+          this.lastKernelLint = { key, findings: reply.findings };
+          draw(inNotebookOrder(reply.findings, cells), { from: 'kernel' });
+        } else {
+          browser(reply.reason);
+        }
+      })
+      .catch(reason => browser(String(reason)));
+  }
+
+  /** One handler at a time: redraw once `kernel` is idle (null: stop waiting). */
+  private waitForIdle(kernel: Kernel.IKernelConnection | null): void {
+    this.waiting?.statusChanged.disconnect(this.onStatus, this);
+    this.waiting = kernel;
+    kernel?.statusChanged.connect(this.onStatus, this);
+  }
+
+  private onStatus(_: Kernel.IKernelConnection, status: Kernel.Status): void {
+    if (status === 'idle') {
+      this.waitForIdle(null);
+      this.schedule();
+    }
   }
 
   dispose(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
     }
+    this.generation++;
     this.tracker.currentChanged.disconnect(this.follow, this);
-    this.watched?.model?.contentChanged.disconnect(this.schedule, this);
-    this.watched?.sessionContext.kernelChanged.disconnect(this.schedule, this);
+    this.watch(false);
     super.dispose();
   }
 
   private watched: NotebookPanel | null = null;
+  private waiting: Kernel.IKernelConnection | null = null;
+  private lastKernelLint: { key: string; findings: Finding[] } | null = null;
   private generation = 0;
+  private stale = true;
   private timer: ReturnType<typeof setTimeout> | null = null;
 }
 

@@ -75,9 +75,11 @@ export function completeAt(
     return null;
   }
   const prefix = match[1];
+  // a completion inside an ID replaces all of it, up to the closing bracket or the next space
+  const rest = /^[^\]\s]*/.exec(line.slice(column))![0];
   return {
     start: column - prefix.length,
-    end: column,
+    end: column + rest.length,
     candidates: pool.filter(c => c.id.startsWith(prefix))
   };
 }

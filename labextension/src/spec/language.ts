@@ -17,7 +17,7 @@ import { Language, StreamLanguage, StringStream, language, syntaxHighlighting } 
 import { Compartment, EditorState, Extension, Prec, Text } from '@codemirror/state';
 import { Tag, tagHighlighter, tags } from '@lezer/highlight';
 
-import { magicName } from './parse';
+import { isBlank, magicName, sourceMagic } from './parse';
 
 /** The tags of the spec language, each under the standard tag the theme knows. */
 export const specTags = {
@@ -52,8 +52,8 @@ export function tokenClass(name: TokenName): string {
 const ROLE_TAG = /^<\/?(?:comparison|system|developer|user|assistant|tool)>/;
 const LABEL = /^<!--\s*(GOOD|BAD|OK)\b/;
 const EXPECT = /^<!--\s*expect\b/i;
-const MARKER = /^\[\^[^\]\s]+\]/;
-const REF = /^\[#[^\]]*\]/;
+const MARKER = /^\[\^[^\]\s]{1,200}\]/; // bounded: a long run of `[^` stays linear
+const REF = /^\[#[^\]]{0,200}\]/;
 /** Characters at which a plain run of text stops so a token may start. */
 const SPECIAL = new Set(['[', '<', '{']);
 
@@ -224,21 +224,15 @@ export const specHighlighting: Extension = syntaxHighlighting(
   )
 );
 
-/** The magic of a document: read from its first non-blank line only, however long the cell. */
+/** The magic of an editor's document: its first non-blank line's (as `sourceMagic` for a string). */
 export function documentMagic(doc: Text): 'spec' | 'challenge' | null {
   for (let n = 1; n <= doc.lines; n++) {
     const line = doc.line(n).text;
-    if (line.trim() !== '') {
+    if (!isBlank(line)) {
       return magicName(line);
     }
   }
   return null;
-}
-
-/** The same test on a string, for the text an editor is created with. */
-export function sourceMagic(source: string): 'spec' | 'challenge' | null {
-  const line = /^(?:[ \t]*\r?\n)*([^\n]*)/.exec(source.slice(0, 100000))![1];
-  return magicName(line.replace(/\r$/, ''));
 }
 
 /**

@@ -142,7 +142,8 @@ function pyStrip(s: string): string {
   return s.slice(a, e);
 }
 
-function isBlank(s: string): boolean {
+/** Python's `not s.strip()`. */
+export function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     if (!isPySpace(s.charCodeAt(i))) {
       return false;
@@ -983,6 +984,21 @@ export function magicName(line: string): 'spec' | 'challenge' | null {
   const space = rest.indexOf(' ');
   const name = space < 0 ? rest : rest.slice(0, space);
   return name === 'spec' || name === 'challenge' ? name : null;
+}
+
+/** The magic of a cell's text: its first non-blank line's, found without splitting the rest. */
+export function sourceMagic(source: string): 'spec' | 'challenge' | null {
+  for (let start = 0; ; ) {
+    const end = source.indexOf('\n', start);
+    const line = source.slice(start, end < 0 ? source.length : end).replace(/\r$/, '');
+    if (!isBlank(line)) {
+      return magicName(line);
+    }
+    if (end < 0) {
+      return null;
+    }
+    start = end + 1;
+  }
 }
 
 /**

@@ -135,10 +135,10 @@ test('the side panel lists the clauses, jumps to a cell, follows edits and says 
   await expect(panel.locator('.jp-SpecPanel-summary')).toHaveText(
     '4 clauses \u00b7 3 markers \u00b7 2 challenges \u00b7 0 errors, 4 warnings'
   );
-  // the kernel runs, but has not imported jupyter_spec: the browser's structural lint, and why
+  // the kernel runs, but without the jupyter_spec extension: the browser's structural lint, and why
   const source = panel.locator('.jp-SpecPanel-source');
   await expect(source).toHaveAttribute('data-lint', 'browser');
-  await expect(source).toContainText('the kernel has not imported jupyter_spec');
+  await expect(source).toContainText('the kernel has not loaded the extension');
   const hold = panel.locator('.jp-SpecPanel-entry', { hasText: '#hold' });
   await expect(hold.locator('.jp-SpecPanel-adherence')).toHaveText(/^50% n=2/);
   const findings = panel.locator('.jp-SpecPanel-findings');
@@ -156,8 +156,8 @@ test('the side panel lists the clauses, jumps to a cell, follows edits and says 
   await expect(panel.locator('.jp-SpecPanel-entry', { hasText: 'Be kind' })).toBeVisible();
   await expect(findings).toContainText('unknown-target');
 
-  // Once the kernel has jupyter_spec, the panel shows the kernel's lint: every rule.
-  await page.notebook.addCell('code', 'import jupyter_spec');
+  // Once the kernel has the extension, the panel shows the kernel's lint: every rule.
+  await page.notebook.addCell('code', '%load_ext jupyter_spec');
   await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
   await expect(source).toHaveAttribute('data-lint', 'kernel', { timeout: 30000 });
   await expect(findings).toContainText('unknown-authority');

@@ -31,6 +31,9 @@ describe('ID completion', () => {
     expect(ids('Say it again[^ho')).toEqual(['hold1', 'hold2']);
     const c = completeAt(OUTLINE, 'x [^ho] y', 6, false)!;
     expect([c.start, c.end]).toEqual([4, 6]);
+    // inside an ID, the whole ID is replaced
+    const inside = completeAt(OUTLINE, 'x [^hoXYZ] y', 6, false)!;
+    expect([inside.start, inside.end]).toEqual([4, 9]);
   });
 
   it("offers clause IDs in a label's cross-reference", () => {

@@ -1,11 +1,11 @@
 import { ensureSyntaxTree, language } from '@codemirror/language';
-import { EditorState, Extension } from '@codemirror/state';
+import { Compartment, EditorState, Extension } from '@codemirror/state';
 import { highlightTree, tagHighlighter } from '@lezer/highlight';
 import { StreamLanguage } from '@codemirror/language';
 
+import { sourceMagic } from '../parse';
 import {
   documentMagic,
-  sourceMagic,
   specLanguage,
   specLanguageSwitch,
   specTags,
@@ -127,9 +127,14 @@ describe('the language switch', () => {
     expect(s.facet(language)).toBe(python);
   });
 
-  it('wins over a language configured later at default precedence', () => {
-    const s = state('%%spec\n', [StreamLanguage.define({ name: 'late', token: st => (st.next(), null) })]);
+  it('wins over a language JupyterLab sets later, as it does, by reconfiguring a compartment', () => {
+    const slot = new Compartment();
+    let s = EditorState.create({ doc: '%%spec\n# A {#a}', extensions: [slot.of([]), specLanguageSwitch('%%spec\n')] });
     expect(usesSpecLanguage(s)).toBe(true);
+    s = s.update({ effects: slot.reconfigure(python) }).state;
+    expect(usesSpecLanguage(s)).toBe(true);
+    s = s.update({ changes: { from: 0, to: 6, insert: 'x = 1' } }).state;
+    expect(s.facet(language)).toBe(python);
   });
 
   it('adds no language while the cell is not a spec cell, and needs none to start', () => {
