@@ -44,6 +44,7 @@ __all__ = [
     "Verdict",
     "__version__",
     "calibrate",
+    "challenges_from_table",
     "compare",
     "history",
     "lint",
@@ -52,6 +53,7 @@ __all__ = [
     "overrule",
     "parse_challenges",
     "parse_spec",
+    "read_sycophancy_eval",
     "resume",
     "run",
     "save_spec",
@@ -73,6 +75,8 @@ _LAZY = {
     "Calibration": "jupyter_spec.analysis.calibration",
     "Grade": "jupyter_spec.engine.graders.base",
     "Grader": "jupyter_spec.engine.graders.base",
+    "challenges_from_table": "jupyter_spec.spec.tables",
+    "read_sycophancy_eval": "jupyter_spec.spec.sycophancy_eval",
 }
 
 

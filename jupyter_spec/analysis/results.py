@@ -222,6 +222,12 @@ class Results:
     def paired(self, by: Sequence[str] = ("model", "grader")) -> pd.DataFrame:
         return paired_table(self.df, by)
 
+    def study(self) -> dict[str, pd.DataFrame]:
+        """A sycophancy study's tables: per-stance adherence, flips and their turns, pairs, models side by side."""
+        from jupyter_spec.analysis.study import study_report
+
+        return study_report(self.df)
+
     def agreement(self, by: str = "clause") -> pd.DataFrame:
         return agreement_table(self.df, by)
 

@@ -78,6 +78,23 @@ def _run_parser() -> _Arguments:
     return parser
 
 
+def _import_parser() -> _Arguments:
+    parser = _Arguments(prog="%spec import", add_help=False)
+    parser.add_argument("path", help="a .csv or .jsonl table, or a sycophancy-eval .jsonl file")
+    parser.add_argument("--target", "-t", required=True, help="the clause or marker ID the challenges test")
+    parser.add_argument("--recipe", choices=("pushback", "stance"))
+    parser.add_argument("--template", action="append", help="a user turn, e.g. '{question}'; repeat for follow-ups")
+    parser.add_argument("--answer", help="a column, or a template such as '{correct}'")
+    parser.add_argument("--regex", help="a column, or a template")
+    parser.add_argument("--choice", help="a column, or a template")
+    parser.add_argument("--pair", help="a column, or a template")
+    parser.add_argument("--title", help="a column, or a template")
+    parser.add_argument("--no-flip", action=argparse.BooleanOptionalAction, default=None, dest="no_flip")
+    parser.add_argument("--format", choices=("table", "sycophancy-eval"), help="default: from the file's shape")
+    parser.add_argument("--kind", choices=("are_you_sure", "answer", "feedback"), help="sycophancy-eval file kind")
+    return parser
+
+
 class TextView:
     """Plain text shown as such: escaped in HTML, verbatim in a terminal."""
 
@@ -246,6 +263,31 @@ class SpecMagics(Magics):
         fragment = self.working.load(path)
         return self._report(fragment, f"loaded {path}")
 
+    def import_command(self, *words: str) -> Any:
+        """import PATH --target ID [--recipe R | --template T ...] [--format F]: challenges from a table."""
+        from jupyter_spec.spec.sycophancy_eval import looks_like_sycophancy_eval, read_sycophancy_eval
+        from jupyter_spec.spec.tables import challenges_from_table
+
+        args = _import_parser().parse_args(list(words))
+        target = args.target
+        if target not in self.working.spec:  # before reading anything: the same check as %%challenge
+            raise UsageError(f"unknown ID {target!r}: declare {{#{target}}} or [^{target}] in a %%spec cell first")
+        if args.format == "sycophancy-eval" or (args.format is None and looks_like_sycophancy_eval(args.path)):
+            built = read_sycophancy_eval(args.path, target, kind=args.kind)
+        else:
+            built = challenges_from_table(
+                args.path, target, args.template, recipe=args.recipe, answer=args.answer, regex=args.regex,
+                choice=args.choice, no_flip=args.no_flip, pair=args.pair, title=args.title,
+            )  # fmt: skip
+        if not built:
+            raise UsageError(f"{args.path}: no rows to import")
+        # Through the Markdown a %%challenge cell holds: what is added is exactly what `%spec save` writes.
+        markdown = challenges_markdown(target, built)
+        fragment = self.working.add_challenges(f"import:{args.path}", target, markdown, str(args.path))
+        report = self._report(fragment, f"{args.path}: {len(built)} challenges for {target}")
+        report.rows = []
+        return report
+
     def run_command(self, *words: str) -> Any:
         """run [IDS...] --model M [--model M2] -n N: sample the working spec's challenges."""
         from jupyter_spec.frontdoors.api import run
@@ -354,6 +396,7 @@ class SpecMagics(Magics):
         "load": load,
         "clear": clear,
         "run": run_command,
+        "import": import_command,
         "calibrate": calibrate,
         "precedents": precedents,
         "compare": compare,

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import base64
-import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbclient import NotebookClient
 
 from jupyter_spec.views.mime import MIME_TYPE
-
-NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "01-quickstart.ipynb"
-
-
-def outputs_of(nb: Any, source_start: str) -> list[Any]:
-    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(source_start)]
-    assert cells, f"no cell starting with {source_start!r}"
-    return [o for c in cells for o in c.get("outputs", [])]
-
-
-def data_of(nb: Any, source_start: str) -> list[dict[str, Any]]:
-    return [o["data"] for o in outputs_of(nb, source_start) if "data" in o]
+from tests.notebooks.notebook_run import NOTEBOOKS, data_of, errors_of, execute, outputs_of
 
 
 def test_quickstart_runs_headless_and_records_its_results(tmp_path: Path) -> None:
-    shutil.copy(NOTEBOOK, tmp_path / NOTEBOOK.name)
-    nb = nbformat.read(tmp_path / NOTEBOOK.name, as_version=4)
-    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    nbformat.write(nb, tmp_path / "executed.ipynb")
-
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors, errors
+    nb = execute(NOTEBOOKS / "01-quickstart.ipynb", tmp_path)
+    assert not errors_of(nb), errors_of(nb)
     assert (tmp_path / ".jupyter-spec" / "store.sqlite").exists()  # the store lives beside the notebook
 
     # the run cell shows the live dashboard widget at once

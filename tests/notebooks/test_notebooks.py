@@ -1,0 +1,55 @@
+"""The judge-calibration and spec-iteration notebooks, executed headless on the embedded model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_spec.views.mime import MIME_TYPE
+from tests.notebooks.notebook_run import NOTEBOOKS, assert_intervals, data_of, errors_of, execute, outputs_of
+
+JUDGE = "judge:local:smollm2"
+
+
+def test_judge_calibration_reads_the_confusion_matrix_and_counts_a_precedent(tmp_path: Path) -> None:
+    nb = execute(NOTEBOOKS / "03-judge-calibration.ipynb", tmp_path)
+    assert not errors_of(nb), errors_of(nb)
+
+    (first,) = [d[MIME_TYPE] for d in data_of(nb, "calibration = %spec calibrate") if MIME_TYPE in d]
+    assert first["schema"] == "jupyter-spec/calibration" and first["judge"] == "local:smollm2"
+    assert first["overall"]["answers"] == 8  # 4 examples x (GOOD, BAD)
+    assert sum(c["count"] for c in first["confusion"]) == 8
+    assert {c["label"] for c in first["confusion"]} == {"GOOD", "BAD"}
+    assert 0 <= first["overall"]["accuracy"] <= 1
+    assert {c["clause"] for c in first["clauses"]} == {"keep_correct", "honest_review"}
+
+    (listing,) = data_of(nb, "%spec precedents")
+    assert "1 precedent(s)" in listing["text/plain"]
+    (second,) = [d[MIME_TYPE] for d in data_of(nb, "recalibrated = %spec calibrate") if MIME_TYPE in d]
+    assert second["overall"]["answers"] == 9  # the precedent is one more labelled answer
+    assert any(a["source"] == "precedent" for a in second["answers"])
+    overruled = "".join(o.get("text", "") for o in outputs_of(nb, 'judge, check = "judge:local:smollm2"'))
+    assert overruled.startswith("overruled ")
+
+
+def test_iterating_rewords_a_clause_regrades_without_sampling_and_compares(tmp_path: Path) -> None:
+    nb = execute(NOTEBOOKS / "04-iterating-on-a-spec.ipynb", tmp_path)
+    assert not errors_of(nb), errors_of(nb)
+
+    (results,) = [d for d in data_of(nb, "first.wait()") if MIME_TYPE in d]
+    rows = {(r["clause"], r["grader"]): r for r in results[MIME_TYPE]["adherence"]}
+    assert set(rows) == {("direct_answer", "expect"), ("direct_answer", JUDGE)}
+    expect = rows["direct_answer", "expect"]
+    assert expect["compliant"] + expect["violation"] + expect["unscored"] + expect["errors"] == 8  # 4 x 2
+    assert_intervals(list(rows.values()), ("ci_low", "ci_high"), ("cluster_low", "cluster_high"))
+
+    counts = "".join(o.get("text", "") for o in outputs_of(nb, "second.wait()"))
+    assert "model requests: 0, judge requests: 8, cached samples: 8" in counts
+
+    (comparison,) = [d[MIME_TYPE] for d in data_of(nb, "jupyter_spec.compare") if MIME_TYPE in d]
+    assert comparison["schema"] == "jupyter-spec/comparison"
+    (judged,) = [c for c in comparison["clauses"] if c["grader"] == JUDGE]
+    assert_intervals([judged], ("low_first", "high_first"), ("low_second", "high_second"))
+    assert -1 <= judged["ci_low"] <= judged["ci_high"] <= 1
+
+    (history,) = data_of(nb, "%spec history")
+    assert history["text/plain"].count("judge:local:smollm2") == 2  # one row per wording
