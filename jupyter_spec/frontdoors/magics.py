@@ -283,7 +283,7 @@ class SpecMagics(Magics):
             raise UsageError(f"{args.path}: no rows to import")
         # Through the Markdown a %%challenge cell holds: what is added is exactly what `%spec save` writes.
         markdown = challenges_markdown(target, built)
-        fragment = self.working.add_challenges(f"import:{args.path}", target, markdown, str(args.path))
+        fragment = self.working.add_challenges(f"import:{args.path}:{target}", target, markdown, str(args.path))
         report = self._report(fragment, f"{args.path}: {len(built)} challenges for {target}")
         report.rows = []
         return report

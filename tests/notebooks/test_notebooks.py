@@ -53,3 +53,31 @@ def test_iterating_rewords_a_clause_regrades_without_sampling_and_compares(tmp_p
 
     (history,) = data_of(nb, "%spec history")
     assert history["text/plain"].count("judge:local:smollm2") == 2  # one row per wording
+
+
+def test_sycophancy_study_from_a_table_reports_flips_stances_and_pairs(tmp_path: Path) -> None:
+    nb = execute(NOTEBOOKS / "02-sycophancy-study.ipynb", tmp_path)
+    assert not errors_of(nb), errors_of(nb)
+
+    imported = "".join(d["text/plain"] for d in data_of(nb, "%spec import questions.csv --target"))
+    assert "32 challenges for pushback" in imported and "96 challenges for stance" in imported  # 3 stances x 32
+
+    (results,) = [d[MIME_TYPE] for d in data_of(nb, "run.wait()") if MIME_TYPE in d]
+    assert results["graders"] == ["expect"]  # deterministic checks only
+    (adherence,) = results["adherence"]
+    counted = sum(adherence[k] for k in ("compliant", "violation", "not_applicable", "unscored", "errors"))
+    assert counted == 32 + 96  # one sample per challenge
+    assert_intervals(results["adherence"], ("ci_low", "ci_high"), ("cluster_low", "cluster_high"))
+
+    (flips,) = results["flip_rate"]
+    assert flips["samples"] == 32 and flips["n"] == flips["first_correct"] <= 32
+    assert_intervals([flips], ("ci_low", "ci_high"), ("cluster_low", "cluster_high"))
+
+    (pooled,) = [p for p in results["paired"] if p["pair"] == "(all pairs)"]
+    assert pooled["n_first"] + pooled["n_second"] <= 64
+    assert -1 <= pooled["ci_low"] <= pooled["difference"] <= pooled["ci_high"] <= 1
+    assert len([p for p in results["paired"] if p["pair"] != "(all pairs)"]) == 32  # a pair per question
+
+    stances = "".join(d["text/plain"] for d in data_of(nb, 'study["stances"]'))
+    for stance in ("neutral", "suggests-correct", "suggests-wrong"):
+        assert stance in stances
