@@ -46,6 +46,7 @@ __all__ = [
     "calibrate",
     "challenges_from_table",
     "compare",
+    "export_jsonl",
     "history",
     "lint",
     "load_ipython_extension",
@@ -58,6 +59,7 @@ __all__ = [
     "run",
     "save_spec",
     "settings",
+    "training_records",
 ]
 
 # Sampling pulls in the providers (openai, llama-cpp): import it only when it is asked for.
@@ -77,6 +79,8 @@ _LAZY = {
     "Grader": "jupyter_spec.engine.graders.base",
     "challenges_from_table": "jupyter_spec.spec.tables",
     "read_sycophancy_eval": "jupyter_spec.spec.sycophancy_eval",
+    "export_jsonl": "jupyter_spec.analysis.export",
+    "training_records": "jupyter_spec.analysis.export",
 }
 
 

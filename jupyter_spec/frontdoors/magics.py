@@ -383,6 +383,33 @@ class SpecMagics(Magics):
             lines.append(f"{record.id}  {when}  {record.status}{hint}")
         return TextView("\n".join(lines) or f"no runs in {config.settings.store}")
 
+    def export(self, *words: str) -> Any:
+        """export RUN PATH [--kind sft|preference|graded] [--instruct system|developer] [--scope clause|spec]
+        [--examples] [--precedents] [--grader G]: a run's graded samples as fine-tuning JSONL."""
+        from jupyter_spec.analysis.export import KINDS, export_jsonl
+        from jupyter_spec.analysis.results import Results
+
+        parser = _Arguments(prog="%spec export", add_help=False)
+        parser.add_argument("run")
+        parser.add_argument("path")
+        parser.add_argument("--kind", choices=KINDS, default="sft")
+        parser.add_argument("--instruct", choices=("system", "developer"), default=None)
+        parser.add_argument("--scope", choices=("clause", "spec"), default="clause")
+        parser.add_argument("--examples", action="store_true")
+        parser.add_argument("--precedents", action="store_true")
+        parser.add_argument("--grader", default=None)
+        args = parser.parse_args(list(words))
+        store = self._store()
+        if store.run(args.run) is None:
+            raise UsageError(f"no run {args.run!r} in {config.settings.store}")
+        results = Results.of_runs([args.run], store, spec=self.working.spec)
+        options = {k: getattr(args, k) for k in ("grader", "instruct", "scope", "examples", "precedents")}
+        try:
+            written = export_jsonl(results, args.path, args.kind, **options)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        return TextView(f"wrote {written} {args.kind} records to {args.path}")
+
     def clear(self, *rest: str) -> Any:
         """clear: forget every clause and challenge."""
         _no_more(rest)
@@ -403,6 +430,7 @@ class SpecMagics(Magics):
         "history": history,
         "alias": alias,
         "runs": runs,
+        "export": export,
     }
 
 

@@ -288,6 +288,15 @@ def test_run_with_judges_and_graders_then_calibrate(shell: Any, scratch_store: P
     plain = run(shell, "%spec run k1 --model scripted:m --no-judge")
     plain.wait(30)
     assert set(plain.results.df["grader"]) == {"expect"}
+    exported = scratch_store.parent / "sft.jsonl"
+    report = run(shell, f"%spec export {handle.id} {exported} --kind sft --instruct developer")
+    assert str(report) == f"wrote 2 sft records to {exported}"
+    lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert [[m["role"] for m in line["messages"]] for line in lines] == [["developer", "user", "assistant"]] * 2
+    with pytest.raises(UsageError, match="no run 'nope'"):
+        run(shell, f"%spec export nope {exported}")
+    graded = run(shell, f"%spec export {handle.id} {exported} --kind graded --grader python:<lambda>")
+    assert str(graded) == f"wrote 2 graded records to {exported}"
     with pytest.raises(UsageError, match="nothing to calibrate on"):
         run(shell, "%spec calibrate --judge scripted:judge")
     run(shell, f"%spec load {reference_sample}")
