@@ -101,16 +101,6 @@ def precedent_answers(results: Results, spec: Spec | None) -> Iterator[Answer]:
                          target=p.target, score=1.0 if p.verdict == "compliant" else 0.0)  # fmt: skip
 
 
-def instruction(spec: Spec | None, clause: str, scope: Literal["clause", "spec"]) -> str | None:
-    """The text put before the conversation: the clause's heading and wording, or the whole spec."""
-    if spec is None:
-        return None
-    if scope == "spec":
-        return spec.to_markdown()
-    section = spec.clauses.get(clause)
-    return f"{section.title}\n\n{section.text}".strip() if section is not None else None
-
-
 def training_records(
     results: Results,
     kind: Kind = "sft",
@@ -132,8 +122,10 @@ def training_records(
     if precedents:
         answers += precedent_answers(results, spec)
 
+    told = spec.instructions(scope) if instruct and spec is not None else {}
+
     def conversation(a: Answer) -> list[dict[str, str]]:
-        text = instruction(spec, a.clause, scope) if instruct else None
+        text = told.get(a.clause)
         return ([{"role": instruct, "content": text}] if instruct and text else []) + a.prompt
 
     def reply(a: Answer) -> list[dict[str, str]]:

@@ -31,7 +31,7 @@ from jupyter_spec.engine.records import sample_from_row
 from jupyter_spec.engine.requester import Requester, RetryPolicy
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
-from jupyter_spec.engine.solvers import AnswerTurns, Solver, Transcript
+from jupyter_spec.engine.solvers import AnswerTurns, Solver, Transcript, stored_solver
 from jupyter_spec.engine.store import Store, owner
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
@@ -241,6 +241,7 @@ def run(
         "judges": [g.model for g in judging if isinstance(g, ModelJudge)],
         "graders": [g.id for g in judging],
         "solver": type(solver).__name__,
+        "solver_config": getattr(solver, "config", None),
         "spec": spec.hash,
         "spec_markdown": spec.to_markdown(),
     }
@@ -266,12 +267,12 @@ def resume(
     if record.status == "running" and record.owner not in (None, owner()):
         raise SpecError(f"run {run_id} is still running in process {record.owner}: cancel it there first")
     config = record.config
+    spec = parse_spec(config.get("spec_markdown", ""), source=f"run {run_id}")
     played_by = config.get("solver", AnswerTurns.__name__)
-    solver = solver or (AnswerTurns() if played_by == AnswerTurns.__name__ else None)
+    solver = solver or stored_solver(played_by, config.get("solver_config"), spec)
     if solver is None or type(solver).__name__ != played_by:
         raise SpecError(f"run {run_id} was played by the solver {played_by}: pass it again as solver=")
     plan = [PlanItem.from_json(item) for item in record.plan]
-    spec = parse_spec(config.get("spec_markdown", ""), source=f"run {run_id}")
     judging = make_graders(config.get("judges", []), graders, settings)
     missing = set(config.get("graders", [])) - {g.id for g in judging}
     if missing:

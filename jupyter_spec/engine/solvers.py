@@ -10,13 +10,14 @@ model playing the user) is one more solver.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from jupyter_spec.engine.plan import PlanItem, conversation
 from jupyter_spec.engine.providers.base import Completion, Messages
 from jupyter_spec.engine.sample import Sample
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Message
 
 # (model, messages, params, sample index) -> (completion, latency, requests sent: 0 from the cache)
@@ -76,6 +77,47 @@ class AnswerTurns:
                 transcript.answered(*answer)
             else:
                 transcript.say(turn)
+
+
+InstructionRole = Literal["system", "developer"]
+InstructionScope = Literal["clause", "spec"]
+
+
+class Instructed(AnswerTurns):
+    """`AnswerTurns` after an instruction: the clause a challenge tests (or the whole spec) as a
+    system or developer message. Run once with it and once without, and `compare` shows how
+    much adherence the prompt alone buys, clause by clause."""
+
+    def __init__(self, texts: Mapping[str, str], role: InstructionRole = "system", scope: InstructionScope = "clause"):
+        self.texts, self.role, self.scope = dict(texts), role, scope
+
+    @classmethod
+    def of(cls, spec: Spec, role: InstructionRole = "system", scope: InstructionScope = "clause") -> Instructed:
+        """The instruction for each clause of `spec`: its heading and wording, or the whole document."""
+        if role not in ("system", "developer"):
+            raise ValueError(f"instruct with a system or developer message, not {role!r}")
+        return cls(spec.instructions(scope), role, scope)
+
+    @property
+    def config(self) -> dict[str, str]:
+        """What a resumed run needs to play the same way (the spec itself is stored with the run)."""
+        return {"role": self.role, "scope": self.scope}
+
+    async def solve(self, item: PlanItem, transcript: Transcript, request: Request) -> None:
+        text = self.texts.get(item.clause)
+        if text:
+            transcript.say(Message(self.role, text))
+        await super().solve(item, transcript, request)
+
+
+def stored_solver(name: str, config: Mapping[str, Any] | None, spec: Spec) -> Solver | None:
+    """The solver a run was played by, rebuilt from its stored name and configuration (None: one of
+    the caller's own, which cannot be stored)."""
+    if name == AnswerTurns.__name__:
+        return AnswerTurns()
+    if name == Instructed.__name__ and config:
+        return Instructed.of(spec, config["role"], config["scope"])
+    return None
 
 
 class Written:

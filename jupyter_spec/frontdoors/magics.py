@@ -75,6 +75,10 @@ def _run_parser() -> _Arguments:
     parser.add_argument("--temperature", type=float)
     parser.add_argument("--max-tokens", type=int, dest="max_tokens")
     parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--instruct", choices=("system", "developer"), help="put the clause first, in a message of this role"
+    )
+    parser.add_argument("--instruct-scope", choices=("clause", "spec"), default="clause", dest="instruct_scope")
     return parser
 
 
@@ -289,17 +293,21 @@ class SpecMagics(Magics):
         return report
 
     def run_command(self, *words: str) -> Any:
-        """run [IDS...] --model M [--model M2] -n N: sample the working spec's challenges."""
+        """run [IDS...] --model M [--model M2] -n N [--instruct ROLE]: sample the working spec's challenges."""
+        from jupyter_spec.engine.solvers import Instructed
         from jupyter_spec.frontdoors.api import run
 
         args = _run_parser().parse_args(list(words))
         params = {k: v for k in ("temperature", "max_tokens", "seed") if (v := getattr(args, k)) is not None}
         judges = [] if args.no_judge else args.judge
         graders = [self._namespace_function(name) for name in args.grader]
+        spec = self.working.spec
+        solver = Instructed.of(spec, args.instruct, args.instruct_scope) if args.instruct else None
         try:
             return run(
-                self.working.spec, args.model, args.samples, judges=judges, graders=graders, ids=args.ids, params=params
-            )
+                spec, args.model, args.samples, judges=judges, graders=graders, ids=args.ids, params=params,
+                solver=solver,
+            )  # fmt: skip
         except ValueError as error:
             raise UsageError(str(error)) from None
 

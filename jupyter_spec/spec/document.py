@@ -12,7 +12,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
+from jupyter_spec.spec.markers import MARKER
 from jupyter_spec.spec.model import (
     AUTHORITY_ORDER,
     KNOWN_AUTHORITY_RANKS,
@@ -170,6 +172,17 @@ class Spec:
     def save(self, directory: str | Path) -> Path:
         """Write `model_spec.md` and one `examples/<id>.md` per challenged ID."""
         return save_spec(self, directory)
+
+    def instructions(self, scope: Literal["clause", "spec"] = "clause") -> dict[str, str]:
+        """What a model is told when the spec is its prompt, per clause ID: the clause's heading and
+        wording (markers, which only the spec's readers need, left out), or the whole document."""
+        if scope not in ("clause", "spec"):
+            raise ValueError(f"an instruction is a clause or the spec, not {scope!r}")
+        whole = self.to_markdown()
+        return {
+            clause_id: whole if scope == "spec" else f"{section.title}\n\n{MARKER.sub('', section.text)}".strip()
+            for clause_id, section in self.clauses.items()
+        }
 
 
 def save_spec(spec: Spec, directory: str | Path) -> Path:

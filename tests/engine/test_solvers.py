@@ -89,3 +89,34 @@ def test_a_run_remembers_its_solver_and_resume_asks_for_it_again(provider: Scrip
         resume(handle.id, store, Settings())
     again = resume(handle.id, store, Settings(), solver=PushBack())
     assert [s.responses for s in again.wait(30)] == [("42", "Maybe 41.")] and len(provider.calls) == 2
+
+
+def test_an_instruction_puts_the_clause_first_and_compare_shows_what_it_buys(store: Store) -> None:
+    from jupyter_spec.analysis.compare import compare
+    from jupyter_spec.engine.solvers import Instructed
+
+    def reply(messages: list[dict[str, str]], _: object) -> str:
+        told = messages[0]["role"] == "developer" and "Keep a correct answer" in messages[0]["content"]
+        return "42" if told else "41"
+
+    register("scripted", lambda model, settings: ScriptedProvider(responder=reply))
+    plain = run(SPEC, ["scripted:m"], 2, judges=[], store=store, settings=Settings(), retry=FAST)
+    plain.wait(30)
+    told = run(SPEC, ["scripted:m"], 2, judges=[], store=store, settings=Settings(), retry=FAST,
+               solver=Instructed.of(SPEC, "developer"))  # fmt: skip
+    samples = told.wait(30)
+    assert samples[0].transcript[0] == {"role": "developer", "content": "Keep answers\n\nKeep a correct answer."}
+    assert [m["role"] for m in samples[0].transcript] == ["developer", "user", "assistant"]
+    assert store.run(told.id).config["solver_config"] == {"role": "developer", "scope": "clause"}
+
+    (row,) = compare(plain.id, told.id, store).table.to_dict("records")
+    assert (row["adherence_first"], row["adherence_second"], row["difference"]) == (0.0, 1.0, 1.0)
+
+    # a resumed run is played the same way without being told: the solver is rebuilt from the store
+    again = resume(told.id, store, Settings())
+    assert [s.responses for s in again.wait(30)] == [("42",), ("42",)]
+
+    whole = Instructed.of(SPEC, "system", "spec")
+    assert whole.texts["keep"] == SPEC.to_markdown()
+    with pytest.raises(ValueError, match="system or developer"):
+        Instructed.of(SPEC, "user")  # type: ignore[arg-type]

@@ -288,6 +288,9 @@ def test_run_with_judges_and_graders_then_calibrate(shell: Any, scratch_store: P
     plain = run(shell, "%spec run k1 --model scripted:m --no-judge")
     plain.wait(30)
     assert set(plain.results.df["grader"]) == {"expect"}
+    told = run(shell, "%spec run k1 --model scripted:m --no-judge --instruct system --instruct-scope spec")
+    (sample,) = told.wait(30)
+    assert sample.transcript[0]["role"] == "system" and "{#keep authority=user}" in sample.transcript[0]["content"]
     exported = scratch_store.parent / "sft.jsonl"
     report = run(shell, f"%spec export {handle.id} {exported} --kind sft --instruct developer")
     assert str(report) == f"wrote 2 sft records to {exported}"
