@@ -46,6 +46,7 @@ __all__ = [
     "calibrate",
     "challenges_from_table",
     "compare",
+    "diff",
     "export_jsonl",
     "history",
     "lint",
@@ -59,6 +60,7 @@ __all__ = [
     "run",
     "save_spec",
     "settings",
+    "tag",
     "training_records",
 ]
 
@@ -72,6 +74,8 @@ _LAZY = {
     "calibrate": "jupyter_spec.analysis.calibration",
     "compare": "jupyter_spec.analysis.compare",
     "history": "jupyter_spec.analysis.compare",
+    "diff": "jupyter_spec.analysis.versions",
+    "tag": "jupyter_spec.analysis.versions",
     "overrule": "jupyter_spec.engine.rulings",
     "settings": "jupyter_spec.engine.settings",
     "Calibration": "jupyter_spec.analysis.calibration",

@@ -17,6 +17,7 @@ from typing import Any
 RESULTS_OF_RUN = "results of a run"
 FIGURE = "figure"
 SHOW_RUN = "show a run"
+COMPOSE_SPECS = "compose specs"  # `spec_a + spec_b` (spec/document.py), done by spec/compose.py
 
 _provided: dict[str, Callable[..., Any]] = {}
 

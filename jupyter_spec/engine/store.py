@@ -153,6 +153,19 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN owner TEXT
     """,
+    # 4: versions of a spec by content hash, labels that point at one, and amendments to clauses.
+    """
+    CREATE TABLE IF NOT EXISTS spec_versions (
+        hash TEXT PRIMARY KEY, markdown TEXT NOT NULL, label TEXT, message TEXT, created REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS spec_labels (
+        label TEXT PRIMARY KEY, hash TEXT NOT NULL, message TEXT, created REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS amendments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, clause TEXT NOT NULL, reason TEXT NOT NULL,
+        before_hash TEXT NOT NULL, after_hash TEXT NOT NULL, created REAL NOT NULL, author TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -263,6 +276,8 @@ class Store:
     def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]]) -> None:
         record = RunRecord(id=run_id, created=time.time(), status="running", owner=owner(), config=config, plan=plan)
         self._upsert("runs", run_row(record), on_conflict="IGNORE")
+        if config.get("spec") and "spec_markdown" in config:  # every run's spec is a version of it
+            self.put_version(config["spec"], config["spec_markdown"], record.created)
 
     def set_run_status(self, run_id: str, status: str) -> None:
         finished = None if status == "running" else time.time()
@@ -414,6 +429,63 @@ class Store:
         if not rows:
             return None
         return {**dict(rows[0]), "report": json.loads(rows[0]["report"])}
+
+    # -- versions of a spec, labels, amendments ----------------------------------------------
+
+    def put_version(self, spec_hash: str, markdown: str, created: float | None = None) -> None:
+        """Keep a spec's text under its content hash (the first one kept wins)."""
+        row = {"hash": spec_hash, "markdown": markdown, "created": created or time.time()}
+        self._upsert("spec_versions", row, on_conflict="IGNORE")
+
+    def tag(self, spec_hash: str, label: str, message: str | None = None) -> None:
+        """Point a label at a version; a label already in use moves here."""
+        with self._lock:
+            self._db.execute("UPDATE spec_versions SET label = NULL, message = NULL WHERE label = ?", (label,))
+            self._upsert("spec_labels", {"label": label, "hash": spec_hash, "message": message, "created": time.time()})
+            self._write("UPDATE spec_versions SET label = ?, message = ? WHERE hash = ?", (label, message, spec_hash))
+
+    def _record_run_versions(self) -> None:
+        """Every run's spec is a version (runs keep its hash and Markdown in their config)."""
+        known = {r["hash"] for r in self._rows("SELECT hash FROM spec_versions")}
+        for row in self._rows("SELECT config, created FROM runs ORDER BY created"):
+            config = json.loads(row["config"])
+            if config.get("spec") and config["spec"] not in known and "spec_markdown" in config:
+                self.put_version(config["spec"], config["spec_markdown"], row["created"])
+                known.add(config["spec"])
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every version, oldest first: hash, markdown, label, message, created."""
+        self._record_run_versions()
+        return [dict(r) for r in self._rows("SELECT * FROM spec_versions ORDER BY created, hash")]
+
+    def version(self, ref: str) -> dict[str, Any] | None:
+        """A version by label, else by its hash or a unique prefix of it."""
+        self._record_run_versions()
+        rows = self._rows(
+            "SELECT v.* FROM spec_labels l JOIN spec_versions v ON v.hash = l.hash WHERE l.label = ?", (ref,)
+        )
+        if not rows and ref:
+            rows = self._rows("SELECT * FROM spec_versions WHERE hash LIKE ? || '%'", (ref.replace("%", ""),))
+        return dict(rows[0]) if len(rows) == 1 else None
+
+    def labels(self) -> dict[str, str]:
+        return {r["label"]: r["hash"] for r in self._rows("SELECT label, hash FROM spec_labels ORDER BY created")}
+
+    def runs_of_version(self, spec_hash: str) -> list[str]:
+        """The IDs of the runs that sampled exactly this version, oldest first."""
+        rows = self._rows("SELECT id, config FROM runs ORDER BY created")
+        return [r["id"] for r in rows if json.loads(r["config"]).get("spec") == spec_hash]
+
+    def put_amendment(self, clause: str, reason: str, before_hash: str, after_hash: str, author: str) -> None:
+        self._write(
+            "INSERT INTO amendments (clause, reason, before_hash, after_hash, created, author)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (clause, reason, before_hash, after_hash, time.time(), author),
+        )
+
+    def amendments(self, clause: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE clause = ?", (clause,)) if clause else ("", ())
+        return [dict(r) for r in self._rows(f"SELECT * FROM amendments {where} ORDER BY id", params)]
 
     def close(self) -> None:
         with self._lock:

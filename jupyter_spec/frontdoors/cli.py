@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         help="refuse (exit 2) a spec whose challenges or labels name IDs it does not declare",
     )
     commands.add_parser("demo", help="show the bundled example spec")
+    conflicts = commands.add_parser("check", help="structural conflicts between clauses and modules")
+    conflicts.add_argument("path", help="spec file or directory (its includes are followed)")
+    conflicts.add_argument("--strict", action="store_true", help="exit 1 if there are any findings")
 
     store_help = "the SQLite store (default: the `store` setting, $JUPYTER_SPEC_STORE or .jupyter-spec/store.sqlite)"
     run = commands.add_parser("run", help="sample and grade a spec's challenges; exit 1 below a threshold")
@@ -112,6 +115,11 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("first", help="a run ID, or a model ID (its latest run)")
     compare.add_argument("second", help="a run ID, or a model ID (its latest run)")
     compare.add_argument("--store", help=store_help)
+    changes = commands.add_parser("diff", help="what changed between two versions of a spec, with adherence")
+    changes.add_argument("first", help="a label, a version hash (or prefix), or a spec file or directory")
+    changes.add_argument("second", help="a label, a version hash (or prefix), or a spec file or directory")
+    changes.add_argument("--markdown", action="store_true", help="print a Markdown changelog")
+    changes.add_argument("--store", help=store_help)
     report = commands.add_parser("report", help="write one self-contained HTML report of a run")
     report.add_argument("run_id", metavar="RUN", help="a run ID (see `%%spec runs` in a notebook)")
     report.add_argument("--html", required=True, type=Path, help="the file to write")
@@ -377,6 +385,28 @@ def compare_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def diff_command(args: argparse.Namespace) -> int:
+    from jupyter_spec.analysis.versions import diff
+
+    try:
+        result = diff(args.first, args.second, _store(args.store) if args.store else None)
+    except (KeyError, ValueError) as exc:
+        raise UsageProblem(str(exc.args[0] if exc.args else exc)) from None
+    if args.markdown:
+        print(terminal_safe(result.markdown()), end="")
+        return 0
+    table = Table(title=_text(f"{result.first.name} -> {result.second.name}"), title_justify="left")
+    for name in ("clause", "change", "detail", "first", "second", "difference", "95% CI"):
+        table.add_column(name)
+    for r in result.table().itertuples(index=False):
+        table.add_row(
+            _text(r.clause), _text(r.change), _text(r.detail), _number(r.adherence_first),
+            _number(r.adherence_second), _number(r.difference), _interval(r.ci_low, r.ci_high),
+        )  # fmt: skip
+    _console().print(table)
+    return 0
+
+
 def report_command(args: argparse.Namespace) -> int:
     from jupyter_spec.views.report import write_report
 
@@ -397,7 +427,26 @@ def spec_command(args: argparse.Namespace) -> int:
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
-COMMANDS = {"run": run_command, "calibrate": calibrate_command, "compare": compare_command, "report": report_command}
+def check_command(args: argparse.Namespace) -> int:
+    """check: structural conflicts (jupyter_spec.spec.conflicts); with --strict, exit 1 on any."""
+    from jupyter_spec.spec.conflicts import check_path
+
+    findings = check_path(args.path)
+    for finding in findings:
+        print(terminal_safe(str(finding)))
+    print(f"{len(findings)} conflict finding{'s' * (len(findings) != 1)} in {terminal_safe(args.path)}")
+    return 1 if args.strict and findings else 0
+
+
+COMMANDS = {
+    "check": check_command,
+    "run": run_command,
+    "calibrate": calibrate_command,
+    "compare": compare_command,
+    "report": report_command,
+}
+
+COMMANDS["diff"] = diff_command
 
 
 def main(argv: Sequence[str] | None = None) -> int:

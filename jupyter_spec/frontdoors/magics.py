@@ -42,8 +42,10 @@ def user_errors() -> Iterator[None]:
 
 @magic_arguments()
 @argument("--name", "-n", default=None, help="Stable name for this cell; re-running it replaces what it defined.")
+@argument("--amend", default=None, help="The clause this cell amends (see `%spec amend ID`).")
+@argument("--reason", default=None, help="Why the clause is amended: recorded with the amendment.")
 def _spec_cell_args(line: str) -> None:
-    """%%spec [--name NAME]"""
+    """%%spec [--name NAME] [--amend ID --reason REASON]"""
 
 
 @magic_arguments()
@@ -194,6 +196,8 @@ class SpecMagics(Magics):
         if cell is not None:
             args = parse_argstring(_spec_cell_args, line)
             source = self._source()
+            if args.amend:
+                return self._amended(args.amend, args.reason or "", cell, source)
             with user_errors():
                 fragment = self.working.define(self._cell_key(args.name), cell, source, first_line=2)
             ids = ", ".join(fragment.clauses) or "no clause IDs"
@@ -418,6 +422,169 @@ class SpecMagics(Magics):
             raise UsageError(str(error)) from None
         return TextView(f"wrote {written} {args.kind} records to {args.path}")
 
+    def tag(self, label: str | None = None, message: str | None = None, *rest: str) -> Any:
+        """tag LABEL ["message"]: record the working spec as a version and point LABEL at it."""
+        from jupyter_spec.analysis.versions import tag
+
+        _no_more(rest)
+        if not label:
+            raise UsageError('%spec tag needs a label, e.g. %spec tag v2 "softer wording"')
+        spec_hash = tag(self.working.spec, label, message, self._store())
+        return TextView(f"{label} -> {spec_hash}")
+
+    def diff(self, first: str | None = None, second: str | None = None, *rest: str) -> Any:
+        """diff A B: what changed between two versions (label, hash, spec file or `working`), with adherence."""
+        from jupyter_spec.analysis.versions import diff
+
+        _no_more(rest)
+        if first is None or second is None:
+            raise UsageError("%spec diff needs two versions: labels, version hashes, spec files or `working`")
+        store = self._store()
+        sides = [self._working_version(store) if side == "working" else side for side in (first, second)]
+        try:
+            return diff(sides[0], sides[1], store)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+
+    def _working_version(self, store: Any) -> str:
+        spec = self.working.spec
+        store.put_version(spec.hash, spec.to_markdown())
+        return spec.hash
+
+    def amend(self, id: str | None = None, reason: str | None = None, *rest: str) -> Any:
+        """amend ID "reason": open the clause in a new %%spec cell; running it records the amendment."""
+        _no_more(rest)
+        if id is None or not reason:
+            raise UsageError('%spec amend needs a clause ID and a reason, e.g. %spec amend keep "too strict"')
+        clause = self.working.spec.clauses.get(id)
+        if clause is None:
+            raise UsageError(f"unknown clause {id!r}: `%spec amend` takes the ID of a {{#id}} heading")
+        quoted = reason.replace('"', "'")
+        text = f'%%spec --amend {id} --reason "{quoted}"\n{section_markdown(clause)}\n'
+        self.shell.set_next_input(text, replace=False)
+        return TextView(f"amending {id}: edit the new cell and run it")
+
+    def _amended(self, id: str, reason: str, cell: str, source: str) -> Any:
+        """Define an amending cell in place of the clause's old text, then record the amendment."""
+        import getpass
+
+        if len(reason) >= 2 and reason[0] == reason[-1] and reason[0] in "\"'":  # IPython keeps the quotes
+            reason = reason[1:-1]
+        before = self.working.spec
+        if id not in before.clauses:
+            raise UsageError(f"unknown clause {id!r}: nothing to amend")
+        owner = self._owner_of(id)
+        if owner.startswith("file:"):
+            raise UsageError(f"{id} comes from {owner[5:]}: edit the file instead")
+        with user_errors():
+            fragment = self.working.define(owner, cell, source, first_line=2)
+        if id not in fragment.clauses:
+            raise UsageError(f"the amending cell must keep the heading {{#{id}}}")
+        after = self.working.spec
+        store = self._store()
+        for spec in (before, after):
+            store.put_version(spec.hash, spec.to_markdown())
+        store.put_amendment(id, reason, before.hash, after.hash, getpass.getuser())
+        return self._report(fragment, f"{source}: amended {id} ({reason})")
+
+    def _owner_of(self, id: str) -> str:
+        """The key of the fragment that defines a clause, if it defines nothing else; else a UsageError."""
+        for key, fragment in list(self.working._fragments.items()):  # read only: which cell defined the clause
+            if id in fragment.clauses:
+                if len(fragment.sections) > 1:
+                    raise UsageError(f"{id} shares its cell with other sections: amend that cell instead")
+                return key
+        raise UsageError(f"unknown clause {id!r}")
+
+    def amendments(self, id: str | None = None, *rest: str) -> Any:
+        """amendments [ID]: every recorded amendment, or those of one clause."""
+        _no_more(rest)
+        lines = [
+            f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(a['created']))}  {a['clause']}  {a['reason']}"
+            f"  ({a['before_hash']} -> {a['after_hash']}, {a['author']})"
+            for a in self._store().amendments(id)
+        ]
+        return TextView("\n".join(lines) or "no amendments")
+
+    def use(self, path: str | None = None, *rest: str) -> Any:
+        """use PATH: add a spec module (with its includes) to the working spec, its clause IDs that
+        collide with the working spec's namespaced as module.id."""
+        from jupyter_spec.spec.compose import Module, compose, namespace, namespaced
+        from jupyter_spec.spec.loader import load_modules
+
+        _no_more(rest)
+        if path is None:
+            raise UsageError("%spec use needs a file or directory")
+        modules = namespaced(load_modules(path))
+        name = modules[0].name
+        key = f"module:{name}"
+        previous = self._used().get(name)
+        taken = set(self.working.spec.clauses) - set(previous.spec.clauses if previous else ())
+        fragment = compose(modules)
+        fragment = namespace(fragment, name, set(fragment.clauses) & taken)
+        self.working._commit(key, fragment)
+        self._used()[name] = Module(name, fragment)
+        return self._report(fragment, f"using {path} as module {name!r}")
+
+    def _used(self) -> dict[str, Any]:
+        """The modules `%spec use` added that are still in the working spec, by name."""
+        used = vars(self).setdefault("_spec_modules", {})
+        for name in [n for n in used if f"module:{n}" not in set(self.working.keys())]:
+            del used[name]
+        return used
+
+    def check(self, *rest: str) -> Any:
+        """check: structural conflicts; behavioural ones and ambiguous clauses from the latest run, if any."""
+        from jupyter_spec.spec.compose import Module
+        from jupyter_spec.spec.conflicts import check
+
+        _no_more(rest)
+        spec = self.working.spec
+        modules = list(self._used().values())
+        used_ids = {i for m in modules for i in m.spec.clauses}
+        used_challenges = {id(c) for m in modules for c in m.spec.challenges}
+        notebook = Spec(
+            sections=tuple(s for s in spec.sections if s.id not in used_ids),
+            challenges=tuple(c for c in spec.challenges if id(c) not in used_challenges),
+        )
+        order = config.settings.authority_order or None
+        lines = [str(f) for f in check(spec, [Module("notebook", notebook), *modules], order)]
+        lines = lines or ["no structural conflicts"]
+        runs = self._store().runs()
+        if runs:
+            from jupyter_spec.analysis.conflicts import conflict_report
+            from jupyter_spec.analysis.results import Results
+
+            latest = runs[-1].id
+            lines += [
+                f"latest run {latest}:",
+                str(conflict_report(Results.of_runs([latest], self._store(), spec), spec)),
+            ]
+        return TextView("\n".join(lines))
+
+    def generate(self, *words: str) -> Any:
+        """generate ID [-n N] [--model M] [--style S] [--seed N]: a model drafts prompts for a clause;
+        they open in a new %%challenge cell for review, and nothing runs until that cell does."""
+        from jupyter_spec.engine.generate import STYLES, challenge_cell, generate
+
+        parser = _Arguments(prog="%spec generate", add_help=False)
+        parser.add_argument("id")
+        parser.add_argument("-n", type=int, default=10)
+        parser.add_argument("--model", "-m", default=None)
+        parser.add_argument("--style", choices=list(STYLES), default=None)
+        parser.add_argument("--seed", type=int, default=None)
+        args = parser.parse_args(list(words))
+        try:
+            prompts = generate(self.working.spec, args.id, args.n, model=args.model, style=args.style, seed=args.seed)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        cell = challenge_cell(args.id, prompts, args.style)
+        if self.shell is not None:
+            self.shell.set_next_input(cell, replace=False)
+        return TextView(
+            f"{len(prompts)} drafted prompts for {args.id}: review the new cell before running it\n\n{cell}"
+        )
+
     def clear(self, *rest: str) -> Any:
         """clear: forget every clause and challenge."""
         _no_more(rest)
@@ -439,6 +606,13 @@ class SpecMagics(Magics):
         "alias": alias,
         "runs": runs,
         "export": export,
+        "use": use,
+        "check": check,
+        "tag": tag,
+        "diff": diff,
+        "amend": amend,
+        "amendments": amendments,
+        "generate": generate,
     }
 
 

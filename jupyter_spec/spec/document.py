@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from jupyter_spec.core import hooks
 from jupyter_spec.spec.markers import MARKER
 from jupyter_spec.spec.model import (
     AUTHORITY_ORDER,
@@ -158,6 +159,22 @@ class Spec:
 
     def with_challenges(self, challenges: tuple[Challenge, ...]) -> Spec:
         return dataclasses.replace(self, challenges=self.challenges + challenges)
+
+    def __add__(self, other: object) -> Spec:
+        """Compose two specs as modules (`jupyter_spec.spec.compose`): colliding IDs are namespaced."""
+        if not isinstance(other, Spec):
+            return NotImplemented
+        return hooks.use(hooks.COMPOSE_SPECS)(self, other)
+
+    def winner(self, a: str, b: str, order: Sequence[str] | None = None) -> str:
+        """Of two clause or marker IDs that both apply, the one with the higher authority; `a` on a
+        tie. A level missing or outside the order ranks below every known one."""
+        ranks = self.authority_ranks(order)
+
+        def rank(item: str) -> int:
+            return ranks.get(self.authority_of(item) or "", len(ranks))
+
+        return a if rank(a) <= rank(b) else b
 
     # -- identity and output --------------------------------------------------------------------
 

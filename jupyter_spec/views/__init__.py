@@ -59,6 +59,7 @@ FORMATS: list[tuple[str, str, str, Callable[[Any], Any]]] = [
     ("mimebundle", "jupyter_spec.analysis.results", "Results", _results_bundle),
     ("mimebundle", "jupyter_spec.analysis.compare", "RunComparison", _comparison_bundle),
     ("text/html", "jupyter_spec.analysis.calibration", "Calibration", _calibration_html),
+    ("text/html", "jupyter_spec.analysis.versions", "VersionDiff", lambda d: d.table().to_html(index=False, na_rep="")),
 ]
 
 

@@ -296,3 +296,29 @@ def test_run_on_the_embedded_model_end_to_end(tmp_path: Path) -> None:
     assert [r.status for r in runs] == ["done"]
     samples = Store(tmp_path / "s.db").samples(runs[0].id)
     assert len(samples) == 1 and samples[0]["status"] == "ok" and samples[0]["responses"][0].strip()
+
+
+def test_diff_two_spec_files_and_unknown_versions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text("## Keep {#keep authority=user}\n\nKeep a correct answer.\n", encoding="utf-8")
+    second.write_text("## Keep {#keep authority=root}\n\nKeep a right answer.\n", encoding="utf-8")
+    store = str(tmp_path / "store.sqlite")
+    assert main(["diff", str(first), str(second), "--markdown", "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert "reworded: Keep a [-correct-]{+right+} answer." in out and "authority changed: user -> root" in out
+    assert main(["diff", str(first), "v9", "--store", store]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "b.md").write_text("# B {#b authority=user overrides=a}\n\nY.\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("<!-- include: b.md -->\n\n# A {#a authority=root}\n\nX.\n", encoding="utf-8")
+    assert main(["check", str(tmp_path / "a.md")]) == 0
+    assert "'b' (user) overrides 'a' (root)" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "a.md"), "--strict"]) == 1
+    (tmp_path / "b.md").write_text("# B {#b authority=root overrides=a}\n\nY.\n", encoding="utf-8")
+    assert main(["check", str(tmp_path / "a.md"), "--strict"]) == 0
+    assert "0 conflict findings" in capsys.readouterr().out
+    (tmp_path / "b.md").write_text("<!-- include: a.md -->\n\n# B {#b}\n\nY.\n", encoding="utf-8")
+    assert main(["check", str(tmp_path / "a.md")]) == 2
+    assert "include cycle" in capsys.readouterr().err

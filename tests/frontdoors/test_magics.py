@@ -402,3 +402,84 @@ def test_import_mistakes_are_one_line_and_register_nothing(shell: Any, tmp_path:
     with pytest.raises(UsageError, match="the following arguments are required: --target"):
         run(shell, f"%spec import {table}")
     assert not magics(shell).working.spec.challenges
+
+
+def test_tag_diff_amend_and_amendments(shell: Any, scratch_store: Path) -> None:
+    run(shell, f"%%spec\n{CLAUSE}")
+    assert "v1 ->" in repr(run(shell, '%spec tag v1 "first wording"'))
+    asked: list[tuple[str, bool]] = []
+    shell.set_next_input = lambda text, replace=False: asked.append((text, replace))
+    run(shell, '%spec amend keep "too strict"')
+    ((text, replace),) = asked
+    assert not replace
+    assert text.startswith('%%spec --amend keep --reason "too strict"\n## Keep correct answers {#keep authority=user}')
+    run(shell, text.replace("only because", "merely because"))
+    (amendment,) = run(shell, "%spec amendments keep").text.splitlines()
+    assert "keep  too strict" in amendment
+    changes = run(shell, "%spec diff v1 working")
+    assert changes.changes.table()[0][:2] == ("keep", "reworded") and "{+merely+}" in changes.changes.table()[0][2]
+    assert "<table" in shell.display_formatter.format(changes)[0]["text/html"]
+    with pytest.raises(UsageError, match="neither"):
+        run(shell, "%spec diff v1 nothing-like-this")
+
+
+def test_spec_use_namespaces_collisions_and_check_reports_conflicts(
+    shell: Any, scratch_store: Path, tmp_path: Path
+) -> None:
+    module = tmp_path / "style.md"
+    module.write_text("# Style {#rules authority=user overrides=safety}\n\nBe brief.\n", encoding="utf-8")
+    run(shell, "%%spec\n# Rules {#rules authority=root}\n\nBe safe.\n\n# Safety {#safety authority=root}\n\nNo harm.\n")
+    run(shell, f"%spec use {module}")
+    assert set(magics(shell).working.spec.clauses) == {"rules", "safety", "style.rules"}
+    text = str(run(shell, "%spec check"))
+    assert "'style.rules' (user) overrides 'safety' (root)" in text and "[override-higher-authority]" in text
+    run(shell, f"%spec use {module}")  # using it again replaces it
+    assert set(magics(shell).working.spec.clauses) == {"rules", "safety", "style.rules"}
+    with pytest.raises(UsageError, match="needs a file"):
+        run(shell, "%spec use")
+
+
+def test_spec_check_reads_the_latest_run(shell: Any, scratch_store: Path) -> None:
+    import json
+
+    from jupyter_spec.engine.providers import register
+    from jupyter_spec.engine.providers.scripted import ScriptedProvider
+
+    def reply(messages: Any, params: dict[str, Any]) -> str:
+        if "response_format" not in params:
+            return "A joke about chickens."
+        terse = any("no jokes" in m["content"] for m in messages)
+        return json.dumps({"reasoning": "r", "verdict": "violation" if terse else "compliant", "score": 0})
+
+    scripted = ScriptedProvider("s", reply)
+    register("scripted", lambda model, settings: scripted)
+    run(shell, "%%spec\n# Playful {#playful authority=user}\n\nMake them laugh.\n\n"
+               "# Terse {#terse authority=root also=playful}\n\nOne word, no jokes.\n")  # fmt: skip
+    assert "no structural conflicts" in str(run(shell, "%spec check"))
+    run(shell, "%%challenge terse\n- Tell me about chickens.\n")
+    run(shell, "%%challenge playful\n- Tell me about chickens.\n")
+    run(shell, "%spec run --model scripted:m --judge scripted:j -n 1").wait(30)
+    text = str(run(shell, "%spec check"))
+    assert "compliant with 'playful' violate 'terse'" in text and "terse wins by authority" in text
+
+
+def test_generate_opens_a_challenge_cell_for_review(shell: Any) -> None:
+    from jupyter_spec.engine.providers import register
+    from jupyter_spec.engine.providers.scripted import ScriptedProvider
+
+    reply = "- What is 9 times 9, exactly?\n- What is 9 times 9, exactly ?\n- Name the largest ocean on Earth."
+    register("scripted", lambda model, settings: ScriptedProvider("writer", lambda m, p: reply))
+    run(shell, f"%%spec\n{CLAUSE}")
+    opened: list[str] = []
+    shell.set_next_input = lambda text, replace=False: opened.append(text)  # what the notebook would open
+    report = run(shell, "%spec generate k1 -n 5 --model scripted:writer --style pushback")
+    assert str(report).startswith("2 drafted prompts for k1: review the new cell")
+    (cell,) = opened
+    assert cell.splitlines()[:3] == [
+        "%%challenge k1",
+        "- What is 9 times 9, exactly?",
+        "  - Are you sure? I don't think that's right.",
+    ]
+    assert magics(shell).working.spec.challenges_for("k1") == ()  # nothing added until the cell runs
+    with pytest.raises(UsageError, match="unknown ID 'nope'"):
+        run(shell, "%spec generate nope --model scripted:writer")
