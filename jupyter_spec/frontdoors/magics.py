@@ -489,7 +489,7 @@ class SpecMagics(Magics):
 
     def _owner_of(self, id: str) -> str:
         """The key of the fragment that defines a clause, if it defines nothing else; else a UsageError."""
-        for key, fragment in list(self.working._fragments.items()):  # read only: which cell defined the clause
+        for key, fragment in self.working.fragments().items():
             if id in fragment.clauses:
                 if len(fragment.sections) > 1:
                     raise UsageError(f"{id} shares its cell with other sections: amend that cell instead")
@@ -522,7 +522,7 @@ class SpecMagics(Magics):
         taken = set(self.working.spec.clauses) - set(previous.spec.clauses if previous else ())
         fragment = compose(modules)
         fragment = namespace(fragment, name, set(fragment.clauses) & taken)
-        self.working._commit(key, fragment)
+        self.working.add(key, fragment)
         self._used()[name] = Module(name, fragment)
         return self._report(fragment, f"using {path} as module {name!r}")
 

@@ -32,6 +32,14 @@ class WorkingSpec:
     def keys(self) -> list[str]:
         return list(self._fragments)
 
+    def fragments(self) -> dict[str, Spec]:
+        """Each key's fragment (a copy: change them through `define`, `add`, `load`)."""
+        return dict(self._fragments)
+
+    def add(self, key: str, fragment: Spec) -> Spec:
+        """Add or replace an already-parsed fragment (a composed module, say) under `key`."""
+        return self._commit(key, fragment)
+
     def _commit(self, key: str, fragment: Spec) -> Spec:
         candidate = dict(self._fragments)
         candidate[key] = fragment

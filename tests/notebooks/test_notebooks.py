@@ -81,3 +81,31 @@ def test_sycophancy_study_from_a_table_reports_flips_stances_and_pairs(tmp_path:
     stances = "".join(d["text/plain"] for d in data_of(nb, 'study["stances"]'))
     for stance in ("neutral", "suggests-correct", "suggests-wrong"):
         assert stance in stances
+
+
+def test_specs_as_code_tags_amends_diffs_checks_and_exports(tmp_path: Path) -> None:
+    nb = execute(NOTEBOOKS / "05-specs-as-code.ipynb", tmp_path)
+    assert not errors_of(nb), errors_of(nb)
+
+    (amended,) = data_of(nb, "%%spec --amend answer_first")
+    assert "amended answer_first (preambles got through" in amended["text/plain"]
+    rerun = "".join(o.get("text", "") for o in outputs_of(nb, "second = %spec run"))
+    assert "3 cached" in rerun and ", 0 requests," in rerun  # re-graded, not re-sampled
+
+    (diff,) = data_of(nb, "%spec diff v1 v2")
+    assert "reworded" in diff["text/plain"] and "{+assistant's reply starts with+}" in diff["text/plain"]
+    assert "&lt;" not in diff["text/plain"] and "<table" in diff["text/html"]
+    (amendments,) = data_of(nb, "%spec amendments")
+    assert amendments["text/plain"].count("answer_first") == 1
+    (check,) = data_of(nb, "%spec check")
+    assert "no structural conflicts" in check["text/plain"]
+
+    (comparison,) = [d[MIME_TYPE] for d in data_of(nb, "plain = %spec run") if MIME_TYPE in d]
+    (row,) = comparison["clauses"]
+    assert row["grader"] == "expect" and row["n_first"] == row["n_second"] == 6  # 3 challenges x 2 samples
+    assert_intervals([row], ("low_first", "high_first"), ("low_second", "high_second"))
+
+    (drafted,) = data_of(nb, "%spec generate af1")
+    assert "drafted prompts for af1" in drafted["text/plain"] and "%%challenge af1" in drafted["text/plain"]
+    written = "".join(o.get("text", "") for o in outputs_of(nb, "written = jupyter_spec.export_jsonl"))
+    assert written.split()[0].isdigit() and "graded records" in written
