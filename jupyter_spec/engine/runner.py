@@ -33,6 +33,7 @@ from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.solvers import AnswerTurns, Solver, Transcript, stored_solver
 from jupyter_spec.engine.store import Store, owner
+from jupyter_spec.spec.conflicts import expand_also
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Precedent
@@ -231,7 +232,7 @@ def run(
     resolved = [settings.resolve(m) for m in models]
     judges = [judges] if isinstance(judges, str) else list([settings.judge] if judges is None else judges)
     judging = make_graders([settings.resolve(j) for j in judges], graders, settings)
-    plan = make_plan(spec, resolved, samples, ids, params)
+    plan = make_plan(expand_also(spec), resolved, samples, ids, params)  # `also=`: graded under each clause
     store = Store.resolve(store, settings.store)
     config = {
         "models": resolved,

@@ -113,10 +113,17 @@ def expand_also(spec: Spec) -> Spec:
     """The spec with each challenge of a clause (or its markers) copied to the clauses its
     `also=` attribute names (unknown IDs skipped: `check` reports them)."""
     extra = []
+    present = {(c.target, c.turns) for c in spec.challenges}  # expanding twice adds nothing more
     for clause_id, section in spec.clauses.items():
         others = [i for i in attr_ids(section, "also") if i in spec and i != clause_id]
         own = {clause_id, *(m.id for m in section.markers)}
-        extra += [dataclasses.replace(c, target=o) for c in spec.challenges if c.target in own for o in others]
+        extra += [
+            dataclasses.replace(c, target=o)
+            for c in spec.challenges
+            if c.target in own
+            for o in others
+            if (o, c.turns) not in present
+        ]
     return spec.with_challenges(tuple(extra))
 
 

@@ -52,14 +52,13 @@ def results_of(tmp_path: Path, judges: list[str]) -> tuple[Results, Any]:
         "lenient": ScriptedProvider("lenient", lenient_judge),
     }
     register("scripted", lambda model, settings: made[model])
-    spec = expand_also(
-        parse_spec(SPEC).with_challenges(parse_challenges("- Tell me about chickens.\n", target="terse"))
-    )
+    # the runner grades each answer under every clause it applies to (`also=`): no expanding by hand
+    spec = parse_spec(SPEC).with_challenges(parse_challenges("- Tell me about chickens.\n", target="terse"))
     handle = run(spec, ["scripted:model"], 1, judges=judges, params={"seed": 0},
                  store=Store(tmp_path / "store.sqlite"), settings=Settings(judge_output="json_object"),
                  retry=RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002, timeout=5))  # fmt: skip
     handle.wait(30)
-    return handle.results, spec
+    return handle.results, expand_also(spec)
 
 
 def test_the_same_answer_compliant_under_one_clause_violates_the_other(tmp_path: Path) -> None:
