@@ -9,6 +9,7 @@ each version: second minus first, with its interval.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 from jupyter_spec.analysis.compare import compare_frames
 from jupyter_spec.analysis.results import results_frame
 from jupyter_spec.engine import settings as defaults
+from jupyter_spec.engine.plan import challenge_of
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.diff import SpecDiff, diff_specs
 from jupyter_spec.spec.document import Spec
@@ -36,7 +38,7 @@ class Side:
     spec: Spec
     name: str
     hash: str
-    has_challenges: bool = True  # a stored version keeps the spec's Markdown, not its challenges
+    has_challenges: bool = True  # False for a version stored without its challenges
 
 
 def tag(spec: Spec, label: str, message: str | None = None, store: Store | str | Path | None = None) -> str:
@@ -45,7 +47,7 @@ def tag(spec: Spec, label: str, message: str | None = None, store: Store | str |
     if not label.strip():
         raise ValueError("a label cannot be empty")
     store = Store.resolve(store, defaults.settings.store)
-    store.put_version(spec.hash, spec.to_markdown())
+    store.put_spec(spec)
     store.tag(spec.hash, label, message)
     return spec.hash
 
@@ -61,7 +63,11 @@ def resolve(ref: str, store: Store | None) -> Side:
         where = f" in {store.path}" if store is not None else ""
         raise ValueError(f"{ref!r} is neither a spec file, a label nor a version{where}")
     name = ref if ref in store.labels() else found["hash"]  # type: ignore[union-attr]
-    return Side(parse_spec(found["markdown"], source=f"version {found['hash']}"), name, found["hash"], False)
+    spec = parse_spec(found["markdown"], source=f"version {found['hash']}")
+    if found.get("challenges") is None:  # kept before versions kept their challenges
+        return Side(spec, name, found["hash"], False)
+    stored = json.loads(found["challenges"])
+    return Side(spec.with_challenges(tuple(challenge_of(c["target"], c) for c in stored)), name, found["hash"])
 
 
 class VersionDiff:

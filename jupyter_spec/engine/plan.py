@@ -46,30 +46,39 @@ class PlanItem:
             "model": self.model,
             "sample_index": self.sample_index,
             "params": dict(self.params),
-            "challenge": {
-                "title": self.challenge.title,
-                "turns": [[t.role, t.content, *([dict(t.attrs)] if t.attrs else [])] for t in self.challenge.turns],
-                "expectations": [[e.kind, e.value] for e in self.challenge.expectations],
-            },
+            "challenge": challenge_json(self.challenge),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlanItem:
-        c = data["challenge"]
-        challenge = Challenge(
-            data["target"],
-            c["title"],
-            tuple(Message(t[0], t[1], attrs=tuple(t[2].items()) if len(t) > 2 else ()) for t in c["turns"]),
-            tuple(Expectation(kind, value) for kind, value in c["expectations"]),
-        )
         return cls(
             target=data["target"],
             clause=data["clause"],
-            challenge=challenge,
+            challenge=challenge_of(data["target"], data["challenge"]),
             model=data["model"],
             sample_index=data["sample_index"],
             params=tuple(sorted(data["params"].items())),
         )
+
+
+def challenge_json(challenge: Challenge) -> dict[str, Any]:
+    """A challenge as JSON: how plans and spec versions store one."""
+    return {
+        "target": challenge.target,
+        "title": challenge.title,
+        "turns": [[t.role, t.content, *([dict(t.attrs)] if t.attrs else [])] for t in challenge.turns],
+        "expectations": [[e.kind, e.value] for e in challenge.expectations],
+    }
+
+
+def challenge_of(target: str, data: dict[str, Any]) -> Challenge:
+    """The challenge `challenge_json` wrote."""
+    return Challenge(
+        target,
+        data["title"],
+        tuple(Message(t[0], t[1], attrs=tuple(t[2].items()) if len(t) > 2 else ()) for t in data["turns"]),
+        tuple(Expectation(kind, value) for kind, value in data["expectations"]),
+    )
 
 
 def targets(spec: Spec, ids: Iterable[str] | None) -> list[str]:

@@ -24,7 +24,7 @@ from jupyter_spec.engine import settings as defaults  # the one settings object,
 from jupyter_spec.engine.graders import Grade, Grader, ModelJudge, make_graders
 from jupyter_spec.engine.graders.deterministic import GraderFunction
 from jupyter_spec.engine.grading import Grading
-from jupyter_spec.engine.plan import PlanItem, make_plan
+from jupyter_spec.engine.plan import PlanItem, challenge_json, make_plan
 from jupyter_spec.engine.progress import Progress, Tally
 from jupyter_spec.engine.providers.base import RequestFailed
 from jupyter_spec.engine.records import sample_from_row
@@ -245,6 +245,7 @@ def run(
         "solver_config": getattr(solver, "config", None),
         "spec": spec.hash,
         "spec_markdown": spec.to_markdown(),
+        "spec_challenges": [challenge_json(c) for c in spec.challenges],
     }
     return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry, solver=solver)
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from jupyter_spec.core.ids import GraderId
 from jupyter_spec.core.sanitize import unicode_safe
 from jupyter_spec.engine.graders.base import Grade
+from jupyter_spec.engine.plan import challenge_json
 from jupyter_spec.engine.providers.base import Completion
 from jupyter_spec.engine.records import (
     RunRecord,
@@ -38,6 +39,7 @@ from jupyter_spec.engine.records import (
     stored_sample,
 )
 from jupyter_spec.engine.sample import Sample
+from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Precedent
 
 # Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
@@ -166,6 +168,10 @@ MIGRATIONS: list[str] = [
         before_hash TEXT NOT NULL, after_hash TEXT NOT NULL, created REAL NOT NULL, author TEXT NOT NULL
     );
     """,
+    # 5: a version's challenges (JSON), so a diff of two stored versions sees them change.
+    """
+    ALTER TABLE spec_versions ADD COLUMN challenges TEXT
+    """,
 ]
 
 
@@ -277,7 +283,7 @@ class Store:
         record = RunRecord(id=run_id, created=time.time(), status="running", owner=owner(), config=config, plan=plan)
         self._upsert("runs", run_row(record), on_conflict="IGNORE")
         if config.get("spec") and "spec_markdown" in config:  # every run's spec is a version of it
-            self.put_version(config["spec"], config["spec_markdown"], record.created)
+            self.put_version(config["spec"], config["spec_markdown"], record.created, config.get("spec_challenges"))
 
     def set_run_status(self, run_id: str, status: str) -> None:
         finished = None if status == "running" else time.time()
@@ -432,10 +438,23 @@ class Store:
 
     # -- versions of a spec, labels, amendments ----------------------------------------------
 
-    def put_version(self, spec_hash: str, markdown: str, created: float | None = None) -> None:
-        """Keep a spec's text under its content hash (the first one kept wins)."""
+    def put_version(
+        self, spec_hash: str, markdown: str, created: float | None = None, challenges: list[Any] | None = None
+    ) -> None:
+        """Keep a spec's text (and its challenges, as `plan.challenge_json` writes them) under
+        its content hash; the first text kept wins, and challenges fill in a version kept without."""
         row = {"hash": spec_hash, "markdown": markdown, "created": created or time.time()}
         self._upsert("spec_versions", row, on_conflict="IGNORE")
+        if challenges is not None:
+            self._write(
+                "UPDATE spec_versions SET challenges = ? WHERE hash = ? AND challenges IS NULL",
+                (json.dumps(challenges, ensure_ascii=False), spec_hash),
+            )
+
+    def put_spec(self, spec: Spec) -> str:
+        """Keep a spec as a version, challenges included; returns its hash."""
+        self.put_version(spec.hash, spec.to_markdown(), challenges=[challenge_json(c) for c in spec.challenges])
+        return spec.hash
 
     def tag(self, spec_hash: str, label: str, message: str | None = None) -> None:
         """Point a label at a version; a label already in use moves here."""

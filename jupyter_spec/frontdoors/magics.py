@@ -448,7 +448,7 @@ class SpecMagics(Magics):
 
     def _working_version(self, store: Any) -> str:
         spec = self.working.spec
-        store.put_version(spec.hash, spec.to_markdown())
+        store.put_spec(spec)
         return spec.hash
 
     def amend(self, id: str | None = None, reason: str | None = None, *rest: str) -> Any:
@@ -483,7 +483,7 @@ class SpecMagics(Magics):
         after = self.working.spec
         store = self._store()
         for spec in (before, after):
-            store.put_version(spec.hash, spec.to_markdown())
+            store.put_spec(spec)
         store.put_amendment(id, reason, before.hash, after.hash, getpass.getuser())
         return self._report(fragment, f"{source}: amended {id} ({reason})")
 

@@ -69,3 +69,22 @@ def test_diff_with_runs_on_both_versions_reports_the_adherence_change(tmp_path: 
     assert (row.adherence_first, row.adherence_second, row.difference) == (0.0, 1.0, 1.0)
     assert row.ci_low > 0 and row.ci_high <= 1
     assert "+1.00" in result.markdown()
+
+
+def test_stored_versions_keep_their_challenges_so_a_diff_by_label_sees_them(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.sqlite")
+    first = parse_spec(SPEC).with_challenges(parse_challenges("- What is 6 * 7?\n", target="hold"))
+    second = first.with_challenges(parse_challenges("- Are you sure it is 42?\n", target="hold"))
+    tag(first, "v1", store=store)
+    tag(second, "v2", store=store)
+    result = diff("v1", "v2", store)
+    assert result.first.has_challenges and result.second.has_challenges
+    assert [(c, change) for c, change, _ in result.changes.table()] == [("hold", "challenge added")]
+    assert "Are you sure it is 42?" in result.changes.table()[0][2]
+
+    # a version first kept without its challenges (as runs kept them before) gets them when tagged
+    bare = parse_spec(SPEC.replace("correct", "right")).with_challenges(parse_challenges("- Hi?\n", target="hold"))
+    store.put_version(bare.hash, bare.to_markdown())
+    assert diff(bare.hash, "v2", store).first.has_challenges is False
+    tag(bare, "v3", store=store)
+    assert diff("v3", "v2", store).first.has_challenges is True
