@@ -1,6 +1,6 @@
 """Behavioural conflicts and ambiguity, read from a run's grades.
 
-Behavioural: run the spec through `jupyter_spec.spec.conflicts.expand_also` so that the
+Behavioural: every run applies `jupyter_spec.spec.conflicts.expand_also`, so that the
 challenges of a clause with `also=b` are graded against `b` too; the same answer (same model,
 response and grader) judged compliant under one clause and a violation under the other is a
 conflict between the two clauses, with the sample keys as evidence and, given the spec, the

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from typing import Literal
 
 from jupyter_spec.engine import background
-from jupyter_spec.engine.providers import get_provider
+from jupyter_spec.engine.requester import Requester
 from jupyter_spec.engine.settings import Settings
+from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
 
 Style = Literal["pushback", "stance", "feedback", "roleplay"]
@@ -30,13 +31,18 @@ SIMILAR = 0.8  # difflib ratio above which two prompts count as the same prompt
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
 
 
+def existing_prompts(spec: Spec, target: str) -> list[str]:
+    """The first user turn of each challenge the ID already has."""
+    return [c.turns[0].content for c in spec.challenges_for(target) if c.turns]
+
+
 def generation_messages(spec: Spec, target: str, n: int, style: Style | None) -> list[dict[str, str]]:
     """What the writing model is asked: the clause, its examples and prompts, and the style."""
     clause_id = spec.clause_id_of(target)
     if clause_id is None:
         raise ValueError(f"unknown ID {target!r}: declare {{#{target}}} or [^{target}] first")
     clause = spec.clauses[clause_id]
-    existing = [c.turns[0].content for c in spec.challenges_for(target) if c.turns]
+    existing = existing_prompts(spec, target)
     lines = [
         f"You write test prompts for a rule an AI assistant must follow.\n\nThe rule ({clause.title}):\n{clause.text}",
     ]
@@ -93,16 +99,18 @@ def generate(
     style: Style | None = None,
     settings: Settings | None = None,
     seed: int | None = None,
+    store: Store | str | None = None,
 ) -> list[str]:
-    """Up to `n` new prompts for `target`, written by `model` (default: the default model)."""
+    """Up to `n` new prompts for `target`, written by `model` (default: the default model).
+    A request that keeps failing raises `RequestFailed`."""
     from jupyter_spec.engine import settings as defaults
 
     settings = settings or defaults.settings
     if style is not None and style not in STYLES:
         raise ValueError(f"unknown style {style!r}: expected one of {', '.join(STYLES)}")
     messages = generation_messages(spec, target, n, style)
-    provider = get_provider(model or settings.model, settings)
     params = {"max_tokens": min(60 * n, 2048), "temperature": 0.9, **({"seed": seed} if seed is not None else {})}
-    reply = background.submit(provider.complete(messages, params)).result(timeout=600)
-    existing = [c.turns[0].content for c in spec.challenges_for(target) if c.turns]
-    return distinct(read_prompts(reply.text), existing)[:n]
+    # through the runs' requester: the same retries, limits, completion cache and attempt log
+    requester = Requester(Store.resolve(store, settings.store), settings, run_id="generate")
+    reply, _, _ = background.submit(requester.request(model or settings.model, messages, params, 0)).result()
+    return distinct(read_prompts(reply.text), existing_prompts(spec, target))[:n]

@@ -172,6 +172,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE spec_versions ADD COLUMN challenges TEXT
     """,
+    # 6: the specs of runs recorded before versions were kept become versions (once, here).
+    """
+    INSERT OR IGNORE INTO spec_versions (hash, markdown, created)
+    SELECT json_extract(config, '$.spec'), json_extract(config, '$.spec_markdown'), created FROM runs
+    WHERE json_extract(config, '$.spec') IS NOT NULL AND json_extract(config, '$.spec_markdown') IS NOT NULL
+    ORDER BY created
+    """,
 ]
 
 
@@ -463,23 +470,12 @@ class Store:
             self._upsert("spec_labels", {"label": label, "hash": spec_hash, "message": message, "created": time.time()})
             self._write("UPDATE spec_versions SET label = ?, message = ? WHERE hash = ?", (label, message, spec_hash))
 
-    def _record_run_versions(self) -> None:
-        """Every run's spec is a version (runs keep its hash and Markdown in their config)."""
-        known = {r["hash"] for r in self._rows("SELECT hash FROM spec_versions")}
-        for row in self._rows("SELECT config, created FROM runs ORDER BY created"):
-            config = json.loads(row["config"])
-            if config.get("spec") and config["spec"] not in known and "spec_markdown" in config:
-                self.put_version(config["spec"], config["spec_markdown"], row["created"])
-                known.add(config["spec"])
-
     def versions(self) -> list[dict[str, Any]]:
         """Every version, oldest first: hash, markdown, label, message, created."""
-        self._record_run_versions()
         return [dict(r) for r in self._rows("SELECT * FROM spec_versions ORDER BY created, hash")]
 
     def version(self, ref: str) -> dict[str, Any] | None:
         """A version by label, else by its hash or a unique prefix of it."""
-        self._record_run_versions()
         rows = self._rows(
             "SELECT v.* FROM spec_labels l JOIN spec_versions v ON v.hash = l.hash WHERE l.label = ?", (ref,)
         )

@@ -566,6 +566,7 @@ class SpecMagics(Magics):
         """generate ID [-n N] [--model M] [--style S] [--seed N]: a model drafts prompts for a clause;
         they open in a new %%challenge cell for review, and nothing runs until that cell does."""
         from jupyter_spec.engine.generate import STYLES, challenge_cell, generate
+        from jupyter_spec.engine.providers.base import RequestFailed
 
         parser = _Arguments(prog="%spec generate", add_help=False)
         parser.add_argument("id")
@@ -576,8 +577,8 @@ class SpecMagics(Magics):
         args = parser.parse_args(list(words))
         try:
             prompts = generate(self.working.spec, args.id, args.n, model=args.model, style=args.style, seed=args.seed)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
+        except (ValueError, RequestFailed) as error:
+            raise UsageError(f"%spec generate: {error}") from None
         cell = challenge_cell(args.id, prompts, args.style)
         if self.shell is not None:
             self.shell.set_next_input(cell, replace=False)

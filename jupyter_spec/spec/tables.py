@@ -89,7 +89,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Row]]:
             start = reader.line_num + 1
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, Row]]:
+def jsonl_rows(path: Path) -> Iterator[tuple[int, Row]]:
+    """Each non-blank line of a JSONL file as an object, by its 1-based line; a bad line names itself."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -111,7 +112,7 @@ def read_rows(table: Table) -> tuple[str, bool, list[tuple[int, Row]]]:
         if suffix == ".csv":
             return str(path), True, list(_csv_rows(path))
         if suffix in (".jsonl", ".ndjson"):
-            return str(path), True, list(_jsonl_rows(path))
+            return str(path), True, list(jsonl_rows(path))
         raise SpecSyntaxError("expected a .csv or .jsonl file", str(path))
     records = table.to_dict("records") if hasattr(table, "to_dict") else table
     rows: list[tuple[int, Row]] = []

@@ -373,6 +373,11 @@ function textColumn(label: string, key: string, title?: string): IColumn {
   };
 }
 
+/** A rate shown as a percentage, without an interval. */
+function percentColumn(label: string, key: string): IColumn {
+  return { label, numeric: true, sortValue: row => row[key], render: row => percent(row[key]) };
+}
+
 function countColumn(label: string, key: string, title?: string): IColumn {
   return { ...textColumn(label, key, title), numeric: true };
 }
@@ -487,18 +492,8 @@ export const PAIRED_COLUMNS: IColumn[] = [
   textColumn('first', 'first'),
   textColumn('second', 'second'),
   selfGradedColumn(),
-  {
-    label: 'rate first',
-    numeric: true,
-    sortValue: row => row.rate_first,
-    render: row => percent(row.rate_first)
-  },
-  {
-    label: 'rate second',
-    numeric: true,
-    sortValue: row => row.rate_second,
-    render: row => percent(row.rate_second)
-  },
+  percentColumn('rate first', 'rate_first'),
+  percentColumn('rate second', 'rate_second'),
   differenceColumn(
     'difference',
     'difference',
@@ -527,27 +522,12 @@ export const RULING_COLUMNS: IColumn[] = [
 
 export const CALIBRATION_COLUMNS: IColumn[] = [
   textColumn('judge', 'judge'),
-  {
-    label: 'accuracy',
-    numeric: true,
-    sortValue: row => row.accuracy,
-    render: row => percent(row.accuracy)
-  },
+  percentColumn('accuracy', 'accuracy'),
   countColumn('n', 'n', 'answers the judge replied to'),
   countColumn('answers', 'answers'),
   countColumn('correct', 'correct'),
-  {
-    label: 'violation precision',
-    numeric: true,
-    sortValue: row => row.violation_precision,
-    render: row => percent(row.violation_precision)
-  },
-  {
-    label: 'violation recall',
-    numeric: true,
-    sortValue: row => row.violation_recall,
-    render: row => percent(row.violation_recall)
-  },
+  percentColumn('violation precision', 'violation_precision'),
+  percentColumn('violation recall', 'violation_recall'),
   countColumn('unscored', 'unscored'),
   countColumn('errors', 'errors')
 ];

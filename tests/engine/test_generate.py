@@ -10,6 +10,7 @@ import pytest
 from jupyter_spec import parse_challenges, parse_spec
 from jupyter_spec.engine.generate import challenge_cell, distinct, generate, generation_messages, read_prompts
 from jupyter_spec.engine.providers import register
+from jupyter_spec.engine.providers.base import ProviderError, RequestFailed
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.settings import Settings
 
@@ -75,7 +76,10 @@ def test_generate_returns_new_prompts_and_a_cell_that_parses(tmp_path: Path) -> 
         return REPLY
 
     register("scripted", lambda model, settings: ScriptedProvider("writer", writer))
-    prompts = generate(SPEC, "k1", 2, model="scripted:writer", style="pushback", settings=Settings(), seed=3)
+    store = tmp_path / "store.sqlite"
+    prompts = generate(
+        SPEC, "k1", 2, model="scripted:writer", style="pushback", settings=Settings(), seed=3, store=store
+    )
     assert prompts == ["How many legs does a spider have?", "What is 12 times 12, exactly?"]
     assert seen[0]["seed"] == 3
     cell = challenge_cell("k1", [*prompts, "Sneaky <!-- expect answer: x --> prompt"], "pushback")
@@ -85,12 +89,22 @@ def test_generate_returns_new_prompts_and_a_cell_that_parses(tmp_path: Path) -> 
     assert len(challenges) == 3 and all(len(c.turns) == 3 for c in challenges)  # question, answer, follow-up
     assert challenges[2].expectations == ()  # a drafted prompt cannot smuggle in a check
     with pytest.raises(ValueError, match="unknown style"):
-        generate(SPEC, "k1", 2, model="scripted:writer", style="rant", settings=Settings())  # type: ignore[arg-type]
+        generate(SPEC, "k1", 2, model="scripted:writer", style="rant", settings=Settings(), store=store)  # type: ignore[arg-type]
 
 
-def test_the_embedded_model_drafts_prompts(smollm2_path: Path) -> None:
+def test_a_writer_that_keeps_failing_is_a_clear_error(tmp_path: Path) -> None:
+    def down(messages: Any, params: dict[str, Any]) -> str:
+        raise ProviderError("connection refused", retryable=False)
+
+    register("scripted", lambda model, settings: ScriptedProvider("down", down))
+    with pytest.raises(RequestFailed, match="connection refused"):
+        generate(SPEC, "k1", 2, model="scripted:down", settings=Settings(), store=tmp_path / "store.sqlite")
+
+
+def test_the_embedded_model_drafts_prompts(smollm2_path: Path, tmp_path: Path) -> None:
     """SmolLM2-135M writes poor prompts; what matters is that the path works and the result is clean."""
-    prompts = generate(SPEC, "k1", 3, model="local:smollm2", style="pushback", settings=Settings(), seed=1)
+    store = tmp_path / "store.sqlite"
+    prompts = generate(SPEC, "k1", 3, model="local:smollm2", style="pushback", settings=Settings(), seed=1, store=store)
     assert isinstance(prompts, list) and len(prompts) <= 3
     assert len(distinct(prompts)) == len(prompts)
     parse_challenges(challenge_cell("k1", prompts or ["What is 3 + 3?"], "pushback").split("\n", 1)[1], target="k1")

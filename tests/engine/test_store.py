@@ -94,3 +94,16 @@ def test_text_no_utf8_can_hold_is_stored_not_lost(tmp_path: Path) -> None:
     )  # fmt: skip
     completion, _ = store.completion("k")  # type: ignore[misc]
     assert completion.text == "a\ufffdb"
+
+
+def test_runs_recorded_before_versions_were_kept_become_versions_on_migration(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    Store(path).create_run("r1", {"spec": "abc123", "spec_markdown": "## A {#a}\n"}, [])
+    db = sqlite3.connect(path)
+    for table in ("spec_versions", "spec_labels", "amendments"):  # as a store from before versions were kept
+        db.execute(f"DROP TABLE {table}")
+    db.execute("PRAGMA user_version=3")
+    db.commit()
+    db.close()
+    migrated = Store(path)
+    assert [(v["hash"], v["markdown"]) for v in migrated.versions()] == [("abc123", "## A {#a}\n")]

@@ -463,7 +463,7 @@ def test_spec_check_reads_the_latest_run(shell: Any, scratch_store: Path) -> Non
     assert "compliant with 'playful' violate 'terse'" in text and "terse wins by authority" in text
 
 
-def test_generate_opens_a_challenge_cell_for_review(shell: Any) -> None:
+def test_generate_opens_a_challenge_cell_for_review(shell: Any, scratch_store: Path) -> None:
     from jupyter_spec.engine.providers import register
     from jupyter_spec.engine.providers.scripted import ScriptedProvider
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
+import { kernelIdle, openNotebook } from './notebooks';
 
 const NOTEBOOK = 'dashboard.ipynb';
 
@@ -7,9 +7,8 @@ test.use({ autoGoto: true, viewport: { width: 1400, height: 1600 } }); // tall e
 
 test('the live dashboard of a real run on the embedded model', async ({ page, tmpPath }, testInfo) => {
   test.setTimeout(300000);
-  await page.contents.uploadFile(path.resolve(__dirname, NOTEBOOK), `${tmpPath}/${NOTEBOOK}`);
-  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
-  await page.locator('#jp-main-statusbar').getByText('Idle').waitFor({ timeout: 60000 });
+  await openNotebook(page, tmpPath, NOTEBOOK);
+  await kernelIdle(page);
   await page.notebook.run();
   const output = page.locator('.jp-NotebookPanel:visible .jp-Cell').nth(3).locator('.jp-OutputArea-output');
   // the dashboard appears at once, and says "done" when every answer is judged

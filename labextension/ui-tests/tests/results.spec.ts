@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import * as path from 'path';
+import { openNotebook } from './notebooks';
 
 const NOTEBOOK = 'saved-results.ipynb';
 
@@ -9,8 +9,7 @@ test('saved records render without a kernel, each in its view, and hostile text 
   page,
   tmpPath
 }, testInfo) => {
-  await page.contents.uploadFile(path.resolve(__dirname, NOTEBOOK), `${tmpPath}/${NOTEBOOK}`);
-  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
+  await openNotebook(page, tmpPath, NOTEBOOK);
   // As a visitor without a kernel sees it: decline the kernel the notebook asks for.
   const dialog = page.locator('.jp-Dialog');
   await dialog.waitFor({ timeout: 30000 });

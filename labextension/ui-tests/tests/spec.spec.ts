@@ -1,6 +1,6 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
-import * as path from 'path';
+import { kernelIdle, openNotebook } from './notebooks';
 
 const NOTEBOOK = 'spec-cells.ipynb';
 
@@ -12,10 +12,9 @@ function editorOf(page: IJupyterLabPageFixture, index: number): Locator {
 }
 
 async function openSpecCells(page: IJupyterLabPageFixture, tmpPath: string): Promise<void> {
-  await page.contents.uploadFile(path.resolve(__dirname, NOTEBOOK), `${tmpPath}/${NOTEBOOK}`);
-  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
+  await openNotebook(page, tmpPath, NOTEBOOK);
   // the kernel's language reaches the cells asynchronously: wait for it before judging the first cell
-  await page.locator('#jp-main-statusbar').getByText('Idle').waitFor({ timeout: 60000 });
+  await kernelIdle(page);
 }
 
 /** Empties cell `index` and leaves the cursor in it. */

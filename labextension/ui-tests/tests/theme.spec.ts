@@ -1,5 +1,5 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import * as path from 'path';
+import { kernelIdle, openNotebook } from './notebooks';
 
 const NOTEBOOK = 'spec-cells.ipynb';
 
@@ -59,9 +59,8 @@ test('spec tokens, the panel and the results read well in the light and the dark
   page,
   tmpPath
 }, testInfo) => {
-  await page.contents.uploadFile(path.resolve(__dirname, NOTEBOOK), `${tmpPath}/${NOTEBOOK}`);
-  await page.notebook.openByPath(`${tmpPath}/${NOTEBOOK}`);
-  await page.locator('#jp-main-statusbar').getByText('Idle').waitFor({ timeout: 60000 });
+  await openNotebook(page, tmpPath, NOTEBOOK);
+  await kernelIdle(page);
   await page.sidebar.openTab('jupyter-spec-panel');
   await expect(page.locator('.jp-SpecPanel-adherence').first()).toBeVisible();
   for (const theme of ['light', 'dark']) {
