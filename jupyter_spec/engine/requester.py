@@ -109,11 +109,12 @@ class Requester:
             async with _semaphore(provider, self.settings):  # held while asking, never while waiting
                 started, clock = time.time(), time.monotonic()
                 self._emit(in_flight=1, retries=1 if attempt > 1 else 0, **{counter: 1})
+                timeout = getattr(provider, "timeout", self.retry.timeout)  # a batch provider waits for hours
                 try:
-                    completion = await asyncio.wait_for(provider.complete(messages, params), self.retry.timeout)
+                    completion = await asyncio.wait_for(provider.complete(messages, params), timeout)
                 except (ProviderError, asyncio.TimeoutError) as failure:
                     if isinstance(failure, asyncio.TimeoutError):
-                        failure = ProviderError(f"no answer within {self.retry.timeout:g}s", retryable=True)
+                        failure = ProviderError(f"no answer within {timeout:g}s", retryable=True)
                     latency = time.monotonic() - clock
                     self._emit(in_flight=-1)
                     error = redact(str(failure), secrets)

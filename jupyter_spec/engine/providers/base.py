@@ -95,7 +95,9 @@ class Provider(Protocol):
 
     A provider may also define `wire(messages)`: the messages as it sends them (roles mapped,
     tool calls built). The completion cache is keyed by that, so a change in what is sent is
-    never answered from the cache.
+    never answered from the cache. And `timeout`: seconds the runner waits for one answer before
+    counting the attempt as failed (None: no limit, for a provider whose answers take hours);
+    without it the run's `RetryPolicy.timeout` applies.
     """
 
     name: str
