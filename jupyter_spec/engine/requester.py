@@ -21,7 +21,7 @@ from typing import Any
 
 from jupyter_spec.core.sanitize import redact, unicode_safe
 from jupyter_spec.engine.providers import Provider, ProviderError, get_provider
-from jupyter_spec.engine.providers.base import Completion, Messages, RequestFailed
+from jupyter_spec.engine.providers.base import Completion, Messages, RequestFailed, request_key
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.model import stable_hash
@@ -105,6 +105,9 @@ class Requester:
         if hit is not None:
             return hit[0], hit[1], 0
         secrets = (self.settings.api_key(),)
+        if hasattr(provider, "bind"):  # a provider with a ledger in the store (the Batch API's batches)
+            provider.bind(self.store)
+        request_key.set(key)  # seen by `complete` (its task copies this context): a name for the request
         for attempt in range(1, self.retry.max_attempts + 1):
             async with _semaphore(provider, self.settings):  # held while asking, never while waiting
                 started, clock = time.time(), time.monotonic()

@@ -15,7 +15,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -178,6 +178,18 @@ MIGRATIONS: list[str] = [
     SELECT json_extract(config, '$.spec'), json_extract(config, '$.spec_markdown'), created FROM runs
     WHERE json_extract(config, '$.spec') IS NOT NULL AND json_extract(config, '$.spec_markdown') IS NOT NULL
     ORDER BY created
+    """,
+    # 7: the Batch API's ledger: batches sent and the requests (custom_ids) each holds, so a new
+    # process awaits a batch already under way instead of sending its requests again.
+    """
+    CREATE TABLE IF NOT EXISTS batches (
+        id TEXT PRIMARY KEY, endpoint TEXT NOT NULL, model TEXT NOT NULL, status TEXT NOT NULL,
+        input_file TEXT NOT NULL, output_file TEXT, error_file TEXT, requests INTEGER NOT NULL,
+        created REAL NOT NULL, updated REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS batch_requests (
+        custom_id TEXT NOT NULL, batch_id TEXT NOT NULL, PRIMARY KEY (custom_id, batch_id)
+    );
     """,
 ]
 
@@ -507,3 +519,45 @@ class Store:
             self._db.close()
         with Store._open_lock:
             Store._open = {k: v for k, v in Store._open.items() if v is not self}
+
+    # -- the Batch API's ledger (providers/batch.py) --------------------------------------------
+    # A batch's ID must be durable the moment it exists: a process killed after creating a batch
+    # is replaced by one that awaits that batch, not one that pays for the requests twice.
+
+    def put_batch(
+        self, batch_id: str, *, endpoint: str, model: str, status: str, input_file: str, custom_ids: Sequence[str]
+    ) -> None:
+        """Record a batch just created at `endpoint` (a base URL) and the requests it holds."""
+        now = time.time()
+        self._write(  # one statement for 50,000 requests; the batch row last, so it is found only whole
+            "INSERT OR IGNORE INTO batch_requests (custom_id, batch_id) SELECT value, ? FROM json_each(?)",
+            (batch_id, _json(list(custom_ids))),
+        )
+        self._upsert(
+            "batches",
+            {"id": batch_id, "endpoint": endpoint, "model": model, "status": status, "input_file": input_file,
+             "output_file": None, "error_file": None, "requests": len(custom_ids), "created": now, "updated": now},
+        )  # fmt: skip
+
+    def update_batch(
+        self, batch_id: str, *, status: str, output_file: str | None = None, error_file: str | None = None
+    ) -> None:
+        """A batch's latest status, and its result files once it has them."""
+        self._write(
+            "UPDATE batches SET status = ?, output_file = COALESCE(?, output_file),"
+            " error_file = COALESCE(?, error_file), updated = ? WHERE id = ?",
+            (status, output_file, error_file, time.time(), batch_id),
+        )
+
+    def batches_holding(self, custom_id: str, endpoint: str) -> list[dict[str, Any]]:
+        """The batches at `endpoint` that hold a request, newest first."""
+        rows = self._rows(
+            "SELECT b.* FROM batch_requests r JOIN batches b ON b.id = r.batch_id"
+            " WHERE r.custom_id = ? AND b.endpoint = ? ORDER BY b.created DESC, b.rowid DESC",
+            (custom_id, endpoint),
+        )
+        return [dict(row) for row in rows]
+
+    def batches(self) -> list[dict[str, Any]]:
+        """Every batch recorded, oldest first (without the requests each holds)."""
+        return [dict(row) for row in self._rows("SELECT * FROM batches ORDER BY created, rowid")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -60,6 +61,12 @@ def chat_messages(messages: Messages, *, developer_role: bool, tool_calls: bool)
         else:
             out.append({"role": role, "content": content})
     return out
+
+
+# The requester's cache key of the request being sent (model, parameters, messages, sample index):
+# the same in every process, so a provider that must name its requests (the Batch API's custom_id)
+# gives a retried or resumed request the same name, and two samples of one prompt different ones.
+request_key: ContextVar[str | None] = ContextVar("request_key", default=None)
 
 
 @dataclass(frozen=True)
