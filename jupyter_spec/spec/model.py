@@ -8,6 +8,7 @@ and hashes: moving a clause within a file changes neither what it says nor its h
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -31,22 +32,30 @@ ANSWER_CHECKS = ("answer", "regex", "choice")  # the kinds that say what a corre
 Label = Literal["GOOD", "BAD", "OK"]
 
 
-def _canonical(value: Any) -> Any:
-    """A JSON-able form of a value holding only the fields that take part in equality."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__] + [
-            [f.name, _canonical(getattr(value, f.name))]
-            for f in dataclasses.fields(value)
-            if f.compare and not (f.metadata.get("added") and getattr(value, f.name) == f.default)
-        ]
-    if isinstance(value, (tuple, list)):
-        return [_canonical(v) for v in value]
-    return value
+@functools.cache
+def _compared_fields(kind: type) -> tuple[tuple[str, bool, Any], ...]:
+    """(name, whether it is left out at its default, the default) of each field in equality."""
+    return tuple((f.name, bool(f.metadata.get("added")), f.default) for f in dataclasses.fields(kind) if f.compare)
+
+
+def _canonical_dataclass(value: Any) -> Any:
+    """A dataclass as `[type name, [field, value], ...]` over the fields that take part in equality,
+    for `json.dumps(default=...)`: the encoder (in C) walks lists, tuples and strings itself and
+    comes back here for each dataclass it meets."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    out: list[Any] = [type(value).__name__]
+    for name, added, default in _compared_fields(type(value)):
+        field_value = getattr(value, name)
+        if not (added and field_value == default):
+            out.append([name, field_value])
+    return out
 
 
 def stable_hash(*values: Any) -> str:
-    """A short content hash that is the same on every machine and Python version."""
-    text = json.dumps([_canonical(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    """A short content hash that is the same on every machine and Python version. Stores key their
+    caches by it: its value for a given input must never change. It is on every sample's path."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=_canonical_dataclass)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # a lone surrogate hashes too
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jupyter_spec import parse_spec
-from jupyter_spec.spec.model import Challenge, Message, stable_hash
+from jupyter_spec.spec.model import Challenge, Expectation, Message, stable_hash
 
 TWO = """\
 ## First {#first authority=user}
@@ -59,6 +59,14 @@ def test_hashes_are_stable_across_processes() -> None:
     challenge = Challenge("x", "t", (Message("user", "hi"),))
     assert challenge.hash == stable_hash(challenge)
     assert len(challenge.hash) == 16
+
+
+def test_hashes_of_nested_dataclasses_never_change() -> None:
+    """Stores key samples and completions by these: pinned values from the first implementation."""
+    turns = (Message("user", "Is 2+2=5? \u00e9"), Message("assistant", "", attrs=(("recipient", "functions.f"),)))
+    challenge = Challenge("x", "t", turns, (Expectation("answer", "4"),))
+    assert stable_hash("x", challenge.turns, "openai:m", (("seed", 1),), 0) == "3d738fe1651cca46"
+    assert stable_hash(challenge) == "81c1175029115b44"
 
 
 def test_sample_points_count_empty_assistant_turns_and_the_end() -> None:
