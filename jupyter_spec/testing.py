@@ -2,6 +2,8 @@
 
 - `endpoint`: an OpenAI-compatible chat endpoint with a fixed latency and canned answers, to
   measure the runner itself (the benchmark) and to count exactly which requests arrive.
+- `batches`: the Files and Batches endpoints of OpenAI's Batch API; a batch completes after a
+  delay, its lines answered with canned completions (or by an upstream endpoint), some made to fail.
 - `proxy`: sits in front of a real endpoint (such as `llama_cpp.server`) and answers 429 with
   `Retry-After`, 500, or stalls, on a seeded share of requests; everything else is forwarded.
 
@@ -13,10 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -262,6 +267,237 @@ def faults_command(fault: str) -> list[str]:
     return [sys.executable, "-m", "jupyter_spec.testing", "faults", "--port", "{port}", "--fault", fault]
 
 
+# -- the Files and Batches endpoints of the Batch API ---------------------------------------------
+
+
+def _canned(body: dict[str, Any]) -> dict[str, Any]:
+    """A chat completion that repeats the request's last message, so an answer shows which prompt it met."""
+    last = str(body["messages"][-1]["content"])
+    text = f"Canned answer to: {last[:80]}"
+    return {
+        "id": "chatcmpl-batch",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fixed"),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": len(last.split()), "completion_tokens": len(text.split()),
+                  "total_tokens": len(last.split()) + len(text.split())},
+    }  # fmt: skip
+
+
+BATCH_ENDS = ("failed", "expired", "cancelled")
+FAIL_LINE = re.compile(r"\[\[fail:(\d{3})\]\]")  # a prompt holding `[[fail:500]]` gets that error in its line
+
+
+class BatchState:
+    """Files and batches as JSON in a folder: consistent for whoever reads it, while the server lives."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        (folder / "files").mkdir(parents=True, exist_ok=True)
+        (folder / "batches").mkdir(parents=True, exist_ok=True)
+        self.counter = len(list((folder / "batches").iterdir())) + len(list((folder / "files").iterdir()))
+
+    def new_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}-{os.getpid()}-{self.counter}"
+
+    def put_file(self, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
+        file_id = self.new_id("file")
+        (self.folder / "files" / file_id).write_bytes(content)
+        meta = {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()),
+                "filename": filename, "purpose": purpose, "status": "processed"}  # fmt: skip
+        self._write(self.folder / "files" / f"{file_id}.json", meta)
+        return meta
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        path = self.folder / "files" / f"{Path(file_id).name}.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def content(self, file_id: str) -> bytes:
+        return (self.folder / "files" / Path(file_id).name).read_bytes()
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        path = self.folder / "batches" / f"{Path(batch_id).name}.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def put_batch(self, batch: dict[str, Any]) -> None:
+        self._write(self.folder / "batches" / f"{batch['id']}.json", batch)
+
+    def _write(self, path: Path, value: dict[str, Any]) -> None:
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(value))
+        partial.replace(path)  # a reader sees the old state or the new, never half of one
+
+
+def batches_app(
+    state: Path,
+    delay: float,
+    log_path: str | None,
+    upstream: str | None = None,
+    fail_share: float = 0.0,
+    seed: int = 0,
+    end_as: str | None = None,
+    end_first: int = 0,
+) -> Any:
+    """The Files and Batches endpoints the `openai` client calls for the Batch API.
+
+    A batch is `validating`, then `in_progress`, then after `delay` seconds `completed`: each line
+    answered with a canned completion (or by `upstream`, a real chat endpoint), except lines whose
+    last message holds `[[fail:NNN]]` and a seeded `fail_share` of the rest, which fail with that
+    status (500 for the share) in the error file. The first `end_first` batches end as `end_as`
+    (failed, expired or cancelled) instead.
+    """
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    store = BatchState(state)
+    log = _logger(log_path)
+    rng = random.Random(seed)
+    client = httpx.AsyncClient(base_url=upstream.rstrip("/"), timeout=600) if upstream else None
+    gate = asyncio.Semaphore(2)  # an upstream model server answers a few at a time
+    created: list[str] = []
+    tasks: set[asyncio.Task[None]] = set()
+
+    def logged(request: Request, **extra: Any) -> None:
+        authorized = bool(request.headers.get("authorization"))
+        log(time=time.time(), method=request.method, path=request.url.path, authorization=authorized, **extra)
+
+    def missing(what: str) -> JSONResponse:
+        return JSONResponse({"error": {"message": f"no such {what}", "type": "invalid_request_error"}}, 404)
+
+    async def models(request: Request) -> JSONResponse:
+        return JSONResponse({"object": "list", "data": [{"id": "fixed", "object": "model", "owned_by": "test"}]})
+
+    async def upload(request: Request) -> JSONResponse:
+        head = f"content-type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+        form = BytesParser(policy=HTTP).parsebytes(head + await request.body())
+        fields = {part.get_param("name", header="content-disposition"): part for part in form.iter_parts()}
+        if "file" not in fields:
+            return JSONResponse({"error": {"message": "no file in the upload"}}, 400)
+        content = fields["file"].get_payload(decode=True) or b""
+        purpose = fields["purpose"].get_content().strip() if "purpose" in fields else ""
+        meta = store.put_file(content, fields["file"].get_filename() or "upload", purpose)
+        logged(request, file=meta["id"], lines=content.count(b"\n"), purpose=purpose)
+        return JSONResponse(meta)
+
+    async def file(request: Request) -> Response:
+        file_id = request.path_params["file_id"]
+        meta = store.file(file_id)
+        logged(request, file=file_id)
+        if meta is None:
+            return missing("file")
+        if request.url.path.endswith("/content"):
+            return Response(store.content(file_id), media_type="application/octet-stream")
+        return JSONResponse(meta)
+
+    async def answer(line: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        body = line.get("body", {})
+        asked = FAIL_LINE.search(json.dumps(body.get("messages", [])[-1:]))
+        if asked:
+            status = int(asked.group(1))
+            return status, {"error": {"message": f"injected failure {status}", "type": "server_error"}}
+        if fail_share and rng.random() < fail_share:
+            return 500, {"error": {"message": "injected failure (share)", "type": "server_error"}}
+        if client is None:
+            return 200, _canned(body)
+        async with gate:
+            reply = await client.post("/chat/completions", json=body)
+        return reply.status_code, reply.json()
+
+    async def process(batch_id: str, end: str | None) -> None:
+        await asyncio.sleep(min(0.05, delay / 4))
+        batch = store.batch(batch_id) or {}
+        if batch.get("status") != "validating":  # cancelled meanwhile
+            return
+        batch.update(status="in_progress", in_progress_at=int(time.time()))
+        store.put_batch(batch)
+        await asyncio.sleep(max(0.0, delay - min(0.05, delay / 4)))
+        if (store.batch(batch_id) or {}).get("status") != "in_progress":
+            return
+        if end == "failed":
+            error = {"code": "injected", "message": "this batch was made to fail", "param": None, "line": None}
+            batch.update(status="failed", failed_at=int(time.time()), errors={"object": "list", "data": [error]})
+            store.put_batch(batch)
+            return
+        lines = [json.loads(text) for text in store.content(batch["input_file_id"]).decode().splitlines() if text]
+        outputs, errors = [], []
+        for number, line in enumerate(lines):
+            entry: dict[str, Any] = {"id": f"batch_req_{batch_id}_{number}", "custom_id": line.get("custom_id")}
+            if end is not None:  # expired or cancelled before this line was answered
+                code = "batch_expired" if end == "expired" else "batch_cancelled"
+                errors.append({**entry, "response": None, "error": {"code": code, "message": f"batch {end}"}})
+                continue
+            status, body = await answer(line)
+            response = {"status_code": status, "request_id": f"req_{number}", "body": body}
+            (outputs if status == 200 else errors).append({**entry, "response": response, "error": None})
+        for name, entries in (("output_file_id", outputs), ("error_file_id", errors)):
+            if entries:
+                content = "".join(json.dumps(e) + "\n" for e in entries).encode()
+                batch[name] = store.put_file(content, f"{batch_id}_{name}.jsonl", "batch_output")["id"]
+        done = {"completed": "completed_at", "expired": "expired_at", "cancelled": "cancelled_at"}[end or "completed"]
+        counts = {"total": len(lines), "completed": len(outputs), "failed": len(errors)}
+        batch.update(status=end or "completed", request_counts=counts, **{done: int(time.time())})
+        store.put_batch(batch)
+
+    async def create(request: Request) -> JSONResponse:
+        asked = await request.json()
+        input_file = asked.get("input_file_id", "")
+        if store.file(input_file) is None:
+            logged(request, input_file=input_file)
+            return missing("input file")
+        batch_id = store.new_id("batch")
+        batch = {"id": batch_id, "object": "batch", "endpoint": asked.get("endpoint"), "errors": None,
+                 "input_file_id": input_file, "completion_window": asked.get("completion_window", "24h"),
+                 "status": "validating", "output_file_id": None, "error_file_id": None,
+                 "created_at": int(time.time()), "metadata": asked.get("metadata"),
+                 "request_counts": {"total": 0, "completed": 0, "failed": 0}}  # fmt: skip
+        store.put_batch(batch)
+        created.append(batch_id)
+        end = end_as if len(created) <= end_first else None
+        task = asyncio.get_running_loop().create_task(process(batch_id, end))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        logged(request, batch=batch_id, input_file=input_file)
+        return JSONResponse(batch)
+
+    async def batch(request: Request) -> JSONResponse:
+        batch_id = request.path_params["batch_id"]
+        found = store.batch(batch_id)
+        logged(request, batch=batch_id, status=found and found["status"])
+        if found is None:
+            return missing("batch")
+        if request.url.path.endswith("/cancel") and found["status"] in ("validating", "in_progress"):
+            found.update(status="cancelled", cancelled_at=int(time.time()))  # at once: nothing is answered
+            store.put_batch(found)
+        return JSONResponse(found)
+
+    return Starlette(
+        routes=[
+            Route("/v1/models", models),
+            Route("/v1/files", upload, methods=["POST"]),
+            Route("/v1/files/{file_id}", file),
+            Route("/v1/files/{file_id}/content", file),
+            Route("/v1/batches", create, methods=["POST"]),
+            Route("/v1/batches/{batch_id}", batch),
+            Route("/v1/batches/{batch_id}/cancel", batch, methods=["POST"]),
+        ]
+    )
+
+
+def batches_command(state: str | Path, delay: float, log: str | Path | None = None, *options: str) -> list[str]:
+    """The command that runs the Files and Batches endpoints (for `serve`); `options` as on its command line."""
+    command = [sys.executable, "-m", "jupyter_spec.testing", "batches", "--port", "{port}", "--delay", str(delay),
+               "--state", str(state), *options]  # fmt: skip
+    return [*command, "--log", str(log)] if log is not None else command
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
@@ -276,12 +512,27 @@ def main(argv: list[str] | None = None) -> None:
     proxy.add_argument("--stall", type=float, default=5.0)
     faults = kinds.add_parser("faults")
     faults.add_argument("--fault", choices=FAULTS, required=True)
-    for sub in (endpoint, proxy, faults):
+    batches = kinds.add_parser("batches")
+    batches.add_argument("--delay", type=float, default=1.0, help="seconds from creation to completion")
+    batches.add_argument("--state", help="folder for files and batches (default: a new temporary one)")
+    batches.add_argument("--upstream", help="a chat endpoint that answers the lines (default: canned answers)")
+    batches.add_argument("--fail-share", type=float, default=0.0, help="share of lines that fail with 500")
+    batches.add_argument("--seed", type=int, default=0)
+    batches.add_argument("--end-as", choices=BATCH_ENDS, help="how the first --end-first batches end")
+    batches.add_argument("--end-first", type=int, default=0)
+    for sub in (endpoint, proxy, faults, batches):
         sub.add_argument("--port", type=int, required=True)
         sub.add_argument("--log")
     args = parser.parse_args(argv)
     if args.kind == "faults":
         asyncio.run(serve_faults(args.port, args.fault))
+        return
+    if args.kind == "batches":
+        state = Path(args.state or tempfile.mkdtemp(prefix="jupyter-spec-batches-"))
+        app = batches_app(
+            state, args.delay, args.log, args.upstream, args.fail_share, args.seed, args.end_as, args.end_first
+        )
+        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
         return
     if args.kind == "endpoint":
         asyncio.run(serve_endpoint(args.port, args.latency, args.log))

@@ -29,7 +29,13 @@ def _local(model: str, settings: Settings) -> Provider:
     return LocalProvider(model, threads=settings.local_threads)
 
 
-_factories: dict[str, Factory] = {"openai": _openai, "local": _local}
+def _openai_batch(model: str, settings: Settings) -> Provider:
+    from jupyter_spec.engine.providers.batch import factory
+
+    return factory()(model, settings)
+
+
+_factories: dict[str, Factory] = {"openai": _openai, "local": _local, "openai-batch": _openai_batch}
 _instances: dict[tuple[ModelId, object], Provider] = {}
 
 
@@ -46,7 +52,8 @@ def get_provider(model_id: str, settings: Settings) -> Provider:
     name, model = resolved.provider, resolved.name
     if name not in _factories:
         raise ValueError(f"unknown provider {name!r} in {model_id!r}: expected one of {', '.join(_factories)}")
-    key = (resolved, (settings.openai_base_url, settings.sends_developer_role()) if name == "openai" else None)
+    at = (settings.openai_base_url, settings.sends_developer_role()) if name in ("openai", "openai-batch") else None
+    key = (resolved, at)
     if key not in _instances:
         _instances[key] = _factories[name](model, settings)
     return _instances[key]
