@@ -428,13 +428,14 @@ def batches_app(
             return
         lines = [json.loads(text) for text in store.content(batch["input_file_id"]).decode().splitlines() if text]
         outputs, errors = [], []
+        answers = await asyncio.gather(*(answer(line) for line in lines)) if end is None else []
         for number, line in enumerate(lines):
             entry: dict[str, Any] = {"id": f"batch_req_{batch_id}_{number}", "custom_id": line.get("custom_id")}
             if end is not None:  # expired or cancelled before this line was answered
                 code = "batch_expired" if end == "expired" else "batch_cancelled"
                 errors.append({**entry, "response": None, "error": {"code": code, "message": f"batch {end}"}})
                 continue
-            status, body = await answer(line)
+            status, body = answers[number]
             response = {"status_code": status, "request_id": f"req_{number}", "body": body}
             (outputs if status == 200 else errors).append({**entry, "response": response, "error": None})
         for name, entries in (("output_file_id", outputs), ("error_file_id", errors)):

@@ -53,6 +53,7 @@ MAX_REQUESTS = 50_000  # the Batch API's limits for one input file
 MAX_BYTES = 200_000_000
 FINISHED = frozenset({"completed", "failed", "expired", "cancelled"})
 READABLE = frozenset({"completed", "expired", "cancelled"})  # ended, but may hold answers
+KEEP_RESULTS = 4  # ended batches whose answers stay in memory (read again from their file when needed)
 
 Outcome = Completion | ProviderError
 
@@ -359,6 +360,8 @@ class BatchProvider:
         """An ended batch's answers and failures by custom_id, read once per process."""
         if batch_id not in session.results:
             session.results[batch_id] = self._spawn(session, self._read(session, output_file, error_file))
+            for old in [b for b, task in session.results.items() if task.done()][:-KEEP_RESULTS]:
+                del session.results[old]  # a long-lived kernel keeps the answers of its last few batches only
         try:
             return await asyncio.shield(session.results[batch_id])
         except openai.APIError as error:

@@ -156,8 +156,9 @@ def test_the_key_reaches_the_server_but_not_the_store_or_logs(
 
 def test_the_ledger_is_durable_at_once_and_finds_the_newest_batch(tmp_path: Path) -> None:
     store = Store(tmp_path / "store.sqlite")
-    store.put_batch("b1", endpoint="http://x/v1", model="m", status="validating", input_file="f1", custom_ids=["a", "b"])
-    store.put_batch("b2", endpoint="http://x/v1", model="m", status="validating", input_file="f2", custom_ids=["b"])
+    at = {"endpoint": "http://x/v1", "model": "m", "status": "validating"}
+    store.put_batch("b1", **at, input_file="f1", custom_ids=["a", "b"])
+    store.put_batch("b2", **at, input_file="f2", custom_ids=["b"])
     store.update_batch("b1", status="completed", output_file="o1")
     other = sqlite3.connect(tmp_path / "store.sqlite")  # another process's view, without waiting for anything
     assert other.execute("SELECT id, status, output_file FROM batches ORDER BY id").fetchall() == [
@@ -168,6 +169,33 @@ def test_the_ledger_is_durable_at_once_and_finds_the_newest_batch(tmp_path: Path
     assert store.batches_holding("b", "http://elsewhere/v1") == []
     store.update_batch("b1", status="completed")  # a later status keeps the files already known
     assert store.batches_holding("a", "http://x/v1")[0]["output_file"] == "o1"
+
+
+def test_answers_lost_after_their_batch_completed_are_read_again_from_its_output_file(tmp_path: Path) -> None:
+    """A process killed after the batch ended but before its answers were stored: its successor
+    reads the output file again instead of sending the requests again."""
+    from jupyter_spec.engine.runner import resume
+
+    prompts = [f"Question {i}?" for i in range(6)]
+    store = Store(tmp_path / "store.sqlite")
+    with batch_server(tmp_path) as (base_url, log):
+        settings = Settings(openai_base_url=base_url)
+        handle = run(spec_of(prompts), ["openai-batch:fixed"], 1, judges=[], store=store, settings=settings,
+                     retry=RETRY)  # fmt: skip
+        assert {s.status for s in handle.wait(60)} == {"ok"}
+        lost = sqlite3.connect(store.path)
+        with lost:
+            lost.execute("DELETE FROM completions")
+            lost.execute("DELETE FROM samples")
+        register("openai-batch", factory(**QUICK))  # a new provider: nothing of the first one's memory
+        seen = len(read_log(log))
+        samples = resume(handle.id, store=store, settings=settings).wait(60)
+        after = read_log(log)[seen:]
+    assert len(samples) == 6 and {s.status for s in samples} == {"ok"}
+    for sample in samples:
+        assert sample.responses[-1] == f"Canned answer to: {sample.transcript[0]['content']}"
+    assert not [e for e in after if e["method"] == "POST"]
+    assert [e["path"].rsplit("/", 1)[-1] for e in after] == ["content"]  # the output file, read once
 
 
 CHILD = textwrap.dedent(
