@@ -1,0 +1,296 @@
+"""Scale: `run()` at tens of thousands of samples against its floor, all measured in one sitting.
+
+One fixed-latency OpenAI-compatible endpoint on 127.0.0.1 (its own process; 20 ms latency) serves
+every phase; each phase runs in a child process of its own, so its memory peak and its caches are
+its own. Requests are counted, and their arrival timed, from the endpoint's log; the endpoint's CPU
+is read from /proc and printed, so a server that could not keep up would show (near 100% of a core).
+
+(a) throughput: 20,000 samples through `run()` (judges=[], a fresh store each time) and a raw
+    `aiohttp` client posting the same JSON bodies at the same concurrency (128): the floor. Both are
+    warmed first (imports, clients, connections), then alternated over --rounds rounds, the order
+    swapped each round. Target: run() >= 1,500 samples/s, within about 2.3x the floor.
+(b) the unchanged re-run of the same 20,000 (same store): target < 1 s and 0 requests.
+(c) how long `run()` takes to return its handle for a 50,000-item plan (target < 100 ms), and when
+    the first request reaches the endpoint after the call (its log's timestamp; target < 0.5 s).
+    The same again with a `Dashboard` built on the handle, as a notebook shows one.
+(d) a 100,000-sample run, each answer checked by an expectation (a deterministic grader: no
+    judge requests, but a grade per sample to store): peak memory, the child's RSS high-water mark
+    (`resource.getrusage`); target < 1 GiB.
+(e) the results frame (`Results.of_runs(...).df`) and `results.adherence()` at 20,000 and 100,000
+    rows (graded by that expectation), read from the stores of (a) and (d) in fresh processes.
+
+    python benchmarks/scale.py [--samples 20000] [--plan-items 50000] [--memory-samples 100000]
+                               [--rounds 2] [--concurrency 128] [--latency 0.02] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    AiohttpFloor,
+    Meter,
+    benchmark_spec,
+    cpu_reference,
+    endpoint_parser,
+    endpoint_pid,
+    log_count,
+    log_entries,
+    log_size,
+    per_prompt,
+    request_bodies,
+    verdict,
+)
+
+from jupyter_spec.testing import endpoint_command, serve
+
+MIB = 1024 * 1024
+RESULT = "RESULT "  # a child's one line of figures for the parent
+
+
+def options(argv: list[str] | None = None) -> Any:
+    parser = endpoint_parser(__doc__, samples=20_000, concurrency=128, latency=0.02)
+    parser.add_argument("--plan-items", type=int, default=50_000, help="plan size for the return-time phase")
+    parser.add_argument("--memory-samples", type=int, default=100_000, help="samples of the memory phase")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations of floor and run()")
+    parser.add_argument("--quick", action="store_true", help="a smoke version: 2,000 / 5,000 / 5,000, one round")
+    parser.add_argument("--phase", help=argparse.SUPPRESS, default=None)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--log", help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
+    parser.add_argument("--run-id", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        defaults = {"samples": 20_000, "plan_items": 50_000, "memory_samples": 100_000, "rounds": 2}
+        quick = {"samples": 2_000, "plan_items": 5_000, "memory_samples": 5_000, "rounds": 1}
+        for name, value in quick.items():
+            if getattr(args, name) == defaults[name]:  # explicit figures win over --quick's
+                setattr(args, name, value)
+    return args
+
+
+# -- the phases, each in a child process -----------------------------------------------------------
+
+
+def _settings(args: Any) -> Any:
+    from jupyter_spec.engine.settings import Settings
+
+    return Settings(openai_base_url=args.url, concurrency={"openai": args.concurrency})
+
+
+CHECKED = "<!-- expect regex: Canned -->"  # a deterministic check of every answer: no judge, no requests
+
+
+def _run(args: Any, samples: int, store: Path, settings: Any, checked: bool = False) -> Any:
+    from jupyter_spec.engine.runner import run
+    from jupyter_spec.engine.store import Store
+
+    spec = benchmark_spec(CHECKED if checked else "")
+    return run(spec, ["openai:fixed"], per_prompt(samples), judges=[], store=Store(store), settings=settings)
+
+
+def phase_throughput(args: Any) -> dict[str, Any]:
+    """(a) and (b): floor and run() alternated after warming both; then the unchanged re-run."""
+    from jupyter_spec.engine.plan import make_plan
+    from jupyter_spec.engine.providers import get_provider
+
+    settings, folder, log = _settings(args), Path(args.dir), Path(args.log)
+    server = endpoint_pid(args.url)
+    get_provider("openai:fixed", settings)  # imports and the client: once per session, not per run
+    plan = make_plan(benchmark_spec(), ["openai:fixed"], per_prompt(args.samples))
+    bodies = request_bodies(plan)
+    floor = AiohttpFloor(args.url, args.concurrency)
+    warm = min(len(bodies), 1000)
+    floor.post_all(bodies[:warm])
+    _run(args, warm, folder / "warm.sqlite", settings).wait()
+
+    figures: dict[str, list[dict[str, float]]] = {"floor": [], "run": []}
+    last: Any = None
+    for round_ in range(args.rounds):
+        order = ("floor", "run") if round_ % 2 == 0 else ("run", "floor")
+        for side in order:
+            before = log_size(log)
+            with Meter(server) as meter:
+                if side == "floor":
+                    failures = floor.post_all(bodies)
+                else:
+                    last = _run(args, args.samples, folder / f"run-{round_}.sqlite", settings)
+                    last.wait()
+                    failures = last.progress.errors
+            figures[side].append({"wall": meter.wall, "cpu": meter.cpu, "server": meter.server_share,
+                                  "requests": log_count(log, before), "failures": failures})  # fmt: skip
+    floor.close()
+
+    before = log_size(log)
+    started = time.perf_counter()
+    again = _run(args, args.samples, Path(last.store.path), settings)
+    again.wait()
+    rerun = time.perf_counter() - started
+    # The same samples checked by an expectation (from the cache: no requests), for (e)'s frame.
+    graded = _run(args, args.samples, Path(last.store.path), settings, checked=True)
+    graded.wait()
+    return {"samples": len(plan), "figures": figures, "rerun": rerun, "rerun_requests": log_count(log, before),
+            "rerun_errors": again.progress.errors, "store": str(last.store.path), "run_id": graded.id}  # fmt: skip
+
+
+def phase_return(args: Any) -> dict[str, Any]:
+    """(c): run()'s return time on a large plan, and the first request's arrival, bare and with a dashboard."""
+    from jupyter_spec.engine.providers import get_provider
+    from jupyter_spec.views.widgets import Dashboard
+
+    settings, folder, log = _settings(args), Path(args.dir), Path(args.log)
+    get_provider("openai:fixed", settings)
+    _run(args, 50, folder / "return-warm.sqlite", settings).wait()  # the background loop is up, as in a kernel
+    found: dict[str, Any] = {}
+    for view in ("bare", "dashboard"):
+        before = log_size(log)
+        called = time.time()
+        started = time.perf_counter()
+        handle = _run(args, args.plan_items, folder / f"return-{view}.sqlite", settings)
+        dashboard = Dashboard(handle) if view == "dashboard" else None
+        returned = time.perf_counter() - started
+        first = None
+        deadline = time.monotonic() + 60
+        while first is None and time.monotonic() < deadline:
+            entries = log_entries(log, before) if log_size(log) > before else []
+            first = min((entry["time"] for entry in entries), default=None)
+            time.sleep(0.005)
+        handle.cancel()
+        handle.wait(300)
+        if dashboard is not None:
+            dashboard.wait_drawn(300)
+        found[view] = {"items": len(handle.plan), "returned": returned,
+                       "first": None if first is None else first - called}  # fmt: skip
+    return found
+
+
+def phase_memory(args: Any) -> dict[str, Any]:
+    """(d): the RSS high-water mark of a process that runs a large plan to the end."""
+    from jupyter_spec.engine.providers import get_provider
+
+    settings, folder = _settings(args), Path(args.dir)
+    get_provider("openai:fixed", settings)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    started = time.perf_counter()
+    handle = _run(args, args.memory_samples, folder / "memory.sqlite", settings, checked=True)
+    handle.wait()
+    wall = time.perf_counter() - started
+    return {"samples": len(handle.plan), "wall": wall, "errors": handle.progress.errors, "baseline": baseline,
+            "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "rss_after": _rss_now(),
+            "store": str(handle.store.path), "run_id": handle.id}  # fmt: skip
+
+
+def _rss_now() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def phase_frame(args: Any) -> dict[str, Any]:
+    """(e): the results frame and the adherence table of a stored run, in a fresh process."""
+    import pandas  # noqa: F401 - imported before the clock: a kernel has it already
+
+    from jupyter_spec.analysis.results import Results
+    from jupyter_spec.engine.store import Store
+
+    store = Store(Path(args.dir))
+    started = time.perf_counter()
+    results = Results.of_runs([args.run_id], store)
+    rows = len(results.df)
+    frame = time.perf_counter() - started
+    started = time.perf_counter()
+    table = results.adherence()
+    adherence = time.perf_counter() - started
+    return {"rows": rows, "frame": frame, "adherence": adherence, "groups": len(table),
+            "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}  # fmt: skip
+
+
+PHASES = {"throughput": phase_throughput, "return": phase_return, "memory": phase_memory, "frame": phase_frame}
+
+
+def child(phase: str, args: Any, url: str, log: Path, folder: str, run_id: str = "") -> dict[str, Any]:
+    """Run one phase in a fresh interpreter and return the figures it printed."""
+    command = [sys.executable, __file__, "--phase", phase, "--url", url, "--log", str(log), "--dir", folder,
+               "--run-id", run_id, "--samples", str(args.samples), "--plan-items", str(args.plan_items),
+               "--memory-samples", str(args.memory_samples), "--rounds", str(args.rounds),
+               "--concurrency", str(args.concurrency), "--latency", str(args.latency)]  # fmt: skip
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    line = next(line for line in done.stdout.splitlines() if line.startswith(RESULT))
+    return json.loads(line.removeprefix(RESULT))
+
+
+# -- the parent: the endpoint, the children, the figures -----------------------------------------------
+
+
+def rate(samples: int, runs: list[dict[str, float]]) -> float:
+    """Samples per second over all rounds (total samples / total time)."""
+    return samples * len(runs) / sum(r["wall"] for r in runs)
+
+
+def main() -> None:
+    args = options()
+    if args.phase:
+        print(RESULT + json.dumps(PHASES[args.phase](args)), flush=True)
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "requests.jsonl"
+        with serve(endpoint_command(args.latency, log)) as url:
+            reference = cpu_reference()
+            throughput = child("throughput", args, url, log, tmp)
+            returning = child("return", args, url, log, tmp)
+            memory = child("memory", args, url, log, tmp)
+        frames = [
+            child("frame", args, url, log, throughput["store"], throughput["run_id"]),
+            child("frame", args, url, log, memory["store"], memory["run_id"]),
+        ]
+
+    samples, figures = throughput["samples"], throughput["figures"]
+    floor, ran = rate(samples, figures["floor"]), rate(samples, figures["run"])
+    print(f"scale: {args.latency * 1000:.0f} ms latency, concurrency {args.concurrency}, "
+          f"host CPU reference (10^7-step Python loop) {reference:.2f} s")  # fmt: skip
+    print(f"(a) {samples:,} samples, {args.rounds} round(s) alternating floor and run() after warming both:")
+    for side, label in (("floor", "raw aiohttp floor"), ("run", "run()           ")):
+        each = ", ".join(f"{samples / r['wall']:,.0f}" for r in figures[side])
+        cpu = max(r["server"] for r in figures[side])
+        requests = ", ".join(str(r["requests"]) for r in figures[side])
+        failures = sum(r["failures"] for r in figures[side])
+        print(f"    {label}: {rate(samples, figures[side]):,.0f} samples/s "
+              f"(rounds: {each}); requests {requests}; failures {failures}; "
+              f"client CPU {sum(r['cpu'] for r in figures[side]) / sum(r['wall'] for r in figures[side]):.0%}, "
+              f"endpoint CPU <= {cpu:.0%} of a core")  # fmt: skip
+    print(f"    run() {ran:,.0f} samples/s  (target >= 1,500: {verdict(ran >= 1500)}); "
+          f"floor/run ratio {floor / ran:.2f}x  (target <= about 2.3x: {verdict(floor / ran <= 2.3)})")  # fmt: skip
+    rerun_ok = throughput["rerun"] < 1 and throughput["rerun_requests"] == 0
+    print(f"(b) unchanged re-run of the same {samples:,}: {throughput['rerun']:.3f} s, "
+          f"{throughput['rerun_requests']} requests, {throughput['rerun_errors']} errors  "
+          f"(target < 1 s and 0 requests: {verdict(rerun_ok)})")  # fmt: skip
+    for view, found in returning.items():
+        first = found["first"]
+        shown = "never (within 60 s)" if first is None else f"{first:.3f} s after the call"
+        label = "run()" if view == "bare" else "run() + Dashboard(handle)"
+        print(f"(c) {label} on a {found['items']:,}-item plan returned in {found['returned'] * 1000:.0f} ms "
+              f"(target < 100 ms: {verdict(found['returned'] < 0.1)}); first request at the endpoint {shown} "
+              f"(target < 0.5 s: {verdict(first is not None and first < 0.5)})")  # fmt: skip
+    peak = memory["peak"]
+    print(f"(d) {memory['samples']:,}-sample run: peak RSS {peak / MIB:,.0f} MiB (target < 1,024 MiB: "
+          f"{verdict(peak < 1024 * MIB)}); {memory['baseline'] / MIB:,.0f} MiB before the run, "
+          f"{memory['rss_after'] / MIB:,.0f} MiB held after it; {memory['wall']:.1f} s "
+          f"({memory['samples'] / memory['wall']:,.0f} samples/s), {memory['errors']} errors")  # fmt: skip
+    for frame in frames:
+        print(f"(e) results at {frame['rows']:,} rows: frame {frame['frame']:.2f} s, adherence "
+              f"{frame['adherence'] * 1000:.0f} ms ({frame['groups']} group(s)); peak RSS of that process "
+              f"{frame['peak'] / MIB:,.0f} MiB")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The fixed-latency endpoint speaks enough HTTP/1.1 for every client the tests and benchmarks use."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from pathlib import Path
+from urllib.parse import urlparse
+
+from jupyter_spec.testing import read_log
+
+
+def test_one_connection_carries_several_requests_and_each_is_logged(fixed_endpoint: tuple[str, Path]) -> None:
+    base_url, log = fixed_endpoint
+    connection = http.client.HTTPConnection(urlparse(base_url).netloc, timeout=10)
+    answers = []
+    for question in ("first?", "second?"):
+        body = json.dumps({"model": "fixed", "seed": 7, "messages": [{"role": "user", "content": question}]})
+        connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        assert response.status == 200
+        answers.append(json.loads(response.read()))
+    assert [a["choices"][0]["message"]["content"] for a in answers] == ["Canned answer to: first?",
+                                                                        "Canned answer to: second?"]  # fmt: skip
+    assert answers[0]["usage"] == {"prompt_tokens": 1, "completion_tokens": 4, "total_tokens": 5}
+    entries = read_log(log)
+    assert [(e["model"], e["seed"], e["messages"][0]["content"], e["authorization"]) for e in entries] == [
+        ("fixed", 7, "first?", False), ("fixed", 7, "second?", False)]  # fmt: skip
+
+
+def test_unknown_routes_and_bodies_that_are_no_chat_request_are_refused(fixed_endpoint: tuple[str, Path]) -> None:
+    base_url, log = fixed_endpoint
+    connection = http.client.HTTPConnection(urlparse(base_url).netloc, timeout=10)
+    connection.request("GET", "/v1/nothing")
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())["error"]["message"]) == (404, "no route GET /v1/nothing")
+    connection.request("POST", "/v1/chat/completions", b"{not json", {"Connection": "close"})
+    response = connection.getresponse()
+    assert (response.status, response.getheader("connection")) == (400, "close")
+    response.read()
+    connection.close()
+    connection.request("GET", "/v1/models")  # http.client reconnects after the close
+    assert json.loads(connection.getresponse().read())["data"][0]["id"] == "fixed"
+    assert read_log(log) == []  # refused requests are not counted as sent
