@@ -258,8 +258,11 @@ class BatchProvider:
             session.flusher = None
 
     def _send_window(self, session: _Session) -> None:
-        lines = list(session.window.values())
+        # a request cancelled while its window was open (a cancelled run) is not paid for
+        lines = [line for line in session.window.values() if not all(future.done() for future in line.waiters)]
         session.window, session.window_bytes, session.opened = {}, 0, 0.0
+        if not lines:
+            return
         session.sending.update((line.custom_id, line) for line in lines)
         self._spawn(session, self._send(session, lines))
 

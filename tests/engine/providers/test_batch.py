@@ -94,6 +94,58 @@ def test_a_run_is_one_upload_and_one_batch_with_each_answer_mapped_to_its_sample
     assert {s.status for s in again} == {"ok"} and len(calls(log, "POST", "/v1/files")) == 1
 
 
+def test_a_window_past_the_size_limit_is_split_into_several_batches(tmp_path: Path) -> None:
+    register("openai-batch", factory(**QUICK, max_requests=5))
+    prompts = [f"Question {i}?" for i in range(12)]
+    with batch_server(tmp_path) as (base_url, log):
+        store = Store(tmp_path / "store.sqlite")
+        samples = run(spec_of(prompts), ["openai-batch:fixed"], 1, judges=[], store=store,
+                      settings=Settings(openai_base_url=base_url), retry=RETRY).wait(60)  # fmt: skip
+    assert {s.status for s in samples} == {"ok"}
+    assert all(s.responses[-1] == f"Canned answer to: {s.transcript[0]['content']}" for s in samples)
+    assert sorted(u["lines"] for u in calls(log, "POST", "/v1/files")) == [2, 5, 5]
+    assert sorted(b["requests"] for b in store.batches()) == [2, 5, 5]
+
+
+@pytest.mark.parametrize(
+    ("line", "retryable", "status"),
+    [
+        ({"response": {"status_code": 500, "body": {"error": {"message": "boom"}}}}, True, 500),
+        ({"response": {"status_code": 429, "body": {"error": {"message": "slow"}}}}, True, 429),
+        ({"response": {"status_code": 400, "body": {"error": {"message": "bad request"}}}}, False, 400),
+        ({"response": None, "error": {"code": "batch_expired", "message": "not done in time"}}, True, None),
+        ({"response": {"status_code": 200, "body": {"choices": "not a completion"}}}, True, None),
+    ],
+)
+def test_a_failed_line_is_an_error_that_says_whether_to_retry(line: dict[str, Any], retryable: bool,
+                                                               status: int | None) -> None:  # fmt: skip
+    from jupyter_spec.engine.providers import ProviderError
+    from jupyter_spec.engine.providers.batch import BatchProvider
+
+    provider = BatchProvider("fixed", api_key=KEY, base_url="http://127.0.0.1:9/v1")
+    custom_id, outcome = provider._outcome(json.dumps({"custom_id": "js-1", **line}))
+    assert custom_id == "js-1" and isinstance(outcome, ProviderError)
+    assert outcome.retryable is retryable and outcome.status == status
+
+
+def test_a_line_answered_is_a_completion_and_custom_ids_differ_by_sample() -> None:
+    from jupyter_spec.engine.providers.base import Completion, request_key
+    from jupyter_spec.engine.providers.batch import BatchProvider
+
+    provider = BatchProvider("fixed", api_key=None, base_url="http://user:pw@127.0.0.1:9/v1/")
+    assert provider.endpoint == "http://127.0.0.1:9/v1"  # no credentials in the ledger
+    body = {"choices": [{"message": {"content": "hello"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 3}}
+    _, outcome = provider._outcome(json.dumps({"custom_id": "js-2", "response": {"status_code": 200, "body": body}}))
+    assert isinstance(outcome, Completion) and outcome.text == "hello" and outcome.prompt_tokens == 3
+    request = provider.body(({"role": "user", "content": "hi"},), {"temperature": 0})
+    names = set()
+    for key in ("sample-0", "sample-1", "sample-0"):
+        token = request_key.set(key)
+        names.add(provider.custom_id(request))
+        request_key.reset(token)
+    assert len(names) == 2 and all(name.startswith("js-") for name in names)
+
+
 def test_failed_lines_are_retried_then_error_samples_never_verdicts(tmp_path: Path) -> None:
     prompts = ["Fine one?", "Broken [[fail:500]]?", "Refused [[fail:400]]?", "Fine two?"]
     store = Store(tmp_path / "store.sqlite")
