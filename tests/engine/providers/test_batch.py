@@ -16,7 +16,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +276,14 @@ CHILD = textwrap.dedent(
 )
 
 
+def recorded(store: Path) -> bool:
+    try:
+        with closing(sqlite3.connect(store)) as db:
+            return bool(db.execute("SELECT COUNT(*) FROM batches").fetchone()[0])
+    except sqlite3.OperationalError:  # no store yet, or no table yet
+        return False
+
+
 def test_a_kernel_killed_mid_batch_resumes_by_awaiting_the_same_batch(tmp_path: Path) -> None:
     store = tmp_path / "store.sqlite"
     with batch_server(tmp_path, delay=4.0) as (base_url, log):
@@ -286,8 +294,9 @@ def test_a_kernel_killed_mid_batch_resumes_by_awaiting_the_same_batch(tmp_path: 
         run_id = child.stdout.readline().strip()
         deadline = time.monotonic() + 60
         while not calls(log, "POST", "/v1/batches") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.3)  # the batch exists; give the child a moment to poll it once
+            time.sleep(0.02)
+        while not recorded(store) and time.monotonic() < deadline:  # the batch exists: now in the ledger too
+            time.sleep(0.02)
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         assert child.returncode == -signal.SIGKILL
