@@ -1,9 +1,11 @@
 """SQLite: the cache and the record of every run, sample, request attempt (and, later, grade).
 
 One file, WAL mode, so a notebook can read results while a run writes them and two notebooks
-can share a store. Every completion is committed the moment it arrives: a run killed halfway
-loses only what was in flight. Completions are keyed by what the model saw (model, parameters,
-messages, sample index), never by clause text, so editing a clause's wording re-samples nothing.
+can share a store. What a run writes per request and per sample waits at most a tenth of a
+second and is committed with its neighbours (`write_behind.py`): a run killed halfway loses only
+that moment's rows, and resuming asks for them again. Reads see every row written before them.
+Completions are keyed by what the model saw (model, parameters, messages, sample index), never
+by clause text, so editing a clause's wording re-samples nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from jupyter_spec.core.ids import GraderId
+from jupyter_spec.core.ids import WORST_FIRST, GraderId
 from jupyter_spec.core.sanitize import unicode_safe
 from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.plan import challenge_json
@@ -39,6 +41,7 @@ from jupyter_spec.engine.records import (
     stored_sample,
 )
 from jupyter_spec.engine.sample import Sample
+from jupyter_spec.engine.write_behind import WriteBehind
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Precedent
 
@@ -222,6 +225,45 @@ def _with_liveness(run: RunRecord) -> RunRecord:
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
+T = TypeVar("T")
+
+
+def _connect(path: str | Path) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=60)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA busy_timeout=60000")
+    return db
+
+
+# The columns `graded_rows` reads, named as the results frame has them where they are the same.
+_GRADED_COLUMNS = (
+    "s.run_id AS run_id, s.key AS sample_key, s.clause AS clause, s.target AS target, s.challenge AS challenge,"
+    " s.model AS model, s.sample_index AS sample_index, s.status AS status, s.error AS sample_error,"
+    " s.transcript AS transcript, s.latency AS latency, s.prompt_tokens AS prompt_tokens,"
+    " s.completion_tokens AS completion_tokens,"
+    " CASE WHEN json_array_length(s.responses) > 0 THEN json_extract(s.responses, '$[0]') END AS first_response,"
+    " CASE WHEN json_array_length(s.responses) > 0 THEN"
+    " json_extract(s.responses, '$[' || (json_array_length(s.responses) - 1) || ']') END AS response,"
+    " g.grader AS grader, g.judge AS judge, g.verdict AS verdict, g.score AS score, g.reasoning AS reasoning,"
+    " g.checks AS checks, g.raw AS raw, g.self_graded AS self_graded, g.context AS context,"
+    " g.latency AS grade_latency, g.prompt_tokens AS judge_prompt_tokens,"
+    " g.completion_tokens AS judge_completion_tokens, g.error AS grade_error"
+)
+# A sample's rows with their final verdict: the ruling, else the grade's (`error` for a failed sample).
+_FINAL_JOINS = (
+    "samples s LEFT JOIN (run_grades r JOIN grades g ON g.key = r.grade_key)"
+    " ON r.run_id = s.run_id AND r.sample_key = s.key AND s.status = 'ok'"
+    " LEFT JOIN (SELECT sample_key, MAX(verdict) AS verdict FROM precedents WHERE sample_key IS NOT NULL"
+    " GROUP BY sample_key) p ON p.sample_key = s.key"
+)
+_FINAL = "COALESCE(p.verdict, CASE WHEN s.status != 'ok' THEN 'error' ELSE COALESCE(g.verdict, 'ungraded') END)"
+_WORST = f"CASE {_FINAL} " + " ".join(f"WHEN '{v}' THEN {rank}" for v, rank in WORST_FIRST.items()) + " ELSE 9 END"
+
+
+def _as_stored(value: T) -> T:
+    """A record as a read will give it back while it waits to be written: its text as stored."""
+    text = {f.name: unicode_safe(v) for f in dataclasses.fields(value) if isinstance(v := getattr(value, f.name), str)}
+    return dataclasses.replace(value, **text)  # type: ignore[type-var]
 
 
 def _json(value: Any) -> str:
@@ -229,7 +271,8 @@ def _json(value: Any) -> str:
 
 
 class Store:
-    """A connection to one store file, safe to use from several threads of one process."""
+    """One store file, safe to use from several threads of one process: a connection that writes
+    and one that reads, so a look-up never waits for a batch being committed."""
 
     _open: ClassVar[dict[Path, Store]] = {}
     _open_lock = threading.Lock()
@@ -239,12 +282,14 @@ class Store:
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=60)
-        self._db.row_factory = sqlite3.Row
+        self._db = _connect(path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=60000")
         self._migrate()
+        self._writes = WriteBehind(self._db, self._lock)
+        # A second connection to ":memory:" would be another, empty database: there, one does both.
+        memory = str(path) == ":memory:"
+        self._read_lock, self._reader = (self._lock, self._db) if memory else (threading.Lock(), _connect(path))
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -276,21 +321,36 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+    def _write(self, sql: str, params: Iterable[Any] = (), *, later: bool = False, key: Any = None,
+               value: Any = None) -> None:  # fmt: skip
+        """Run one statement now, after everything queued; or queue it (`later`), findable by `key`
+        while it waits (see `write_behind.py`)."""
         values = tuple(unicode_safe(v) if isinstance(v, str) else v for v in params)  # no write fails on text
+        if later:
+            self._writes.add(sql, values, key, value, first_wins=sql.startswith("INSERT OR IGNORE"))
+            return
         with self._lock:
+            self._writes.flush()
             self._db.execute(sql, values)
 
-    def _upsert(self, table: str, row: dict[str, Any], on_conflict: str = "REPLACE") -> None:
+    def _upsert(self, table: str, row: dict[str, Any], on_conflict: str = "REPLACE", **later: Any) -> None:
         """Insert one row (replacing one with its key, or keeping it: `on_conflict="IGNORE"`); lists
-        and dicts are stored as JSON."""
+        and dicts are stored as JSON. `later=True, key=..., value=...` queue it (`_write`)."""
         values = [_json(v) if isinstance(v, (list, tuple, dict)) else v for v in row.values()]
         columns, marks = ", ".join(row), ", ".join("?" * len(row))
-        self._write(f"INSERT OR {on_conflict} INTO {table} ({columns}) VALUES ({marks})", values)
+        self._write(f"INSERT OR {on_conflict} INTO {table} ({columns}) VALUES ({marks})", values, **later)
 
-    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, tuple(params)).fetchall()
+    def _rows(self, sql: str, params: Iterable[Any] = (), *, after_queued: bool = True) -> list[sqlite3.Row]:
+        """Rows of a query, seeing every row written before it (`after_queued=False`: only those
+        committed; for look-ups that check the queue themselves)."""
+        if after_queued and self._writes.pending:
+            self.flush()
+        with self._read_lock:
+            return self._reader.execute(sql, tuple(params)).fetchall()
+
+    def flush(self) -> None:
+        """Commit every queued row now (a run does at its end; reads do before they read)."""
+        self._writes.flush()
 
     @property
     def schema_version(self) -> int:
@@ -314,6 +374,11 @@ class Store:
         rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
         return _with_liveness(run_from_row(rows[0])) if rows else None
 
+    def run_config(self, run_id: str) -> dict[str, Any] | None:
+        """A run's configuration alone (its plan, which can be large, stays in the store)."""
+        rows = self._rows("SELECT config FROM runs WHERE id = ?", (run_id,))
+        return json.loads(rows[0]["config"]) if rows else None
+
     def runs(self) -> list[RunRecord]:
         """Every run, oldest first, without config and plan; one whose process died while it ran is `interrupted`."""
         query = "SELECT id, created, finished, status, owner FROM runs ORDER BY created"
@@ -322,15 +387,18 @@ class Store:
     # -- completions: the sampling cache ------------------------------------------------------
 
     def completion(self, key: str) -> tuple[Completion, float] | None:
-        rows = self._rows("SELECT * FROM completions WHERE key = ?", (key,))
-        if not rows:
-            return None
-        return completion_from_row(rows[0])
+        queued = self._writes.waiting(("completion", key))
+        if queued is not None:
+            return queued  # type: ignore[no-any-return]
+        rows = self._rows("SELECT * FROM completions WHERE key = ?", (key,), after_queued=False)
+        return completion_from_row(rows[0]) if rows else None
 
     def put_completion(self, key: str, completion: Completion, **context: Any) -> None:
         """Keep a completion under its key (the first one kept wins); `context` is what
         `completion_row` records beside it: run_id, model, params, messages, sample_index, latency, attempts."""
-        self._upsert("completions", completion_row(key, completion, **context), on_conflict="IGNORE")
+        row = completion_row(key, completion, **context)
+        queued = (_as_stored(dataclasses.replace(completion, raw={})), context.get("latency", 0.0))
+        self._upsert("completions", row, on_conflict="IGNORE", later=True, key=("completion", key), value=queued)
 
     def record_attempt(
         self,
@@ -348,6 +416,7 @@ class Store:
             "INSERT INTO attempts (completion_key, run_id, attempt, started, latency, outcome, status, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (key, run_id, attempt, started, latency, outcome, status, error),
+            later=True,
         )
 
     def attempts(self, run_id: str | None = None) -> list[dict[str, Any]]:
@@ -360,7 +429,7 @@ class Store:
     # -- samples: one per plan item -----------------------------------------------------------
 
     def put_sample(self, run_id: str, sample: Sample) -> None:
-        self._upsert("samples", {"run_id": run_id, **sample_row(sample), "created": time.time()})
+        self._upsert("samples", {"run_id": run_id, **sample_row(sample), "created": time.time()}, later=True)
 
     def samples(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))
@@ -378,16 +447,21 @@ class Store:
     # -- grades -------------------------------------------------------------------------------
 
     def grade(self, key: str) -> Grade | None:
-        rows = self._rows("SELECT * FROM grades WHERE key = ?", (key,))
+        queued = self._writes.waiting(("grade", key))
+        if queued is not None:
+            return queued  # type: ignore[no-any-return]
+        rows = self._rows("SELECT * FROM grades WHERE key = ?", (key,), after_queued=False)
         return grade_from_row(rows[0]) if rows else None
 
     def put_grade(self, key: str, grade: Grade, sample: Sample) -> None:
-        self._upsert("grades", {"key": key, **grade_row(grade, sample), "created": time.time()})
+        row = {"key": key, **grade_row(grade, sample), "created": time.time()}
+        self._upsert("grades", row, later=True, key=("grade", key), value=_as_stored(grade))
 
     def link_grade(self, run_id: str, sample_key: str, grader: GraderId, grade_key: str) -> None:
         self._write(
             "INSERT OR REPLACE INTO run_grades (run_id, sample_key, grader, grade_key) VALUES (?, ?, ?, ?)",
             (run_id, sample_key, grader, grade_key),
+            later=True,
         )
 
     def run_grades(self, run_id: str, sample_key: str | None = None) -> list[tuple[str, Grade]]:
@@ -403,6 +477,75 @@ class Store:
     def grade_count(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM grades")[0][0])
 
+    # -- what the views read: a run's rows at once, rows after a cursor, a page of samples -------
+    # (read-only; SQLite joins and pages, so a view never decodes a whole run in Python)
+
+    def plan_entries(self, run_id: str, keys: Sequence[str] | None = None) -> list[sqlite3.Row]:
+        """(plan_index, key, challenge as JSON text) of a run's plan items, all or those with `keys`."""
+        where = f" AND json_extract(j.value, '$.key') IN ({', '.join('?' * len(keys))})" if keys is not None else ""
+        return self._rows(
+            "SELECT CAST(j.key AS INTEGER) AS plan_index, json_extract(j.value, '$.key') AS key,"
+            " json_extract(j.value, '$.challenge') AS challenge FROM runs, json_each(runs.plan) AS j"
+            f" WHERE runs.id = ?{where}",
+            (run_id, *(keys or ())),
+        )
+
+    def graded_rows(self, run_id: str, keys: Sequence[str] | None = None) -> list[sqlite3.Row]:
+        """One row per sample x grade of a run (all samples, or those with `keys`); a sample that failed
+        or has no grade has one row with the grade's columns empty. JSON columns stay text, except
+        the first and last response, which SQLite picks out."""
+        where = f" AND s.key IN ({', '.join('?' * len(keys))})" if keys is not None else ""
+        return self._rows(
+            f"SELECT {_GRADED_COLUMNS} FROM samples s LEFT JOIN (run_grades r JOIN grades g ON g.key = r.grade_key)"
+            f" ON r.run_id = s.run_id AND r.sample_key = s.key AND s.status = 'ok' WHERE s.run_id = ?{where}",
+            (run_id, *(keys or ())),
+        )
+
+    def samples_after(self, run_id: str, after: int) -> list[sqlite3.Row]:
+        """(row, key, status, clause, model, challenge) of a run's samples written after row `after`, in
+        order: a live view reads only these (the rowid range is the scan, so older rows cost nothing)."""
+        return self._rows(
+            "SELECT rowid AS row, key, status, clause, model, challenge FROM samples"
+            " WHERE rowid > ? AND +run_id = ? ORDER BY rowid",
+            (after, run_id),
+        )
+
+    def grades_after(self, run_id: str, after: int) -> list[sqlite3.Row]:
+        """(row, sample_key, grader, verdict, self_graded, status, clause, model, challenge) of the grades
+        linked to a run after link `after`, in order; `status` is NULL while the sample is unwritten."""
+        return self._rows(
+            "SELECT r.rowid AS row, r.sample_key, r.grader, g.verdict, g.self_graded, s.status, s.clause,"
+            " s.model, s.challenge FROM run_grades r LEFT JOIN grades g ON g.key = r.grade_key"
+            " LEFT JOIN samples s ON s.run_id = r.run_id AND s.key = r.sample_key"
+            " WHERE r.rowid > ? AND +r.run_id = ? ORDER BY r.rowid",
+            (after, run_id),
+        )
+
+    def sample_page(
+        self, run_id: str, filters: dict[str, str], offset: int = 0, limit: int = 100
+    ) -> list[sqlite3.Row]:
+        """One row per sample of a run matching `filters` (clause, target, model: equal; final: one of its
+        final verdicts), worst final verdict first, then in the order they were written: `worst` (the
+        rank in `WORST_FIRST`), `total` (how many match). A ruling replaces the graders' verdicts."""
+        where = "".join(f" AND s.{column} = ?" for column in ("clause", "target", "model") if column in filters)
+        having = f" HAVING SUM({_FINAL} = ?) > 0" if "final" in filters else ""
+        params = [filters[c] for c in ("clause", "target", "model") if c in filters] + (
+            [filters["final"]] if "final" in filters else []
+        )
+        return self._rows(
+            "SELECT s.run_id, s.key, s.clause, s.target, s.model, s.sample_index, s.challenge,"
+            f" MIN({_WORST}) AS worst, COUNT(*) OVER () AS total FROM {_FINAL_JOINS} WHERE s.run_id = ?{where}"
+            f" GROUP BY s.key{having} ORDER BY worst, MIN(s.created), s.key LIMIT ? OFFSET ?",
+            (run_id, *params, limit, offset),
+        )
+
+    def sample_values(self, run_id: str) -> list[sqlite3.Row]:
+        """The distinct (clause, target, model, final) of a run's rows: what a browser can filter on."""
+        return self._rows(
+            f"SELECT DISTINCT s.clause, s.target, s.model, {_FINAL} AS final FROM {_FINAL_JOINS} WHERE s.run_id = ?",
+            (run_id,),
+        )
+
     # -- precedents ---------------------------------------------------------------------------
 
     def put_precedent(
@@ -411,6 +554,7 @@ class Store:
         """Store a ruling; a ruling on a sample replaces any earlier ruling on that sample, atomically."""
         row = precedent_row(precedent, clause, sample_key, run_id)
         with self._lock:
+            self._writes.flush()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if row.get("sample_key"):
@@ -515,7 +659,9 @@ class Store:
         return [dict(r) for r in self._rows(f"SELECT * FROM amendments {where} ORDER BY id", params)]
 
     def close(self) -> None:
-        with self._lock:
+        self._writes.close()
+        with self._lock, self._read_lock:
+            self._reader.close()
             self._db.close()
         with Store._open_lock:
             Store._open = {k: v for k, v in Store._open.items() if v is not self}
