@@ -144,6 +144,8 @@ class BatchProvider:
         poll_interval: float = 30.0,
         max_requests: int = MAX_REQUESTS,
         max_bytes: int = MAX_BYTES,
+        organization: str | None = None,
+        project: str | None = None,
     ) -> None:
         self.model = model
         self.developer_role = developer_role
@@ -153,6 +155,7 @@ class BatchProvider:
         self.max_requests, self.max_bytes = max_requests, max_bytes
         self.endpoint = _without_credentials(base_url or "https://api.openai.com/v1")
         self._api_key = api_key
+        self._account = {"organization": organization, "project": project}
         self._ledger: BatchLedger | None = None
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Session] = weakref.WeakKeyDictionary()
 
@@ -171,14 +174,16 @@ class BatchProvider:
         return {"model": self.model, "messages": self.wire(messages), **params}
 
     def custom_id(self, body: dict[str, Any]) -> str:
-        """The same in every process for the same request (the requester's key adds the sample index)."""
+        """The same in every process for the same request (the requester's key adds the sample index;
+        without one, as when called directly, identical requests share a line and its answer)."""
         return f"js-{stable_hash(self.model, body, request_key.get())}"
 
     def _session(self) -> _Session:
         loop = asyncio.get_running_loop()
         if loop not in self._sessions:
             # Local servers need no key, but the client insists on one: send a placeholder.
-            client = openai.AsyncOpenAI(api_key=self._api_key or "not-needed", base_url=self.base_url, max_retries=2)
+            key = self._api_key or "not-needed"
+            client = openai.AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=2, **self._account)
             self._sessions[loop] = _Session(client)
         return self._sessions[loop]
 
@@ -232,8 +237,8 @@ class BatchProvider:
     def _enqueue(self, session: _Session, custom_id: str, body: dict[str, Any], future: asyncio.Future[Any]) -> None:
         line = session.window.get(custom_id)
         if line is None:
-            text = json.dumps({"custom_id": custom_id, "method": "POST", "url": URL, "body": body}, ensure_ascii=False)
-            size = len(text.encode("utf-8", "surrogatepass")) + 1
+            text = json.dumps({"custom_id": custom_id, "method": "POST", "url": URL, "body": body})  # ASCII: a lone
+            size = len(text) + 1  # surrogate in a prompt is an escape, valid JSON, not a byte no file can hold
             full = len(session.window) >= self.max_requests or session.window_bytes + size > self.max_bytes
             if session.window and full:
                 self._send_window(session)
@@ -270,7 +275,7 @@ class BatchProvider:
         """Upload the lines as one file, create one batch, record it, and watch it."""
         ledger, client = self._ledger, session.client
         try:
-            payload = "".join(line.text + "\n" for line in lines).encode("utf-8", "surrogatepass")
+            payload = "".join(line.text + "\n" for line in lines).encode("ascii")
             try:
                 uploaded = await client.files.create(file=("requests.jsonl", payload), purpose="batch")
                 batch = await client.batches.create(
@@ -428,6 +433,8 @@ def factory(**options: Any) -> Callable[[str, Settings], BatchProvider]:
             api_key=settings.api_key(),
             base_url=settings.openai_base_url,
             developer_role=settings.sends_developer_role(),
+            organization=getattr(settings, "openai_organization", None),  # where the settings have them
+            project=getattr(settings, "openai_project", None),
             **options,
         )
 
