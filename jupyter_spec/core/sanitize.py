@@ -22,7 +22,13 @@ REDACTED = "[redacted]"
 
 def unicode_safe(text: str) -> str:
     """The text with lone surrogates (which UTF-8 cannot encode) replaced by U+FFFD."""
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if text.isascii():  # every text a store keeps passes here: the common case costs nothing
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:

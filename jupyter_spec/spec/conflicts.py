@@ -114,17 +114,21 @@ def expand_also(spec: Spec) -> Spec:
     `also=` attribute names (unknown IDs skipped: `check` reports them)."""
     extra = []
     present = {(c.target, c.turns) for c in spec.challenges}  # expanding twice adds nothing more
+    positions: dict[str, list[int]] = {}  # target -> where its challenges are (linear, not clauses x challenges)
+    for position, challenge in enumerate(spec.challenges):
+        positions.setdefault(challenge.target, []).append(position)
     for clause_id, section in spec.clauses.items():
         others = [i for i in attr_ids(section, "also") if i in spec and i != clause_id]
-        own = {clause_id, *(m.id for m in section.markers)}
+        if not others:
+            continue
+        own = sorted(p for target in (clause_id, *(m.id for m in section.markers)) for p in positions.get(target, ()))
         extra += [
             dataclasses.replace(c, target=o)
-            for c in spec.challenges
-            if c.target in own
+            for c in (spec.challenges[p] for p in own)
             for o in others
             if (o, c.turns) not in present
         ]
-    return spec.with_challenges(tuple(extra))
+    return spec.with_challenges(tuple(extra)) if extra else spec
 
 
 def check_path(path: str | Path, authority_order: Sequence[str] | None = None) -> list[Finding]:

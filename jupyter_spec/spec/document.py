@@ -73,7 +73,7 @@ class Spec:
                 out.setdefault(marker.id, marker)
         return out
 
-    @property
+    @cached_property
     def examples(self) -> tuple[Example, ...]:
         return tuple(e for s in self.sections for e in s.examples)
 
@@ -111,14 +111,27 @@ class Spec:
         section = self.clauses[item] if isinstance(item, str) else item
         return self._parents.get(id(section))
 
+    @cached_property
+    def _marker_clauses(self) -> dict[str, Section | None]:
+        """Each marker ID's clause: the section with an ID around the section that first declares
+        it (None when there is none). One pass, so that a lookup never scans the spec."""
+        parents = self._parents
+        enclosing: dict[int, Section | None] = {}
+        out: dict[str, Section | None] = {}
+        for section in self.sections:
+            parent = parents.get(id(section))
+            inherited = enclosing.get(id(parent)) if parent is not None else None
+            clause = enclosing[id(section)] = section if section.id is not None else inherited
+            for marker in section.markers:
+                out.setdefault(marker.id, clause)
+        return out
+
     def clause_of(self, id: str) -> Section:
         """The clause an ID belongs to: itself for a clause, the enclosing clause for a marker."""
-        if id in self.clauses:
-            return self.clauses[id]
-        marker = self.markers[id]
-        section = next(s for s in self.sections if marker in s.markers)
-        while section is not None and section.id is None:
-            section = self.parent(section)
+        clause = self.clauses.get(id)
+        if clause is not None:
+            return clause
+        section = self._marker_clauses[id]
         if section is None:
             raise KeyError(f"marker [^{id}] is not inside a section with an ID")
         return section
@@ -140,9 +153,16 @@ class Spec:
             section = self.parent(section)
         return None
 
+    @cached_property
+    def _challenges_by_target(self) -> dict[str, tuple[Challenge, ...]]:
+        grouped: dict[str, list[Challenge]] = {}
+        for challenge in self.challenges:
+            grouped.setdefault(challenge.target, []).append(challenge)
+        return {target: tuple(found) for target, found in grouped.items()}
+
     def challenges_for(self, id: str) -> tuple[Challenge, ...]:
         """Challenges that target the ID itself (a clause's markers have their own)."""
-        return tuple(c for c in self.challenges if c.target == id)
+        return self._challenges_by_target.get(id, ())
 
     # -- building -------------------------------------------------------------------------------
 
@@ -178,9 +198,9 @@ class Spec:
 
     # -- identity and output --------------------------------------------------------------------
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        return stable_hash(self)
+        return stable_hash(self)  # the spec is immutable: hashed once (50,000 challenges take a while)
 
     def to_markdown(self) -> str:
         """The specification (without challenges) in Model-Spec Markdown."""
