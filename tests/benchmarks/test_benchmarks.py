@@ -38,6 +38,7 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "local_throughput.py": (["--prompts", "1", "--max-tokens", "4"], ["ratio direct/runner:"]),
     "lint_scale.py": (["--clauses", "50", "--cells", "2", "--repeats", "1", "--big-mb", "0.05"], []),
     "transport.py": (["--requests", "200", "--warmup", "20"], []),
+    "views_scale.py": (["--samples", "500"], []),
 }  # fmt: skip
 
 
