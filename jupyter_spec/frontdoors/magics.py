@@ -23,7 +23,7 @@ from jupyter_spec.core.errors import SpecError
 from jupyter_spec.engine import settings as config
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.spec.document import Spec, save_spec
-from jupyter_spec.spec.lint import Finding, lint
+from jupyter_spec.spec.lint import Finding
 from jupyter_spec.spec.working import WorkingSpec
 from jupyter_spec.spec.writer import challenges_markdown, section_markdown
 from jupyter_spec.views.html import SpecReport, totals
@@ -179,7 +179,8 @@ class SpecMagics(Magics):
         return f"cell:{cell_id}" if cell_id else None
 
     def _lint(self) -> list[Finding]:
-        return lint(self.working.spec, config.settings.vague_words, config.settings.authority_order or None)
+        """The working spec's findings: only cells changed since the last magic are read again."""
+        return self.working.lint(config.settings.vague_words, config.settings.authority_order or None)
 
     def _report(self, fragment: Spec, heading: str) -> SpecReport:
         """What one cell or file contributed, with the lint findings that point into it."""

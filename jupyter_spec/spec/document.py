@@ -177,6 +177,13 @@ class Spec:
             preamble_markers=tuple(m for s in specs for m in s.preamble_markers),
         )
 
+    def rechallenged(self, challenges: tuple[Challenge, ...]) -> Spec:
+        """The same sections (the same tuple) with other challenges, keeping the lookups already
+        built over the sections: a notebook's `%%challenge` cell does not rebuild them."""
+        spec = dataclasses.replace(self, challenges=challenges)
+        vars(spec).update({name: value for name, value in vars(self).items() if name in _SECTION_LOOKUPS})
+        return spec
+
     def with_challenges(self, challenges: tuple[Challenge, ...]) -> Spec:
         return dataclasses.replace(self, challenges=self.challenges + challenges)
 
@@ -220,6 +227,12 @@ class Spec:
             clause_id: whole if scope == "spec" else f"{section.title}\n\n{MARKER.sub('', section.text)}".strip()
             for clause_id, section in self.clauses.items()
         }
+
+
+# The cached lookups that read only sections and preamble (never challenges): see `rechallenged`.
+_SECTION_LOOKUPS = frozenset(
+    {"declared_authority_order", "clauses", "markers", "examples", "_parents", "_marker_clauses"}
+)
 
 
 def save_spec(spec: Spec, directory: str | Path) -> Path:

@@ -136,7 +136,7 @@ class Example:
         example has one comparison; see `answered` for examples that go on after one)."""
         return tuple(p for p in self.parts if isinstance(p, Message) and p.label is None)
 
-    @property
+    @cached_property
     def answers(self) -> tuple[Message, ...]:
         """Every labelled answer, in comparisons or standing alone."""
         return tuple(answer for _, answer in self.answered())
@@ -223,14 +223,14 @@ class Section:
     line: int = _position()
     source: str = _source()
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The normative wording: prose and normative admonitions, without examples."""
         parts = [b.text for b in self.blocks if isinstance(b, Prose)]
         parts += [b.text for b in self.blocks if isinstance(b, Admonition) and b.normative]
         return "\n\n".join(parts)
 
-    @property
+    @cached_property
     def examples(self) -> tuple[Example, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Example))
 
@@ -245,10 +245,12 @@ class Section:
         for block in self.blocks:
             if isinstance(block, Example) or (isinstance(block, Admonition) and not block.normative):
                 continue
+            first = block.line + (1 if isinstance(block, Admonition) else 0)
+            counted, newlines = 0, 0  # offsets only grow: count each stretch of text once
             for marker_id, sentence, offset in marker_sentences(block.text):
-                first = block.line + (1 if isinstance(block, Admonition) else 0)
-                line = first + block.text.count("\n", 0, offset) if block.line else 0
-                found.append(Marker(marker_id, sentence, self.id, line, self.source))
+                newlines += block.text.count("\n", counted, offset)
+                counted = offset
+                found.append(Marker(marker_id, sentence, self.id, first + newlines if block.line else 0, self.source))
         return tuple(found)
 
     @property
