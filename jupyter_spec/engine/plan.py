@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -61,6 +62,11 @@ class PlanItem:
         )
 
 
+def plan_json(items: Iterable[PlanItem]) -> str:
+    """A plan as the store keeps it: JSON encoded an item at a time (another thread runs between)."""
+    return "[" + ",".join(json.dumps(i.to_json(), ensure_ascii=False, separators=(",", ":")) for i in items) + "]"
+
+
 def challenge_json(challenge: Challenge) -> dict[str, Any]:
     """A challenge as JSON: how plans and spec versions store one."""
     return {
@@ -95,6 +101,43 @@ def targets(spec: Spec, ids: Iterable[str] | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+class Plan:
+    """Every (challenge, model, sample index) a run plays, challenges in spec order: counted at
+    once, listed lazily, so a run of 100,000 items starts without building them first."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        models: Sequence[str],
+        samples: int,
+        ids: Iterable[str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        if samples < 1:
+            raise SpecError("samples must be at least 1")
+        self._spec, self._models, self._samples = spec, tuple(models), samples
+        self._params = tuple(sorted((params or {}).items()))
+        self._by_target: dict[str, list[Challenge]] = {}
+        for challenge in spec.challenges:
+            self._by_target.setdefault(challenge.target, []).append(challenge)
+        self._targets = targets(spec, ids)
+        per_item = len(self._models) * samples
+        self.total = sum(len(self._by_target.get(t, ())) for t in self._targets) * per_item
+        if not self.total:
+            raise SpecError("nothing to run: no challenges for " + (", ".join(ids) if ids else "any clause"))
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[PlanItem]:
+        for target in self._targets:
+            clause = self._spec.clause_id_of(target) or target
+            for challenge in self._by_target.get(target, ()):
+                for model in self._models:
+                    for index in range(self._samples):
+                        yield PlanItem(target, clause, challenge, model, index, self._params)
+
+
 def make_plan(
     spec: Spec,
     models: Sequence[str],
@@ -102,20 +145,8 @@ def make_plan(
     ids: Iterable[str] | None = None,
     params: dict[str, Any] | None = None,
 ) -> list[PlanItem]:
-    """Every (challenge, model, sample index) to run, challenges in spec order."""
-    if samples < 1:
-        raise SpecError("samples must be at least 1")
-    frozen = tuple(sorted((params or {}).items()))
-    items = [
-        PlanItem(target, spec.clause_id_of(target) or target, challenge, model, index, frozen)
-        for target in targets(spec, ids)
-        for challenge in spec.challenges_for(target)
-        for model in models
-        for index in range(samples)
-    ]
-    if not items:
-        raise SpecError("nothing to run: no challenges for " + (", ".join(ids) if ids else "any clause"))
-    return items
+    """Every item of a `Plan`, as a list."""
+    return list(Plan(spec, models, samples, ids, params))
 
 
 def conversation(turns: Sequence[Message]) -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -71,10 +72,15 @@ COUNTS = tuple(f.name for f in fields(Progress) if type(f.default) is int)  # wh
 
 class Tally:
     """The counts of one run. The runner adds to them from its thread; `progress` can be read from
-    any thread; each change is sent to the listeners (a listener that fails is logged, never fatal)."""
+    any thread. Listeners hear of changes at most every `interval` seconds, and always of the last
+    one (at thousands of samples a second, one call per change would cost more than the samples);
+    a listener that fails is logged, never fatal."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, interval: float = 0.05) -> None:
         self.total = total
+        self.interval = interval
+        self._told = 0.0  # when listeners last heard
+        self._telling_later = False
         self._counts = dict.fromkeys(COUNTS, 0)
         self._status = "starting"
         self._started = time.monotonic()
@@ -100,14 +106,27 @@ class Tally:
     def end(self, status: str) -> None:
         with self._lock:
             self._status, self._ended = status, time.monotonic()
-        self.add()
+        self._tell()
 
     def add(self, **changes: int) -> None:
         with self._lock:
             for name, delta in changes.items():
                 self._counts[name] += delta
-        if not self._listeners:
+            if not self._listeners or self._telling_later:
+                return
+            wait = self._told + self.interval - time.monotonic()
+            self._telling_later = wait > 0
+        if wait <= 0:
+            self._tell()
             return
+        try:
+            asyncio.get_running_loop().call_later(wait, self._tell)
+        except RuntimeError:  # added to from a thread without a loop: tell now
+            self._tell()
+
+    def _tell(self) -> None:
+        with self._lock:
+            self._told, self._telling_later = time.monotonic(), False
         progress = self.progress
         for listener in list(self._listeners):
             try:

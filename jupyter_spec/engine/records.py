@@ -122,14 +122,14 @@ def stored_sample(row: Mapping[str, Any]) -> dict[str, Any]:
     return dict(row) | {column: _decoded(row[column]) for column in SAMPLE_JSON_COLUMNS}
 
 
-def sample_from_row(item: PlanItem, row: Mapping[str, Any]) -> Sample:
-    """A sample as the store has it, for the plan item it answers (its requests count as 0: none
-    were sent for it this time)."""
+def sample_from_row(item: PlanItem, row: Mapping[str, Any], *, resumed: bool = True) -> Sample:
+    """A sample as the store has it, for the plan item it answers (`resumed`: its requests count
+    as 0, none were sent for it this time)."""
     stored = stored_sample(row)
     taken = item.sample_fields()
-    kept = {name: stored[name] for name in _SAMPLE_FIELDS if name not in taken and name != "requests"}
+    kept = {name: stored[name] for name in _SAMPLE_FIELDS if name not in taken}
     decoded = {column: tuple(stored[column]) for column in SAMPLE_JSON_COLUMNS}
-    return Sample(**taken, **kept | decoded, requests=0)
+    return Sample(**taken, **kept | decoded | ({"requests": 0} if resumed else {}))
 
 
 # -- precedents: a Precedent, plus where the ruling came from --------------------------------------

@@ -1,8 +1,10 @@
 """Running a plan: each item is played by a solver, stored, then graded, with progress and cancellation.
 
-`run(...)` returns a `Run` at once; the work happens on the background loop. Requests go through
-the `Requester` (cache, concurrency limits, retries), so an unchanged re-run sends nothing and an
-interrupted run resumes with exactly what is missing. A sample whose request keeps failing is an
+`run(...)` returns a `Run` at once, whatever the plan's size: the plan is listed, stored and
+played on the background loop, a window of items at a time, so the first request leaves while
+the rest of the plan is still being listed. Requests go through the `Requester` (cache,
+concurrency limits, retries), so an unchanged re-run sends nothing and an interrupted run
+resumes with exactly what is missing. A sample whose request keeps failing is an
 error, never a verdict. How a challenge becomes a conversation is the solver's business
 (`solvers.py`); how samples are judged and the grades cached is `grading.py`'s.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 import uuid
@@ -24,8 +27,9 @@ from jupyter_spec.engine import settings as defaults  # the one settings object,
 from jupyter_spec.engine.graders import Grade, Grader, ModelJudge, make_graders
 from jupyter_spec.engine.graders.deterministic import GraderFunction
 from jupyter_spec.engine.grading import Grading
-from jupyter_spec.engine.plan import PlanItem, challenge_json, make_plan
+from jupyter_spec.engine.plan import Plan, PlanItem, challenge_json, plan_json
 from jupyter_spec.engine.progress import Progress, Tally
+from jupyter_spec.engine.providers import get_provider
 from jupyter_spec.engine.providers.base import RequestFailed
 from jupyter_spec.engine.records import sample_from_row
 from jupyter_spec.engine.requester import Requester, RetryPolicy
@@ -40,17 +44,21 @@ from jupyter_spec.spec.model import Precedent
 
 log = logging.getLogger(__name__)
 
+PLAN_CHUNK = 1_000  # items listed between two turns of the loop
+MIN_WINDOW, MAX_WINDOW = 64, 100_000  # items in play at once (`Run._window`)
+
 
 class Run:
     """A handle on a run in progress: progress events, cancel, `wait()` or `await`.
 
     `record=False` runs without a trace in the store's runs (calibration does: its record is the
-    calibration); completions and grades are cached all the same.
+    calibration); completions and grades are cached all the same. A recorded run keeps its
+    samples and grades in the store only (100,000 of them are not held in memory).
     """
 
     def __init__(
         self,
-        plan: list[PlanItem],
+        plan: Plan | Sequence[PlanItem],
         store: Store,
         settings: Settings,
         *,
@@ -65,13 +73,17 @@ class Run:
         record: bool = True,
     ) -> None:
         self.id = run_id or uuid.uuid4().hex[:12]
-        self.plan = plan
+        self.total = len(plan)
+        self._source = plan
+        self._plan: list[PlanItem] = []  # listed so far (all of it once `_planned` is set)
+        self._planned = threading.Event()
+        self._more = asyncio.Event()  # more of the plan is listed
         self.store = store
         self.spec = spec or Spec()
         self.graders = list(graders)
         self.config = config or {}
         self._secrets = (settings.api_key(),)
-        self._tally = Tally(len(plan))
+        self._tally = Tally(self.total)
         self._requester = Requester(store, settings, self.id, retry, self._tally.add)
         self._solver = solver or AnswerTurns()
         self._grading = Grading(self.graders, self.spec, store, self._requester.ask, self._tally, self._report,
@@ -79,11 +91,11 @@ class Run:
         self._precedents = precedents
         self._record = record
         self._skip = set(skip)
-        self._samples: dict[str, Sample] = {}
+        self._samples: dict[str, Sample] = {}  # only when not recorded: the store has them otherwise
         self._lock = threading.Lock()
         if record:  # in the store as soon as the handle exists, so views can read it at once
-            store.create_run(self.id, self.config, [item.to_json() for item in plan])
-        self._tasks: list[asyncio.Task[None]] = []
+            store.create_run(self.id, self.config)
+        self._tasks: set[asyncio.Task[None]] = set()
         self._cancelled = False
         self._future = background.submit(self._main())
 
@@ -94,15 +106,30 @@ class Run:
         return self._tally.progress
 
     @property
+    def plan(self) -> list[PlanItem]:
+        """Every item of the plan, in order (listed on the background loop: this waits until it is)."""
+        if threading.current_thread().name != "jupyter-spec-runner":
+            self._planned.wait()
+        return self._plan
+
+    @property
     def samples(self) -> list[Sample]:
         """Finished samples so far, in plan order."""
-        with self._lock:
-            return [self._samples[i.key] for i in self.plan if i.key in self._samples]
+        if not self._record:
+            with self._lock:
+                return [self._samples[i.key] for i in self.plan if i.key in self._samples]
+        rows = {row["key"]: row for row in self.store.samples(self.id)}
+        return [sample_from_row(i, rows[i.key], resumed=False) for i in self.plan if i.key in rows]
 
     @property
     def grades(self) -> dict[str, list[Grade]]:
         """Grades so far, by sample key."""
-        return self._grading.grades
+        if not self._record:
+            return self._grading.grades
+        out: dict[str, list[Grade]] = {}
+        for key, grade in self.store.run_grades(self.id):
+            out.setdefault(key, []).append(grade)
+        return out
 
     @property
     def results(self) -> Any:
@@ -121,7 +148,7 @@ class Run:
     def cancel(self) -> None:
         """Stop sending requests; finished samples stay in the store, a later run resumes."""
         self._cancelled = True
-        background.call_soon(lambda: [t.cancel() for t in self._tasks])
+        background.call_soon(lambda: [t.cancel() for t in list(self._tasks)])
 
     def wait(self, timeout: float | None = None) -> list[Sample]:
         if threading.current_thread().name == "jupyter-spec-runner":
@@ -146,20 +173,76 @@ class Run:
     # -- execution ----------------------------------------------------------------------------
 
     async def _main(self) -> None:
-        self._grading.precedents = self.store.load_precedents() if self._precedents is None else self._precedents
-        self._tally.start()
-        self._tasks = [asyncio.ensure_future(self._execute(item)) for item in self.plan]
-        if self._cancelled:
-            for task in self._tasks:
-                task.cancel()
+        try:
+            self._grading.precedents = self.store.load_precedents() if self._precedents is None else self._precedents
+            self._tally.start()
+            listing = asyncio.ensure_future(self._list_plan())
+            await self._play()
+            await listing
+            status = "cancelled" if self._cancelled else "done"
+            if self._record:
+                self.store.set_run_status(self.id, status)  # after every queued row: it writes them first
+            self._tally.end(status)
+            log.info("run %s %s: %s", self.id, status, self.progress)
+        finally:
+            self._planned.set()
+
+    async def _list_plan(self) -> None:
+        """List the plan a chunk at a time (the loop sends requests in between), then record it."""
+        source = iter(self._source)
+        while chunk := list(itertools.islice(source, PLAN_CHUNK)):
+            self._plan += chunk
+            self._more.set()
+            await asyncio.sleep(0)
+        self._planned.set()
+        self._more.set()
+        if self._record:
+            await asyncio.to_thread(self._describe)
+
+    def _describe(self) -> None:
+        """Record the plan and the spec (off the loop: the JSON of 100,000 items is encoded item by
+        item, so the interpreter lock is never held for long)."""
+        config = self.config
+        if "spec_markdown" not in config:  # a resumed run has them already
+            spec = self.spec
+            config = config | {"spec": spec.hash, "spec_markdown": spec.to_markdown(),
+                               "spec_challenges": [challenge_json(c) for c in spec.challenges]}  # fmt: skip
+        self.store.describe_run(self.id, config, plan_json(self._plan))
+
+    async def _play(self) -> None:
+        """Play the items as they are listed, at most `window` at a time: enough to keep every
+        provider busy, few enough that memory and the time to the first request do not grow with
+        the plan."""
+        window = asyncio.Semaphore(self._window())
+        position = 0
+        while True:
+            if position == len(self._plan):
+                if self._planned.is_set():
+                    break
+                self._more.clear()
+                await self._more.wait()
+                continue
+            item = self._plan[position]
+            position += 1
+            if self._cancelled:
+                break
+            await window.acquire()
+            task = asyncio.ensure_future(self._execute(item))
+            self._tasks.add(task)
+            task.add_done_callback(lambda done: (self._tasks.discard(done), window.release()))
         for outcome in await asyncio.gather(*self._tasks, return_exceptions=True):
             if isinstance(outcome, Exception):  # `_execute` ends every sample itself: this is a bug
                 self._report("a sample task of run", self.id, outcome)
-        status = "cancelled" if self._cancelled else "done"
-        if self._record:
-            self.store.set_run_status(self.id, status)
-        self._tally.end(status)
-        log.info("run %s %s: %s", self.id, status, self.progress)
+
+    def _window(self) -> int:
+        """Items in play at once: twice what the run's providers take at once."""
+        capacity = 0
+        for model in {*self.config.get("models", ()), *self.config.get("judges", ())}:
+            try:
+                capacity += get_provider(model, self._requester.settings).concurrency
+            except Exception:  # noqa: BLE001 - an unknown model fails its samples, one by one
+                capacity += 1
+        return min(max(2 * capacity, MIN_WINDOW), MAX_WINDOW)
 
     def _report(self, what: str, key: str, error: BaseException) -> str:
         return failures.report(what, key, error, self._secrets)
@@ -181,8 +264,9 @@ class Run:
             sample = Transcript().sample(item, self._report("sample", item.key, error))
             with contextlib.suppress(Exception):  # a store that cannot take even that still counts it
                 self._store_sample(sample)
-        with self._lock:
-            self._samples[item.key] = sample
+        if not self._record:
+            with self._lock:
+                self._samples[item.key] = sample
         failed = sample.status == "error"
         self._tally.add(errors=int(failed), done=int(not failed), cached=int(not failed and sample.requests == 0))
         await self._grading.grade(sample)
@@ -232,21 +316,19 @@ def run(
     resolved = [settings.resolve(m) for m in models]
     judges = [judges] if isinstance(judges, str) else list([settings.judge] if judges is None else judges)
     judging = make_graders([settings.resolve(j) for j in judges], graders, settings)
-    plan = make_plan(expand_also(spec), resolved, samples, ids, params)  # `also=`: graded under each clause
+    ids = list(ids or [])
+    plan = Plan(expand_also(spec), resolved, samples, ids, params)  # `also=`: graded under each clause
     store = Store.resolve(store, settings.store)
     config = {
         "models": resolved,
         "samples": samples,
-        "ids": list(ids or []),
+        "ids": ids,
         "params": params or {},
         "judges": [g.model for g in judging if isinstance(g, ModelJudge)],
         "graders": [g.id for g in judging],
         "solver": type(solver).__name__,
         "solver_config": getattr(solver, "config", None),
-        "spec": spec.hash,
-        "spec_markdown": spec.to_markdown(),
-        "spec_challenges": [challenge_json(c) for c in spec.challenges],
-    }
+    }  # the spec's hash, text and challenges are added by the run itself, off this thread
     return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry, solver=solver)
 
 
@@ -269,7 +351,9 @@ def resume(
     if record.status == "running" and record.owner not in (None, owner()):
         raise SpecError(f"run {run_id} is still running in process {record.owner}: cancel it there first")
     config = record.config
-    spec = parse_spec(config.get("spec_markdown", ""), source=f"run {run_id}")
+    if "spec_markdown" not in config:
+        raise SpecError(f"run {run_id} ended before its spec and plan were recorded: start it again")
+    spec = parse_spec(config["spec_markdown"], source=f"run {run_id}")
     played_by = config.get("solver", AnswerTurns.__name__)
     solver = solver or stored_solver(played_by, config.get("solver_config"), spec)
     if solver is None or type(solver).__name__ != played_by:

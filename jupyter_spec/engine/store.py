@@ -358,11 +358,23 @@ class Store:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]]) -> None:
-        record = RunRecord(id=run_id, created=time.time(), status="running", owner=owner(), config=config, plan=plan)
+    def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]] | None = None) -> None:
+        """A run, from the moment it starts; a large run's plan (and its spec, in `config`) can follow
+        in `describe_run` once the background has built them."""
+        record = RunRecord(
+            id=run_id, created=time.time(), status="running", owner=owner(), config=config, plan=plan or []
+        )
         self._upsert("runs", run_row(record), on_conflict="IGNORE")
+        self._keep_spec_of(config, record.created)
+
+    def describe_run(self, run_id: str, config: dict[str, Any], plan_json: str) -> None:
+        """A run's whole config and its plan (as JSON: it is encoded off the event loop)."""
+        self._write("UPDATE runs SET config = ?, plan = ? WHERE id = ?", (_json(config), plan_json, run_id))
+        self._keep_spec_of(config, time.time())
+
+    def _keep_spec_of(self, config: dict[str, Any], created: float) -> None:
         if config.get("spec") and "spec_markdown" in config:  # every run's spec is a version of it
-            self.put_version(config["spec"], config["spec_markdown"], record.created, config.get("spec_challenges"))
+            self.put_version(config["spec"], config["spec_markdown"], created, config.get("spec_challenges"))
 
     def set_run_status(self, run_id: str, status: str) -> None:
         finished = None if status == "running" else time.time()
