@@ -13,11 +13,12 @@ import dataclasses
 import json
 import logging
 import random
+import sys
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from jupyter_spec.core.sanitize import redact, unicode_safe
 from jupyter_spec.engine.providers import Provider, ProviderError, get_provider
@@ -27,6 +28,7 @@ from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.model import stable_hash
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,22 @@ def _storable(completion: Completion, secrets: tuple[str | None, ...]) -> Comple
         body = json.dumps(raw)
         if any(k in text or k in body for k in keys):
             text, raw = redact(text, keys), {"redacted": redact(body, keys)}
-    return dataclasses.replace(completion, text=text, raw=raw)
+    return (
+        completion
+        if text is completion.text and raw is completion.raw
+        else dataclasses.replace(completion, text=text, raw=raw)
+    )
+
+
+if sys.version_info >= (3, 11):
+
+    async def _within(awaitable: Awaitable[T], timeout: float | None) -> T:
+        """`asyncio.wait_for` without the task it makes for each request."""
+        async with asyncio.timeout(timeout):
+            return await awaitable
+
+else:  # pragma: no cover - Python 3.10
+    _within = asyncio.wait_for
 
 
 _semaphores: weakref.WeakKeyDictionary[Provider, asyncio.Semaphore] = weakref.WeakKeyDictionary()
@@ -83,6 +100,19 @@ class Requester:
         self.retry = retry or RetryPolicy(max_attempts=settings.max_attempts, timeout=settings.timeout)
         self._emit = emit
         self._rng = random.Random()
+        self._secrets = (settings.api_key(),)
+        self._providers: dict[str, Provider] = {}
+
+    def _provider(self, model: str) -> Provider:
+        """The model's provider, looked up once per run (a request is too short to resolve it again)."""
+        try:
+            provider = get_provider(model, self.settings)
+        except ValueError as error:
+            raise RequestFailed(str(error)) from None
+        if hasattr(provider, "bind"):  # a provider with a ledger in the store (the Batch API's batches)
+            provider.bind(self.store)
+        self._providers[model] = provider
+        return provider
 
     async def ask(self, model: str, messages: Messages, params: dict[str, Any]) -> tuple[Completion, float, int]:
         """A judge's request (the `Ask` graders are given)."""
@@ -95,18 +125,13 @@ class Requester:
 
         Completions are cached by what the provider sends (`wire`, where it has one).
         """
-        try:
-            provider = get_provider(model, self.settings)
-        except ValueError as error:
-            raise RequestFailed(str(error)) from None
+        provider = self._providers.get(model) or self._provider(model)
         sent = provider.wire(messages) if hasattr(provider, "wire") else messages
         key = stable_hash(model, sorted(params.items()), sent, sample_index)
         hit = self.store.completion(key)
         if hit is not None:
             return hit[0], hit[1], 0
-        secrets = (self.settings.api_key(),)
-        if hasattr(provider, "bind"):  # a provider with a ledger in the store (the Batch API's batches)
-            provider.bind(self.store)
+        secrets = self._secrets
         request_key.set(key)  # seen by `complete` (its task copies this context): a name for the request
         for attempt in range(1, self.retry.max_attempts + 1):
             async with _semaphore(provider, self.settings):  # held while asking, never while waiting
@@ -114,7 +139,7 @@ class Requester:
                 self._emit(in_flight=1, retries=1 if attempt > 1 else 0, **{counter: 1})
                 timeout = getattr(provider, "timeout", self.retry.timeout)  # a batch provider waits for hours
                 try:
-                    completion = await asyncio.wait_for(provider.complete(messages, params), timeout)
+                    completion = await _within(provider.complete(messages, params), timeout)
                 except (ProviderError, asyncio.TimeoutError) as failure:
                     if isinstance(failure, asyncio.TimeoutError):
                         failure = ProviderError(f"no answer within {timeout:g}s", retryable=True)

@@ -297,9 +297,9 @@ class Challenge:
             points += 1
         return points
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        return stable_hash(self)
+        return stable_hash(self)  # immutable: hashed once, not for every sample of it
 
 
 @dataclass(frozen=True)
