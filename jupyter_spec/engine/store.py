@@ -409,7 +409,9 @@ class Store:
         """Keep a completion under its key (the first one kept wins); `context` is what
         `completion_row` records beside it: run_id, model, params, messages, sample_index, latency, attempts."""
         row = completion_row(key, completion, **context)
-        queued = (_as_stored(dataclasses.replace(completion, raw={})), context.get("latency", 0.0))
+        stored = Completion(unicode_safe(completion.text), completion.prompt_tokens, completion.completion_tokens,
+                            completion.finish_reason)  # fmt: skip
+        queued = (stored, context.get("latency", 0.0))  # what a read gives back (the raw reply is not read)
         self._upsert("completions", row, on_conflict="IGNORE", later=True, key=("completion", key), value=queued)
 
     def record_attempt(
