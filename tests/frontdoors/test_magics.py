@@ -15,7 +15,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_spec import load_spec
 from jupyter_spec.frontdoors.magics import SpecMagics
-from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS
+from jupyter_spec.spec.lint import DEFAULT_VAGUE_WORDS, lint
 from jupyter_spec.views.html import SpecReport
 
 CLAUSE = """\
@@ -483,3 +483,43 @@ def test_generate_opens_a_challenge_cell_for_review(shell: Any, scratch_store: P
     assert magics(shell).working.spec.challenges_for("k1") == ()  # nothing added until the cell runs
     with pytest.raises(UsageError, match="unknown ID 'nope'"):
         run(shell, "%spec generate nope --model scripted:writer")
+
+
+def test_each_magic_relints_only_the_cell_it_ran(shell: Any) -> None:
+    working = magics(shell).working
+    for k in range(4):
+        run(shell, f"%%spec --name c{k}\n## Clause {k} {{#c{k}}}\n\nAnswer appropriately[^m{k}].\n")
+    read, outlined = working.relinter.read, working.relinter.outlined
+    run(shell, "%%challenge m1\n- What is 6 * 7?\n")
+    assert (working.relinter.read, working.relinter.outlined) == (read + 1, outlined)  # the sections were kept
+    shown = run(shell, "%spec lint")
+    assert (working.relinter.read, working.relinter.outlined) == (read + 1, outlined)  # nothing changed
+    assert shown.findings == lint(working.spec, DEFAULT_VAGUE_WORDS)
+    assert "m1" not in " ".join(f.message for f in shown.findings if f.code == "untested-marker")
+    run(shell, "%%spec --name c2\n## Clause 2 {#c2}\n\nAnswer the question[^m2].\n")
+    assert (working.relinter.read, working.relinter.outlined) == (read + 2, outlined + 1)
+    assert run(shell, "%spec lint").findings == lint(working.spec, DEFAULT_VAGUE_WORDS)
+
+
+def test_a_big_cell_is_parsed_and_linted_once(shell: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Later magics neither parse, hash nor lint a big cell again: their cost does not grow with it."""
+    import jupyter_spec.spec.working as working_module
+
+    calls: list[str] = []
+    for name in ("parse_spec", "stable_hash"):
+        original = getattr(working_module, name)
+        monkeypatch.setattr(working_module, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    paragraph = "The assistant answers the question that was asked, usually in one line. " * 20
+    body = "\n\n".join(f"## Long {i} {{#long{i}}}\n\nFirst rule[^lm{i}].\n\n{paragraph}" for i in range(200))
+    run(shell, f"%%spec\n{body}")  # no name: known by its first ID, hashed once if at all
+    working = magics(shell).working
+    read = working.relinter.read
+    assert calls.count("parse_spec") == 1
+    calls.clear()
+    for k in range(3):
+        run(shell, f"%%challenge lm{k}\n- prompt {k}\n")
+    run(shell, "%%spec --name small\n## Small {#small}\n\nSmall[^sm].\n")
+    run(shell, "%spec show long3")
+    assert calls == ["parse_spec"]  # the small cell only
+    assert working.relinter.read == read + 4  # three challenge cells and the small one
+    assert run(shell, "%spec lint").findings == lint(working.spec, DEFAULT_VAGUE_WORDS)
