@@ -50,6 +50,12 @@ def per_prompt(samples: int) -> int:
     return max(1, samples // PROMPTS)
 
 
+def plan_size(handle: Any) -> int:
+    """How many items a run's plan has (`Run.total` where the runner counts it without listing it)."""
+    total = getattr(handle, "total", None)
+    return total if isinstance(total, int) else len(handle.plan)
+
+
 def request_bodies(plan: Sequence[PlanItem]) -> list[dict[str, Any]]:
     """The chat-completions bodies the plan's first requests carry (one-turn challenges: all of them)."""
     return [

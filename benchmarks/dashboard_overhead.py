@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import benchmark_spec, cpu_reference, endpoint_parser, per_prompt, verdict
+from _common import benchmark_spec, cpu_reference, endpoint_parser, per_prompt, plan_size, verdict
 
 from jupyter_spec.engine.providers import get_provider
 from jupyter_spec.engine.runner import run
@@ -54,7 +54,7 @@ def main() -> None:
                 view.wait_drawn()  # the final draw: results, chart and transcript browser
             finished = time.perf_counter()
             return {"wall": finished - started, "tail": finished - ended, "view": view,
-                    "errors": handle.progress.errors, "samples": len(handle.plan)}  # fmt: skip
+                    "errors": handle.progress.errors, "samples": plan_size(handle)}  # fmt: skip
 
         timed(dashboard=False, samples=min(args.samples, 200))  # warm both sides before the first round
         timed(dashboard=True, samples=min(args.samples, 200))

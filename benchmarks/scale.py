@@ -46,6 +46,7 @@ from _common import (
     log_entries,
     log_size,
     per_prompt,
+    plan_size,
     request_bodies,
     verdict,
 )
@@ -177,7 +178,7 @@ def phase_return(args: Any) -> dict[str, Any]:
         handle.wait(300)
         if dashboard is not None:
             dashboard.wait_drawn(300)
-        found[view] = {"items": len(handle.plan), "returned": returned,
+        found[view] = {"items": plan_size(handle), "returned": returned,
                        "first": None if first is None else first - called}  # fmt: skip
     return found
 
@@ -193,7 +194,7 @@ def phase_memory(args: Any) -> dict[str, Any]:
     handle = _run(args, args.memory_samples, folder / "memory.sqlite", settings, checked=True)
     handle.wait()
     wall = time.perf_counter() - started
-    return {"samples": len(handle.plan), "wall": wall, "errors": handle.progress.errors, "baseline": baseline,
+    return {"samples": plan_size(handle), "wall": wall, "errors": handle.progress.errors, "baseline": baseline,
             "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "rss_after": _rss_now(),
             "store": str(handle.store.path), "run_id": handle.id}  # fmt: skip
 
