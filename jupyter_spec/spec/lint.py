@@ -208,7 +208,7 @@ def authority_findings(spec: Spec, ranks: Mapping[str, int]) -> Iterator[Finding
                 section.line,
             )
         for block in section.blocks:
-            if isinstance(block, Prose) and AUTHORITY_ORDER.search(block.text):
+            if isinstance(block, Prose) and "authority-order" in block.text and AUTHORITY_ORDER.search(block.text):
                 yield Finding(
                     "warning",
                     "misplaced-authority-order",

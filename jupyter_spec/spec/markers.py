@@ -16,6 +16,8 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "Mr.", "Ms.", "Dr.", "St
 
 def blank_code_spans(text: str) -> str:
     """Replace inline code with spaces of the same length, so `[^x]` in code is no marker."""
+    if "`" not in text:  # most prose has no code: skip the regex
+        return text
     return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
 
 
