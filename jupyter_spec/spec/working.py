@@ -55,6 +55,10 @@ class Relinter:
         self.read = 0  # fragments whose text was linted: tests check unchanged ones are not read again
         self.outlined = 0  # times the sections were outlined: not when only challenges changed
 
+    def forget(self) -> None:
+        """Let go of every kept fragment (a cleared working spec should not hold a big cell)."""
+        self._kept, self._outline = {}, None
+
     def lint(
         self, spec: Spec, fragments: Sequence[Spec], vague_words: Iterable[str], authority_order: Sequence[str] | None
     ) -> list[Finding]:
@@ -161,3 +165,4 @@ class WorkingSpec:
 
     def clear(self) -> None:
         self._fragments, self._merged = {}, None
+        self.relinter.forget()

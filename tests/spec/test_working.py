@@ -149,6 +149,9 @@ def test_unchanged_cells_are_not_read_again() -> None:
     working.lint(("usually",))  # other vague words: every cell's wording is read again, once
     assert working.relinter.read == read + 2 + 6
 
+    working.clear()  # nothing kept from the cleared cells
+    assert working.lint(WORDS) == [] and working.relinter.read == read + 2 + 6
+
 
 def test_a_challenge_cell_keeps_the_sections_and_their_lookups() -> None:
     working = WorkingSpec()
