@@ -6,6 +6,10 @@ Environment variables (all optional):
   JUPYTER_SPEC_JUDGE   default judge (default: the same rule)
   OPENAI_API_KEY       the key for openai:* models (another variable can be named in `api_key_env`)
   OPENAI_BASE_URL      an OpenAI-compatible endpoint (vLLM, Ollama, LM Studio, llama_cpp.server, ...)
+  OPENAI_BASE_URLS     several endpoints serving the same models (replicas), comma-separated, each
+                       `URL` or `URL=CONCURRENCY`: every openai:* model is shared among them
+  OPENAI_ORG_ID, OPENAI_PROJECT_ID  the organization and project headers OpenAI's API accepts
+  JUPYTER_SPEC_OPENAI_TRANSPORT  aiohttp (default: lean) or openai (the official client)
   JUPYTER_SPEC_LOCAL_THREADS  CPU threads for local:* models (default 1, see providers/local.py)
   JUPYTER_SPEC_DEVELOPER_ROLE  how developer turns are sent: auto (default), developer or system
 
@@ -19,7 +23,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from traitlets import Dict, Enum, Float, Int, List, TraitError, Unicode
+from traitlets import Dict, Enum, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Config, Configurable
 
 from jupyter_spec.core.ids import ModelId
@@ -37,7 +41,27 @@ ENVIRONMENT: dict[str, str] = {
     "openai_base_url": "OPENAI_BASE_URL",
     "local_threads": "JUPYTER_SPEC_LOCAL_THREADS",
     "developer_role": "JUPYTER_SPEC_DEVELOPER_ROLE",
+    "endpoints": "OPENAI_BASE_URLS",
+    "openai_organization": "OPENAI_ORG_ID",
+    "openai_project": "OPENAI_PROJECT_ID",
+    "openai_transport": "JUPYTER_SPEC_OPENAI_TRANSPORT",
 }
+DEFAULT_ENDPOINT_CONCURRENCY = 16
+
+
+def _endpoint(item: Any) -> dict[str, Any]:
+    """`"URL"`, `"URL=N"` or `{"url": URL, "concurrency": N}` as `{"url": URL, "concurrency": N}`."""
+    if isinstance(item, str):
+        url, _, count = item.strip().rpartition("=")
+        item = {"url": url, "concurrency": int(count)} if url and count.isdigit() else {"url": item.strip()}
+    if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not item["url"]:
+        raise TraitError(f"an endpoint is a URL or {{'url': ..., 'concurrency': N}}, not {item!r}")
+    if set(item) - {"url", "concurrency"}:
+        raise TraitError(f"an endpoint has a url and a concurrency, not {sorted(set(item) - {'url', 'concurrency'})}")
+    concurrency = item.get("concurrency", DEFAULT_ENDPOINT_CONCURRENCY)
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise TraitError(f"an endpoint's concurrency is a positive integer, not {concurrency!r}")
+    return {"url": item["url"].rstrip("/"), "concurrency": concurrency}
 
 
 class Settings(Configurable):
@@ -52,6 +76,22 @@ class Settings(Configurable):
     openai_base_url = Unicode(
         None, allow_none=True, help="Base URL of an OpenAI-compatible endpoint (vLLM, Ollama, llama_cpp.server ...)."
     ).tag(config=True)
+    endpoints = Dict(
+        key_trait=Unicode(),
+        help="Several endpoints serving one model (vLLM or SGLang replicas), by model ID, alias or provider: "
+        "{'openai:llama': [{'url': 'http://gpu1:8000/v1', 'concurrency': 64}, 'http://gpu2:8000/v1=32']}. "
+        "Each request goes to the healthy one with the most free capacity; a failed one is tried on another.",
+    ).tag(config=True)
+    openai_transport = Enum(
+        ["aiohttp", "openai"],
+        "aiohttp",
+        help="How openai:* requests are sent: aiohttp (lean, the default) or openai (the official client); "
+        "both send the same bodies and report the same errors.",
+    ).tag(config=True)
+    openai_organization = Unicode(None, allow_none=True, help="OpenAI-Organization header (OPENAI_ORG_ID).").tag(
+        config=True
+    )
+    openai_project = Unicode(None, allow_none=True, help="OpenAI-Project header (OPENAI_PROJECT_ID).").tag(config=True)
     api_key_env = Unicode(
         "OPENAI_API_KEY", help="Name of the environment variable holding the API key (never the key)."
     ).tag(config=True)
@@ -91,6 +131,17 @@ class Settings(Configurable):
         "(`<!-- authority-order: a > b -->`) and the known one (root/platform, system, developer, user, guideline).",
     ).tag(config=True)
 
+    @validate("endpoints")
+    def _valid_endpoints(self, proposal: Any) -> dict[str, list[dict[str, Any]]]:
+        """Each entry as a list of `{"url", "concurrency"}`; a string is a comma-separated list."""
+        valid: dict[str, list[dict[str, Any]]] = {}
+        for model, items in proposal["value"].items():
+            listed = [i for i in items.split(",") if i.strip()] if isinstance(items, str) else items
+            if not isinstance(listed, (list, tuple)) or not listed:
+                raise TraitError(f"endpoints for {model!r}: a non-empty list of URLs, not {items!r}")
+            valid[model] = [_endpoint(item) for item in listed]
+        return valid
+
     @classmethod
     def from_environment(cls) -> Settings:
         """The settings the environment asks for: the one place it is read (the API key aside)."""
@@ -102,6 +153,8 @@ class Settings(Configurable):
         try:
             if "local_threads" in values:
                 values["local_threads"] = int(values["local_threads"])
+            if "endpoints" in values:
+                values["endpoints"] = {"openai": values["endpoints"]}  # every openai:* model
             return cls(**values)
         except (TraitError, ValueError) as exc:
             given = ", ".join(f"{ENVIRONMENT[name]}={os.environ[ENVIRONMENT[name]]!r}" for name in values)

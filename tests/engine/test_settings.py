@@ -155,3 +155,38 @@ def test_repr_and_describe_show_every_setting() -> None:
         assert f"{name}=" in repr(settings)
         assert f"--SpecMagics.{name}=" in settings.describe("SpecMagics")
     assert "Current: 'http://127.0.0.1:1/v1'" in settings.describe()
+
+
+def test_endpoints_for_replicas_validate_and_normalise() -> None:
+    settings = Settings(
+        endpoints={
+            "openai:llama": ["http://a:8000/v1/=32", {"url": "http://b:8000/v1", "concurrency": 8}],
+            "x": "http://c/v1",
+        }
+    )
+    assert settings.endpoints == {
+        "openai:llama": [{"url": "http://a:8000/v1", "concurrency": 32}, {"url": "http://b:8000/v1", "concurrency": 8}],
+        "x": [{"url": "http://c/v1", "concurrency": 16}],
+    }
+    for bad in ([], [{"url": "http://a/v1", "concurrency": 0}], [{"url": "http://a/v1", "api_key": "sk-..."}], [3]):
+        with pytest.raises(TraitError):
+            Settings(endpoints={"openai:llama": bad})
+
+
+def test_replicas_and_the_transport_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URLS", "http://gpu1:8000/v1=64, http://gpu2:8000/v1")
+    monkeypatch.setenv("JUPYTER_SPEC_OPENAI_TRANSPORT", "openai")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-1")
+    settings = Settings.from_environment()
+    assert settings.endpoints == {
+        "openai": [{"url": "http://gpu1:8000/v1", "concurrency": 64}, {"url": "http://gpu2:8000/v1", "concurrency": 16}]
+    }  # every openai:* model
+    assert (settings.openai_transport, settings.openai_organization, settings.openai_project) == (
+        "openai",
+        "org-1",
+        None,
+    )
+    assert Settings().openai_transport == "aiohttp"
+    monkeypatch.setenv("OPENAI_BASE_URLS", "http://gpu1:8000/v1=0")
+    with pytest.raises(ValueError, match="OPENAI_BASE_URLS='http://gpu1:8000/v1=0'"):
+        Settings.from_environment()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from jupyter_spec.core.ids import ModelId
@@ -12,14 +13,21 @@ Factory = Callable[[str, Settings], Provider]
 
 
 def _openai(model: str, settings: Settings) -> Provider:
+    from jupyter_spec.engine.providers.endpoints import Endpoint, endpoints_for
     from jupyter_spec.engine.providers.openai import OpenAIProvider
 
+    replicas = endpoints_for(f"openai:{model}", settings)
     return OpenAIProvider(
         model,
         api_key=settings.api_key(),
         base_url=settings.openai_base_url,
         concurrency=settings.concurrency.get("openai", 16),
-        developer_role=settings.sends_developer_role(),
+        # OpenAI's own API knows the developer role; replicas (vLLM, SGLang) do not
+        developer_role=settings.sends_developer_role() and not (replicas and settings.developer_role == "auto"),
+        transport=settings.openai_transport,
+        endpoints=[Endpoint(e["url"], e["concurrency"]) for e in replicas],
+        organization=settings.openai_organization,
+        project=settings.openai_project,
     )
 
 
@@ -53,6 +61,10 @@ def get_provider(model_id: str, settings: Settings) -> Provider:
     if name not in _factories:
         raise ValueError(f"unknown provider {name!r} in {model_id!r}: expected one of {', '.join(_factories)}")
     at = (settings.openai_base_url, settings.sends_developer_role()) if name in ("openai", "openai-batch") else None
+    if name == "openai":  # also how it is sent, and to which replicas
+        replicas = json.dumps(settings.endpoints, sort_keys=True) if settings.endpoints else ""
+        at = (settings.openai_base_url, settings.sends_developer_role(), settings.openai_transport,
+              settings.openai_organization, settings.openai_project, replicas)  # fmt: skip
     key = (resolved, at)
     if key not in _instances:
         _instances[key] = _factories[name](model, settings)

@@ -1,35 +1,102 @@
-"""Any OpenAI-compatible endpoint through the official `openai` client (`AsyncOpenAI`).
+"""Any OpenAI-compatible endpoint: OpenAI itself, gateways, vLLM, SGLang, Ollama, `llama_cpp.server`.
 
-OpenAI itself, Azure-style gateways, vLLM, Ollama, LM Studio and `llama_cpp.server` all speak
-this protocol. The client's own retries are switched off: the runner retries, records every
-attempt, and honours `Retry-After` itself.
+Two transports send the same request bodies and fail with the same `ProviderError`s: `aiohttp`
+(the default: our lean client in `http.py`, several times cheaper in CPU per request) and
+`openai` (the official `AsyncOpenAI` client, the reference the tests compare against). Neither
+retries: the runner retries, records every attempt, and honours `Retry-After` itself. Several
+endpoints serving one model (replicas) share the load through an `EndpointPool`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import math
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import openai
 
 from jupyter_spec.core.sanitize import redact, unicode_safe
 from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages
+from jupyter_spec.engine.providers.endpoints import Endpoint, EndpointPool
+from jupyter_spec.engine.providers.http import NOT_JSON, ChatClient, retry_after_seconds, status_error
+
+TRANSPORTS = ("aiohttp", "openai")
+_FIRST = ("model", "stream", "service_tier")  # the official client's key order: these, messages, the rest sorted
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
-    value = error.response.headers.get("retry-after") if error.response is not None else None
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None  # not nan, -1
+    return retry_after_seconds(error.response.headers.get("retry-after") if error.response is not None else None)
+
+
+class _Official:
+    """The official client for one base URL, one per event loop (its connections belong to that loop)."""
+
+    def __init__(self, base_url: str | None, api_key: str | None, timeout: float | None, **options: Any) -> None:
+        self.base_url = base_url
+        self._api_key = api_key
+        self._timeout = timeout
+        self._options = options
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _client(self) -> openai.AsyncOpenAI:
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            # Local servers need no key, but the client insists on one: send a placeholder.
+            key = self._api_key or "not-needed"
+            self._clients[loop] = openai.AsyncOpenAI(
+                api_key=key, base_url=self.base_url, max_retries=0, timeout=self._timeout, **self._options
+            )
+        return self._clients[loop]
+
+    async def send(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
+        try:
+            # The raw response skips building pydantic models: a few fields of plain JSON suffice.
+            raw = await self._client().chat.completions.with_raw_response.create(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                **params,
+            )
+            return raw.http_response.json()
+        except openai.APIStatusError as error:
+            raise status_error(
+                error.status_code, error.message, error.response.headers.get("retry-after"), self._api_key
+            ) from None
+        except openai.APITimeoutError:
+            raise ProviderError("request timed out", retryable=True) from None
+        except openai.APIConnectionError as error:
+            raise ProviderError(redact(f"connection failed: {error}", [self._api_key]), retryable=True) from None
+        except ValueError:
+            raise ProviderError(NOT_JSON, retryable=True) from None
+
+
+class _Lean:
+    """Our aiohttp client: the body serialised once, exactly as the official client serialises it."""
+
+    def __init__(self, client: ChatClient) -> None:
+        self.client = client
+
+    async def send(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
+        body: dict[str, Any] = {"model": model}
+        if params:
+            for name in _FIRST[1:]:
+                if name in params:
+                    body[name] = params[name]
+            body["messages"] = messages
+            for name in sorted(params):
+                if name not in body:
+                    body[name] = params[name]
+        else:
+            body["messages"] = messages
+        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        return await self.client.post(encoded)
 
 
 class OpenAIProvider:
-    """`openai:<model>`; the key comes from the environment and is held only by the client."""
+    """`openai:<model>`; the key comes from the environment and is held only by the transport."""
 
     name = "openai"
 
@@ -41,54 +108,54 @@ class OpenAIProvider:
         base_url: str | None,
         concurrency: int = 16,
         developer_role: bool = True,
+        transport: str = "aiohttp",
+        endpoints: Sequence[Endpoint] = (),
+        request_timeout: float | None = 600.0,
+        organization: str | None = None,
+        project: str | None = None,
     ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"unknown transport {transport!r}: expected one of {', '.join(TRANSPORTS)}")
         self.model = model
         self.developer_role = developer_role
-        self.concurrency = concurrency
+        self.transport = transport
         self.base_url = base_url
         self._api_key = api_key
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
-            weakref.WeakKeyDictionary()
-        )
+        headers = {k: v for k, v in (("OpenAI-Organization", organization), ("OpenAI-Project", project)) if v}
 
-    def _client(self) -> openai.AsyncOpenAI:
-        """One client per event loop: an async client's connections belong to the loop that made them."""
-        loop = asyncio.get_running_loop()
-        if loop not in self._clients:
-            # Local servers need no key, but the client insists on one: send a placeholder.
-            key = self._api_key or "not-needed"
-            self._clients[loop] = openai.AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0)
-        return self._clients[loop]
+        def sender(url: str | None, connections: int) -> _Official | _Lean:
+            if transport == "openai":
+                return _Official(url, api_key, request_timeout, organization=organization, project=project)
+            return _Lean(ChatClient(url, api_key, connections=connections, timeout=request_timeout, headers=headers))
+
+        self.pool = EndpointPool(endpoints) if endpoints else None
+        self.concurrency = self.pool.concurrency if self.pool else concurrency
+        self._senders = {e.url: sender(e.url, e.concurrency) for e in endpoints} or {
+            base_url: sender(base_url, concurrency)
+        }
 
     def __repr__(self) -> str:
-        return f"OpenAIProvider(model={self.model!r}, base_url={self.base_url!r})"
+        where = [e.url for e in self.pool.endpoints] if self.pool else self.base_url
+        return f"OpenAIProvider(model={self.model!r}, base_url={where!r}, transport={self.transport!r})"
 
     def wire(self, messages: Messages) -> list[dict[str, Any]]:
         return chat_messages(messages, developer_role=self.developer_role, tool_calls=True)
 
+    def endpoint_stats(self) -> list[dict[str, Any]]:
+        """Per endpoint: URL, state, requests, failures, failovers (empty without several endpoints)."""
+        return self.pool.stats() if self.pool else []
+
     async def complete(self, messages: Messages, params: dict[str, Any]) -> Completion:
-        try:
-            # The raw response skips building pydantic models: at high concurrency that parsing
-            # is a large share of the client's CPU time, and a few fields of plain JSON suffice.
-            raw = await self._client().chat.completions.with_raw_response.create(
-                model=self.model,
-                messages=self.wire(messages),  # type: ignore[arg-type]
-                **params,
-            )
-            response = raw.http_response.json()
-        except openai.APIStatusError as error:
-            status = error.status_code
-            retryable = status == 429 or status == 408 or status >= 500
-            raise ProviderError(
-                f"HTTP {status}: {error.message}", retryable=retryable, status=status, retry_after=_retry_after(error)
-            ) from None
-        except openai.APITimeoutError:
-            raise ProviderError("request timed out", retryable=True) from None
-        except openai.APIConnectionError as error:
-            raise ProviderError(f"connection failed: {error}", retryable=True) from None
-        except ValueError:
-            raise ProviderError("the endpoint answered with something that is not JSON", retryable=True) from None
-        return _completion(response, self._api_key)
+        wire = self.wire(messages)
+        if self.pool is None:
+            response = await self._senders[self.base_url].send(self.model, wire, params)
+            return _completion(response, self._api_key)
+
+        async def ask(endpoint: Endpoint) -> Completion:
+            response = await self._senders[endpoint.url].send(self.model, wire, params)
+            return _completion(response, self._api_key)
+
+        return await self.pool.call(ask)
 
 
 def _completion(response: Any, secret: str | None) -> Completion:

@@ -1,0 +1,170 @@
+"""A lean chat-completions client: one aiohttp session per event loop, plain JSON in and out.
+
+At thousands of requests a second the official `openai` client spends most of the kernel's CPU
+in its HTTP stack and its request building; this posts the very body it would post (same JSON,
+same `Authorization: Bearer`, same path) and reads back only the JSON. Its failures are the
+official client's, mapped to the same `ProviderError`s (`tests/engine/providers/test_http.py`
+runs both on the same requests), so retries, `Retry-After` and error records do not change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import ssl
+import urllib.request
+import weakref
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from jupyter_spec.core.sanitize import redact
+from jupyter_spec.engine.providers.base import ProviderError
+
+log = logging.getLogger(__name__)
+
+OPENAI_API = "https://api.openai.com/v1"  # the official client's default base URL
+NOT_JSON = "the endpoint answered with something that is not JSON"
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` in seconds; a value that is not a finite, non-negative number counts as absent."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None  # not nan, -1
+
+
+def status_message(status: int, text: str) -> str:
+    """What `openai.APIStatusError.message` says for this reply: the body's `error.message` if it has one."""
+    message = f"Error code: {status}"
+    try:
+        body = json.loads(text.strip())
+    except ValueError:
+        return message
+    error = body.get("error", body) if isinstance(body, Mapping) else None
+    detail = error.get("message") if isinstance(error, Mapping) else None
+    return f"{message} - {detail}" if isinstance(detail, str) and detail else message
+
+
+def status_error(status: int, message: str, retry_after: str | None, secret: str | None) -> ProviderError:
+    """The failure an HTTP status means: retryable for 408, 429 and 5xx, which retrying can fix."""
+    retryable = status == 429 or status == 408 or status >= 500
+    return ProviderError(
+        redact(f"HTTP {status}: {message}", [secret]),
+        retryable=retryable,
+        status=status,
+        retry_after=retry_after_seconds(retry_after),
+    )
+
+
+def _text(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return data.decode("utf-8", errors="replace")
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """The operating system's trust store, as the official client (through truststore) uses."""
+    try:
+        import truststore
+
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    except ImportError:
+        return ssl.create_default_context()
+
+
+def _proxy_for(url: URL) -> str | None:
+    """The proxy the environment names for this URL, found once (aiohttp would look it up per request)."""
+    if url.host is None or urllib.request.proxy_bypass(url.host):
+        return None
+    return urllib.request.getproxies().get(url.scheme)
+
+
+class ChatClient:
+    """POSTs chat-completions bodies to one endpoint; at most `connections` connections per event loop."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str | None,
+        *,
+        connections: int,
+        timeout: float | None = 600.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.url = URL((base_url or OPENAI_API).rstrip("/") + "/chat/completions")
+        self._secret = api_key
+        # Local servers need no key, but the official client always sends one: so do we.
+        self._headers = {
+            "Authorization": f"Bearer {api_key or 'not-needed'}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            **(headers or {}),
+        }
+        self._connections = connections
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._closers: list[AsyncGenerator[None, None]] = []
+
+    def __repr__(self) -> str:
+        return f"ChatClient({str(self.url)!r})"
+
+    async def _session(self) -> aiohttp.ClientSession:
+        """One session per event loop: its connections belong to the loop that opened them."""
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0, ssl=_ssl_context())
+            session = aiohttp.ClientSession(
+                connector=connector,
+                headers=self._headers,
+                timeout=self._timeout,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                proxy=_proxy_for(self.url),
+            )
+            self._sessions[loop] = session
+            closer = self._close_with_loop(loop, session)
+            await closer.__anext__()  # registered with the loop: asyncio.run() closes it before the loop ends
+            self._closers = [c for c in self._closers if c.ag_frame is not None] + [closer]  # held: not collected
+            log.debug("opened a session for %s (%d connections)", self.url, self._connections)
+        return session
+
+    async def _close_with_loop(
+        self, loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession
+    ) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if self._sessions.get(loop) is session:
+                del self._sessions[loop]
+            await session.close()
+
+    async def post(self, body: bytes) -> Any:
+        """The endpoint's JSON answer to `body` (already serialised); failures as `ProviderError`s."""
+        session = self._sessions.get(asyncio.get_running_loop()) or await self._session()
+        try:
+            async with session.post(self.url, data=body) as response:
+                status = response.status
+                data = await response.read()
+                if status >= 400:
+                    text = _text(data, response.charset)
+                    raise status_error(
+                        status, status_message(status, text), response.headers.get("retry-after"), self._secret
+                    )
+        except asyncio.TimeoutError:  # before aiohttp.ClientError: its timeouts are both
+            raise ProviderError("request timed out", retryable=True) from None
+        except aiohttp.ClientError:
+            raise ProviderError("connection failed: Connection error.", retryable=True) from None
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise ProviderError(NOT_JSON, retryable=True) from None

@@ -1,0 +1,191 @@
+"""The lean transport against the official client, on the same requests to the same servers.
+
+The official `openai` client is the reference: for every request both send, the server receives
+the same bytes with the same `Authorization`, and both return the same completion or raise a
+`ProviderError` with the same message, `retryable`, `status` and `retry_after`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from jupyter_spec.engine.providers import get_provider
+from jupyter_spec.engine.providers.base import ProviderError
+from jupyter_spec.engine.providers.http import ChatClient, status_message
+from jupyter_spec.engine.providers.openai import OpenAIProvider
+from jupyter_spec.engine.settings import Settings
+from jupyter_spec.testing import free_port, read_log, serve
+
+KEY = "sk-test-transport-0123456789SECRET"
+REPLIES = [sys.executable, str(Path(__file__).with_name("replies.py")), "{port}"]
+SCHEMA = {"type": "json_schema", "json_schema": {"name": "v", "schema": {"type": "object"}, "strict": True}}
+TOOLS = (
+    {"role": "developer", "content": "Summarise files. Café ✓ 漢字"},
+    {"role": "user", "content": "Read report.csv"},
+    {"role": "assistant", "content": "Read report.csv", "recipient": "file_reader"},
+    {"role": "tool", "content": "rows: 3", "name": "file_reader"},
+    {"role": "user", "content": "And now?"},
+)
+# (messages, params): answers of every shape, then each kind of failure
+REQUESTS: list[tuple[tuple[dict[str, str], ...], dict[str, Any]]] = [
+    (({"role": "user", "content": "hello"},), {}),
+    (({"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Tides? \"quoted\"\n"}),
+     {"max_tokens": 5, "temperature": 0.0, "seed": 3}),
+    (TOOLS, {"response_format": SCHEMA, "stop": ["\n"], "top_p": 0.5, "n": 1, "seed": 1, "max_tokens": 9}),
+    *[(({"role": "user", "content": ask},), {"max_tokens": 4}) for ask in (
+        "reply 429", "reply 500", "reply 500 json", "reply 503 empty", "reply 400", "reply 404 no message",
+        "reply 422 top-level", "reply 401 echo", "reply notjson", "reply notcompletion", "reply stall", "reply reset",
+    )],
+]  # fmt: skip
+
+
+def outcome(provider: OpenAIProvider, messages: Any, params: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        completion = asyncio.run(provider.complete(messages, params))
+    except ProviderError as error:
+        return ("error", str(error), error.retryable, error.status, error.retry_after)
+    return ("ok", completion.text, completion.prompt_tokens, completion.completion_tokens, completion.finish_reason)
+
+
+def both(base_url: str, **options: Any) -> dict[str, OpenAIProvider]:
+    return {
+        transport: OpenAIProvider("fixed", api_key=KEY, base_url=base_url, transport=transport, **options)
+        for transport in ("aiohttp", "openai")
+    }
+
+
+def test_both_transports_send_the_same_bytes_and_fail_alike(tmp_path: Path) -> None:
+    log = tmp_path / "replies.jsonl"
+    with serve([*REPLIES, str(log)]) as base_url:
+        providers = both(base_url, developer_role=False, request_timeout=1.0, organization="org-1", project="proj-1")
+        results = {name: [outcome(p, m, params) for m, params in REQUESTS] for name, p in providers.items()}
+    assert results["aiohttp"] == results["openai"]
+    received = read_log(log)
+    assert len(received) == 2 * len(REQUESTS)  # every request reached the server, once per transport
+    lean, official = received[: len(REQUESTS)], received[len(REQUESTS) :]
+    assert lean == official  # same path, body bytes, Authorization, Content-Type, organization, project
+    assert {r["path"] for r in lean} == {"/v1/chat/completions"}
+    assert {r["authorization"] for r in lean} == {f"Bearer {KEY}"}
+    assert '"role":"system"' in lean[1]["body"] and "Café ✓ 漢字" in lean[2]["body"]  # as the client encodes it
+    by_ask = dict(zip([m[-1]["content"] for m, _ in REQUESTS], results["aiohttp"], strict=True))
+    assert by_ask["hello"][:2] == ("ok", "You said: hello")
+    assert by_ask["reply 429"] == ("error", "HTTP 429: Error code: 429 - slow down", True, 429, 0.25)
+    assert by_ask["reply 500"] == ("error", "HTTP 500: Error code: 500", True, 500, None)
+    assert by_ask["reply 500 json"][1] == "HTTP 500: Error code: 500 - the GPU fell over"
+    assert by_ask["reply 503 empty"] == ("error", "HTTP 503: Error code: 503", True, 503, None)  # "soon": no number
+    assert by_ask["reply 400"] == ("error", "HTTP 400: Error code: 400 - max_tokens is too large", False, 400, None)
+    assert by_ask["reply 404 no message"] == ("error", "HTTP 404: Error code: 404", False, 404, None)
+    assert by_ask["reply 422 top-level"][1] == "HTTP 422: Error code: 422 - unprocessable"
+    assert by_ask["reply 401 echo"] == (
+        "error",
+        "HTTP 401: Error code: 401 - bad key Bearer [redacted]",
+        False,
+        401,
+        None,
+    )
+    assert by_ask["reply notjson"] == (
+        "error",
+        "the endpoint answered with something that is not JSON",
+        True,
+        None,
+        None,
+    )
+    assert by_ask["reply notcompletion"][1:3] == (
+        'the endpoint\'s reply is not a chat completion: {"choices": []}',
+        True,
+    )
+    assert by_ask["reply stall"] == ("error", "request timed out", True, None, None)
+    assert by_ask["reply reset"] == ("error", "connection failed: Connection error.", True, None, None)
+    assert all(KEY not in str(r) for r in results["aiohttp"])
+
+
+def test_a_closed_port_fails_alike() -> None:
+    providers = both(f"http://127.0.0.1:{free_port()}/v1")
+    messages = ({"role": "user", "content": "anyone?"},)
+    lean, official = (outcome(p, messages, {}) for p in providers.values())
+    assert lean == official == ("error", "connection failed: Connection error.", True, None, None)
+
+
+def test_both_transports_agree_at_concurrency_on_the_fixed_endpoint(fixed_endpoint: tuple[str, Path]) -> None:
+    base_url, log = fixed_endpoint
+    asks = [({"role": "user", "content": f"Question {i}?"},) for i in range(40)]
+    params = {"max_tokens": 8, "seed": 11}
+
+    async def all_of(provider: OpenAIProvider) -> list[Any]:
+        return [(c.text, c.prompt_tokens, c.completion_tokens, c.finish_reason)
+                for c in await asyncio.gather(*(provider.complete(m, params) for m in asks))]  # fmt: skip
+
+    answers = {name: asyncio.run(all_of(p)) for name, p in both(base_url, concurrency=8).items()}
+    assert answers["aiohttp"] == answers["openai"]
+    received = read_log(log)
+    lean, official = received[:40], received[40:]
+    key = lambda r: (r["model"], r["seed"], repr(r["messages"]), r["authorization"])  # noqa: E731
+    assert Counter(map(key, lean)) == Counter(map(key, official)) and len(official) == 40
+
+
+def test_both_transports_agree_through_the_fault_proxy_on_a_real_server(llama_server: str, tmp_path: Path) -> None:
+    """The same seeded faults (429, 500) in front of llama_cpp.server, for each transport in turn.
+
+    A stall here is only a delay: timeouts are compared above, since on a busy machine the real
+    model's own latency has no fixed bound.
+    """
+    asks = [({"role": "user", "content": f"Name the capital of country number {i}."},) for i in range(10)]
+    params = {"max_tokens": 6, "temperature": 0.0, "seed": 4}
+    results = {}
+    for transport in ("aiohttp", "openai"):
+        proxy = [sys.executable, "-m", "jupyter_spec.testing", "proxy", "--port", "{port}", "--upstream", llama_server,
+                 "--rate", "0.4", "--seed", "45", "--log", str(tmp_path / f"{transport}.jsonl")]  # fmt: skip
+        with serve(proxy) as base_url:
+            provider = OpenAIProvider("smollm2", api_key=None, base_url=base_url, transport=transport,
+                                      developer_role=False, request_timeout=300)  # fmt: skip
+            results[transport] = [outcome(provider, m, params) for m in asks]
+    assert results["aiohttp"] == results["openai"]
+    for transport, outcomes in results.items():  # each outcome is the fault the proxy logged for it
+        faults = [e["fault"] for e in read_log(tmp_path / f"{transport}.jsonl") if e["path"] == "/chat/completions"]
+        assert [{None: "ok", "stall": "ok", "429": 429, "500": 500}[f] for f in faults] == [
+            r[0] if r[0] == "ok" else r[3] for r in outcomes
+        ]
+        assert "429" in faults and "500" in faults and None in faults
+    assert all(r[1].strip() and r[3] > 0 for r in results["aiohttp"] if r[0] == "ok")  # the model's own answers
+    assert [r[4] for r in results["aiohttp"] if r[3] == 429] == [0.2] * sum(r[3] == 429 for r in results["aiohttp"])
+
+
+def test_the_status_message_is_the_official_clients() -> None:
+    assert status_message(400, '{"error": {"message": "no"}}') == "Error code: 400 - no"
+    assert status_message(400, '{"error": {"message": ""}}') == "Error code: 400"
+    assert status_message(400, '{"error": "plain"}') == "Error code: 400"
+    assert status_message(500, "  [1, 2] ") == "Error code: 500"
+    assert status_message(502, "<html>Bad gateway</html>") == "Error code: 502"
+
+
+def test_one_session_per_loop_closed_with_its_loop(fixed_endpoint: tuple[str, Path]) -> None:
+    base_url, _ = fixed_endpoint
+    client = ChatClient(base_url, None, connections=4)
+    seen: list[aiohttp.ClientSession] = []
+
+    async def ask() -> Any:
+        reply = await client.post(b'{"model":"fixed","messages":[{"role":"user","content":"hi"}]}')
+        seen.append(await client._session())
+        return reply["choices"][0]["message"]["content"]
+
+    assert asyncio.run(ask()) == asyncio.run(ask()) == "Canned answer to: hi"
+    assert seen[0] is not seen[1] and all(s.closed for s in seen)  # asyncio.run closed each with its loop
+    assert not client._sessions
+
+
+def test_the_default_transport_is_the_lean_one_and_the_official_one_is_a_setting() -> None:
+    settings = Settings(openai_base_url="http://127.0.0.1:1/v1")
+    lean = get_provider("openai:some-model", settings)
+    assert isinstance(lean, OpenAIProvider) and lean.transport == "aiohttp"
+    settings.openai_transport = "openai"
+    official = get_provider("openai:some-model", settings)
+    assert isinstance(official, OpenAIProvider) and official.transport == "openai" and official is not lean
+    with pytest.raises(ValueError, match="unknown transport"):
+        OpenAIProvider("m", api_key=None, base_url=None, transport="carrier-pigeon")
