@@ -120,29 +120,22 @@ def outline(spec: Spec) -> Outline:
     """Untested markers and clauses, and markers in no clause, depend on the whole spec (headings
     in other cells a section nests under, challenges in other cells): the sections' part is here."""
     coverage: list[tuple[tuple[str, ...], Finding]] = []
+    add = coverage.append
+    clause_id_of = spec.clause_id_of
     with_descendant_ids = _with_descendant_ids(spec)
     for index, section in enumerate(spec.sections):
-        for marker in section.markers:
-            coverage.append(
-                (
-                    (marker.id,),
-                    Finding(
-                        "warning",
-                        "untested-marker",
-                        f"marker [^{marker.id}] has no challenges",
-                        marker.source,
-                        marker.line,
-                    ),
-                )
-            )
-            if spec.clause_id_of(marker.id) is None:
-                message = f"marker [^{marker.id}] is in no section with an ID"
-                coverage.append(((), Finding("warning", "marker-outside-clause", message, marker.source, marker.line)))
-        if section.id is None or not section.text or index in with_descendant_ids or section.examples:
+        markers = section.markers
+        for marker in markers:
+            mid, source, line = marker.id, marker.source, marker.line
+            add(((mid,), Finding("warning", "untested-marker", f"marker [^{mid}] has no challenges", source, line)))
+            if clause_id_of(mid) is None:
+                message = f"marker [^{mid}] is in no section with an ID"
+                add(((), Finding("warning", "marker-outside-clause", message, source, line)))
+        if section.id is None or index in with_descendant_ids or section.examples or not section.text:
             continue
         message = f"clause {section.id!r} has neither challenges nor examples"
-        ids = (section.id, *(m.id for m in section.markers))
-        coverage.append((ids, Finding("warning", "untested-clause", message, section.source, section.line)))
+        ids = (section.id, *[m.id for m in markers])
+        add((ids, Finding("warning", "untested-clause", message, section.source, section.line)))
     return Outline(tuple(_duplicates(spec)), tuple(coverage))
 
 
