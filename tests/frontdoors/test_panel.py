@@ -84,3 +84,55 @@ def test_the_panels_silent_request_gets_json_and_leaves_a_kernel_without_the_ext
     monkeypatch.delitem(sys.modules, "jupyter_spec.frontdoors.magics")
     reply = shell.user_expressions({"lint": expression(cells)})["lint"]
     assert reply["status"] == "ok" and "application/json" not in reply["data"]
+
+
+def test_each_request_reads_only_the_cells_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The panel asks after every edit: unchanged cells are not parsed again, and the findings are
+    those of every cell parsed afresh and linted as one spec."""
+    import random
+
+    import jupyter_spec.frontdoors.panel as panel
+    from jupyter_spec.engine import settings as config
+    from jupyter_spec.spec.challenges import parse_challenges
+    from jupyter_spec.spec.document import Spec
+    from jupyter_spec.spec.lint import lint
+    from jupyter_spec.spec.markdown import parse_spec
+
+    def afresh(cells: list[dict[str, str]]) -> list[dict[str, Any]]:
+        fragments = [
+            parse_spec(c["source"].split("\n", 1)[1], c["id"], 2)
+            if c["source"].startswith("%%spec")
+            else Spec(challenges=parse_challenges(c["source"].split("\n", 1)[1], c["id"], c["source"].split()[1], 2))
+            for c in cells
+        ]
+        found = lint(Spec().merge(*fragments), config.settings.vague_words, config.settings.authority_order or None)
+        return [panel.finding(f.severity, f.code, f.message, f.source, f.line) for f in found]
+
+    parsed: list[str] = []
+    original = panel.parse_spec
+    monkeypatch.setattr(
+        panel, "parse_spec", lambda text, source, line: parsed.append(source) or original(text, source, line)
+    )
+    texts = [
+        "%%spec\n## A {#a}\n\nAnswer appropriately[^a1].\n",
+        "%%spec\n# Part\n\n## B {#b}\n\nText[^b1].\n",
+        "%%spec\n### C\n\nUsually[^c1].\n",
+        "%%challenge a1\n- prompt\n",
+        "%%challenge b1\n- prompt <!-- expect pair: p -->\n",
+    ]
+    cells = [{"id": f"cell{k}", "source": text} for k, text in enumerate(texts[:3])]
+    assert cell_findings(cells) == afresh(cells)
+    parsed.clear()
+    assert cell_findings(cells) == afresh(cells) and parsed == []  # nothing changed, nothing parsed
+    rng = random.Random(14)
+    for step in range(30):
+        k = rng.randrange(6)
+        source = rng.choice(texts)
+        if k < len(cells):
+            cells[k] = {"id": cells[k]["id"], "source": source}
+        else:
+            cells.append({"id": f"new{step}", "source": source})
+        expected = afresh(cells)  # the same ID in two cells included: lint reports it
+        parsed.clear()
+        assert cell_findings(cells) == expected
+        assert len(parsed) <= 1  # only the edited cell, if it is a %%spec cell
