@@ -104,10 +104,16 @@ def timed(action: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
+CELL_CPU: list[float] = []  # the process's CPU time of each timed cell, in order
+
+
 def cell_time(shell: Any, code: str) -> float:
     """Seconds to run one cell, its result displayed (to a buffer, as a kernel would send it)."""
     with contextlib.redirect_stdout(io.StringIO()):
-        return timed(lambda: run(shell, code))
+        started = time.process_time()
+        seconds = timed(lambda: run(shell, code))
+        CELL_CPU.append(time.process_time() - started)
+        return seconds
 
 
 def quiet(shell: Any, code: str) -> None:
@@ -194,6 +200,9 @@ def main() -> None:
     ]
     line("%%challenge cell beside the spec, median", statistics.median(later), CELL_TARGET, floor)
     line("%%challenge cell beside the spec, worst", max(later), CELL_TARGET, floor)
+    later_cpu = CELL_CPU[-args.repeats :]
+    line("%%challenge cell beside the spec, CPU time, median", statistics.median(later_cpu), CELL_TARGET)
+    line("%%challenge cell beside the spec, CPU time, worst", max(later_cpu), CELL_TARGET)
     edit = cell_time(shell, f"%%spec --name part0\n{cells[0]}\n## Added {{#added}}\n\nAdded[^added_m].\n")
     line("re-run of an edited %%spec cell beside the spec", edit)
     magics = shell.magics_manager.registry["SpecMagics"]
