@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from jupyter_spec.analysis.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
@@ -16,9 +18,6 @@ from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns, pai
 from jupyter_spec.analysis.record import MIME_TYPE, results_record
 from jupyter_spec.core import hooks
 from jupyter_spec.core.ids import EXPECT, GraderId
-from jupyter_spec.engine.graders.base import Grade
-from jupyter_spec.engine.plan import PlanItem
-from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import ANSWER_CHECKS, Precedent
@@ -32,93 +31,106 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _sample_columns(run_id: str, index: int, item: PlanItem, row: dict[str, Any]) -> dict[str, Any]:
-    challenge = item.challenge
-    kinds = [e.kind for e in challenge.expectations]
-    responses = row["responses"]
-    return {
-        "run_id": run_id,
-        "plan_index": index,
-        "sample_key": row["key"],
-        "clause": row["clause"],
-        "marker": row["target"] if row["target"] != row["clause"] else None,
-        "target": row["target"],
-        "challenge": row["challenge"],
-        "challenge_title": challenge.title,
-        "pair": challenge.pair,
-        "no_flip": "no-flip" in kinds,
-        "model": row["model"],
-        "sample_index": row["sample_index"],
-        "status": row["status"],
-        "error": row["error"],
-        "response": responses[-1] if responses else None,
-        "first_response": responses[0] if responses else None,
-        "transcript": row["transcript"],
-        "latency": row["latency"],
-        "prompt_tokens": row["prompt_tokens"],
-        "completion_tokens": row["completion_tokens"],
-        "_answer_checks": any(kind in ANSWER_CHECKS for kind in kinds),
-    }
+GRADE_COLUMNS = ["grader", "judge", "verdict", "score", "reasoning", "checks", "raw", "self_graded", "context",
+                 "grade_latency", "judge_prompt_tokens", "judge_completion_tokens"]  # fmt: skip
+UNGRADED_MISSING = ["context", "grade_latency", "judge_prompt_tokens", "judge_completion_tokens"]  # NaN, not None
 
 
-def _grade_columns(grade: Grade) -> dict[str, Any]:
-    """A grade's columns (IDs as plain strings, as the store has them)."""
-    return {
-        "grader": str(grade.grader),
-        "judge": str(grade.judge) if grade.judge else None,
-        "verdict": grade.verdict,
-        "score": grade.score,
-        "reasoning": grade.reasoning,
-        "checks": list(grade.checks),
-        "raw": grade.raw,
-        "self_graded": grade.self_graded,
-        "context": grade.context,
-        "grade_latency": grade.latency,
-        "judge_prompt_tokens": grade.prompt_tokens,
-        "judge_completion_tokens": grade.completion_tokens,
-        "error": grade.error,  # a grader that failed says why (the sample itself was taken)
-    }
+def _decoded(texts: pd.Series) -> np.ndarray:
+    """JSON texts decoded once per distinct text (a sample's transcript is shared by its grades' rows)."""
+    codes, uniques = pd.factorize(texts, use_na_sentinel=False)
+    values = np.empty(len(uniques), dtype=object)
+    values[:] = [json.loads(text) if isinstance(text, str) else [] for text in uniques]
+    return values[codes] if len(codes) else np.empty(0, dtype=object)
 
 
-def _ungraded(verdict: str, error: str | None) -> dict[str, Any]:
-    """A sample no grader judged still has its row: grader empty, verdict `ungraded` (or `error` if sampling failed)."""
-    return {"grader": None, "judge": None, "verdict": verdict, "score": None, "reasoning": "", "checks": [],
-            "raw": None, "self_graded": False, "error": error}  # fmt: skip
+def _challenge_columns(text: str) -> tuple[str, str | None, bool, bool]:
+    """title, pair, no_flip and whether it says what a correct answer is, of one challenge's JSON."""
+    data = json.loads(text)
+    kinds = [kind for kind, _ in data["expectations"]]
+    pair = next((value for kind, value in data["expectations"] if kind == "pair"), None)
+    return data["title"], pair, "no-flip" in kinds, any(kind in ANSWER_CHECKS for kind in kinds)
 
 
-def _failed_sample_grade(grader: str, error: str | None) -> Grade:
-    """A sample that could not be taken is an error for every grader, never a verdict."""
-    grader_id = GraderId(grader)
-    return Grade(grader_id, "error", judge=grader_id.model, error=error)
+def _plan_columns(store: Store, run_id: str, keys: Sequence[str] | None) -> pd.DataFrame:
+    """Per plan item: its index and its challenge's columns (each distinct challenge parsed once)."""
+    entries = store.plan_entries(run_id, keys)
+    plan = pd.DataFrame([tuple(row) for row in entries], columns=["plan_index", "sample_key", "challenge_json"])
+    codes, texts = pd.factorize(plan.pop("challenge_json"))
+    for name, values in zip(("challenge_title", "pair", "no_flip", "_answer_checks"),
+                            zip(*map(_challenge_columns, texts), strict=True) if len(texts) else [[]] * 4,
+                            strict=True):  # fmt: skip
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        plan[name] = column[codes] if len(codes) else []
+    return plan
 
 
-def results_frame(store: Store, run_ids: Iterable[str]) -> pd.DataFrame:
-    """The tidy table of some runs: one row per sample x grader."""
-    rows: list[dict[str, Any]] = []
-    for run_id in run_ids:
-        record = store.run(run_id)
-        if record is None:
-            raise KeyError(f"no run {run_id!r} in {store.path}")
-        plan = {item["key"]: (index, PlanItem.from_json(item)) for index, item in enumerate(record.plan)}
-        grades: dict[str, list[Grade]] = {}
-        for sample_key, grade in store.run_grades(run_id):
-            grades.setdefault(sample_key, []).append(grade)
-        graders = record.config.get("graders", [])
-        for row in store.samples(run_id):
-            index, item = plan[row["key"]]
-            base = _sample_columns(run_id, index, item, row)
-            if row["status"] != "ok":
-                applicable = [g for g in graders if g != EXPECT or base["_answer_checks"]]
-                graded = [base | _grade_columns(_failed_sample_grade(g, row["error"])) for g in applicable]
-            else:
-                graded = [base | _grade_columns(g) for g in grades.get(row["key"], [])]
-            rows += graded or [base | _ungraded("ungraded" if row["status"] == "ok" else "error", row["error"])]
+def _judge_of(grader: str) -> str | None:
+    model = GraderId(grader).model
+    return str(model) if model else None
+
+
+def _run_rows(store: Store, run_id: str, keys: Sequence[str] | None, transcripts: bool) -> pd.DataFrame:
+    """One run's rows (before runs are merged), each column holding the Python values the frame shows."""
+    config = store.run_config(run_id)
+    if config is None:
+        raise KeyError(f"no run {run_id!r} in {store.path}")
+    rows = store.graded_rows(run_id, keys)
+    if not rows:
+        return pd.DataFrame(columns=[*COLUMNS, "_answer_checks"], dtype=object)
+    df = pd.DataFrame([tuple(row) for row in rows], columns=list(rows[0].keys()), dtype=object)
+    df = df.merge(_plan_columns(store, run_id, keys).astype(object), on="sample_key", how="left", sort=False)
+    df["marker"] = df["target"].where(df["target"] != df["clause"], None)
+    if transcripts:
+        df["transcript"] = _decoded(df["transcript"])
+    blank = df["grader"].isna().to_numpy()  # a sample that failed (grades of it are ignored) or has none
+    df["checks"] = _decoded(df["checks"].where(~blank, "[]"))
+    df.loc[blank, "checks"] = pd.Series([[] for _ in range(int(blank.sum()))], index=df.index[blank], dtype=object)
+    df["self_graded"] = df["self_graded"].eq(1).astype(object)
+    df["error"] = df["grade_error"].where(~blank, df["sample_error"])
+    ok = (df["status"] == "ok").to_numpy()
+    df.loc[blank, "verdict"] = np.where(ok[blank], "ungraded", "error")
+    df.loc[blank, "reasoning"] = ""
+    df.loc[blank, UNGRADED_MISSING] = np.nan
+    failed = df[~ok]
+    parts, applies = [df[ok]], np.zeros(len(failed), dtype=bool)
+    for grader in config.get("graders", []):  # a failed sample is an error for every grader that applies
+        chosen = failed["_answer_checks"].eq(True).to_numpy() if grader == EXPECT else np.ones(len(failed), bool)
+        applies |= chosen
+        filled = {"grader": grader, "judge": _judge_of(grader), "context": "", "grade_latency": 0.0,
+                  "judge_prompt_tokens": 0, "judge_completion_tokens": 0}  # fmt: skip
+        parts.append(failed[chosen].assign(**filled))
+    parts.append(failed[~applies])  # no grader applies: one `error` row, as an ungraded sample has
+    return pd.concat(parts, ignore_index=True)
+
+
+def results_frame(
+    store: Store, run_ids: Iterable[str], keys: Sequence[str] | None = None, transcripts: bool = True
+) -> pd.DataFrame:
+    """The tidy table of some runs: one row per sample x grader (only the samples with `keys`, if given).
+
+    Read by one joined query per run; `transcripts=False` leaves each transcript as its JSON text
+    (`decode_transcripts` decodes them), for callers that may never show one.
+    """
+    parts = [_run_rows(store, run_id, keys, transcripts) for run_id in run_ids]
+    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    # One inference of every column's type over every row, as a frame built from Python rows would have.
+    df = df.reindex(columns=COLUMNS).astype(object).infer_objects()
+    df["transcript"] = df["transcript"].astype(object)  # JSON text now, lists once decoded
     # A sample taken once and reused by a later run (from the cache) counts once, as the later run graded it.
-    df = pd.DataFrame(rows).reindex(columns=COLUMNS).drop_duplicates(["sample_key", "grader"], keep="last")
+    df = df.drop_duplicates(["sample_key", "grader"], keep="last")
     graded = df.loc[df["grader"].notna(), "sample_key"]
     df = df[df["grader"].notna() | ~df["sample_key"].isin(graded)]  # `ungraded` only where no run graded it
     with_rulings(df, store.rulings())
     return df.sort_values(["run_id", "plan_index", "grader"], kind="stable").reset_index(drop=True)
+
+
+def decode_transcripts(df: pd.DataFrame) -> pd.DataFrame:
+    """Decode a frame's transcripts left as JSON text (`results_frame(..., transcripts=False)`), in place."""
+    if len(df) and df["transcript"].map(lambda t: isinstance(t, str)).any():
+        df["transcript"] = _decoded(df["transcript"])
+    return df
 
 
 def with_rulings(df: pd.DataFrame, rulings: dict[str, tuple[str, str]]) -> pd.DataFrame:
@@ -140,35 +152,48 @@ def calibrations(store: Store, judges: Iterable[str], spec_hash: str | None) -> 
     return found
 
 
-def live_frame(run_id: str, samples: Iterable[Sample], grades: dict[str, list[Grade]], store: Store) -> pd.DataFrame:
-    """The columns adherence needs, from a run's memory: cheap enough to recompute twice a second."""
-    rows = []
-    for sample in samples:
-        base = {"run_id": run_id, "sample_key": sample.key, "clause": sample.clause, "target": sample.target,
-                "challenge": sample.challenge.hash, "model": sample.model, "status": sample.status}  # fmt: skip
-        live = ("grader", "judge", "verdict", "self_graded")
-        rows += [base | {k: v for k, v in _grade_columns(g).items() if k in live} for g in grades.get(sample.key, [])]
-    df = pd.DataFrame(rows, columns=["run_id", "sample_key", "clause", "target", "challenge", "model", "status",
-                                     "grader", "judge", "verdict", "self_graded"])  # fmt: skip
-    return with_rulings(df, store.rulings())
-
-
 class Results:
     """Samples and grades of one or more runs, with the metrics a researcher reports."""
 
     def __init__(self, df: pd.DataFrame, calibrations: dict[str, dict[str, Any]] | None = None,
                  spec: Spec | None = None, store: Store | None = None) -> None:  # fmt: skip
-        self.df = df
+        self._frame = df
+        self._encoded = False  # transcripts still JSON text: decoded when the frame itself is read
         self.calibrations = calibrations or {}
         self.spec = spec
         self.store = store
 
     @classmethod
     def of_runs(cls, run_ids: Sequence[str], store: Store, spec: Spec | None = None) -> Results:
-        df = results_frame(store, run_ids)
-        record = store.run(run_ids[-1]) if run_ids else None
-        spec_hash = record.config.get("spec") if record else None
-        return cls(df, calibrations(store, df["judge"].dropna().unique(), spec_hash), spec, store)
+        df = results_frame(store, run_ids, transcripts=False)
+        config = store.run_config(run_ids[-1]) if run_ids else None
+        spec_hash = config.get("spec") if config else None
+        results = cls(df, calibrations(store, df["judge"].dropna().unique(), spec_hash), spec, store)
+        results._encoded = True
+        return results
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """One row per sample x grader (`COLUMNS`). The metrics never read transcripts, so a frame read
+        from the store decodes them only here, the first time someone looks at the frame itself."""
+        if self._encoded:
+            decode_transcripts(self._frame)
+            self._encoded = False
+        return self._frame
+
+    @df.setter
+    def df(self, df: pd.DataFrame) -> None:
+        self._frame, self._encoded = df, False
+
+    @property
+    def undecoded(self) -> pd.DataFrame:
+        """The frame as read, transcripts perhaps still JSON text: for listings that never read them."""
+        return self._frame
+
+    def sample_rows(self, run_id: str, key: str) -> pd.DataFrame:
+        """One sample's rows (one per grader), its transcript decoded."""
+        frame = self._frame
+        return decode_transcripts(frame[(frame["run_id"] == run_id) & (frame["sample_key"] == key)].copy())
 
     def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
         """compliant / (compliant + violation) per group, with Wilson and clustered 95% intervals.
@@ -176,7 +201,7 @@ class Results:
         Reviewers' rulings replace the grader's verdict (`overruled` counts them). Each judge's
         latest calibration accuracy is given beside the figures it produced.
         """
-        table = adherence_table(self.df, by)
+        table = adherence_table(self._frame, by)
         if "grader" in table.columns:
             table["calibration"] = table["grader"].map(self.calibration_summary)
         return table
@@ -187,10 +212,10 @@ class Results:
 
         if self.store is None:
             raise ValueError("these results were not read from a store")
-        rows = self.df[self.df["sample_key"] == sample_key]
+        rows = self._frame[self._frame["sample_key"] == sample_key]
         run_id = rows["run_id"].iloc[-1] if len(rows) else None
         precedent = overrule(self.store, sample_key, verdict, note, author=author, run_id=run_id)
-        with_rulings(self.df, self.store.rulings())
+        with_rulings(self._frame, self.store.rulings())
         return precedent
 
     def calibration_summary(self, grader: str) -> str | None:
@@ -213,26 +238,26 @@ class Results:
     def flip_rate(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
         """Flip rates of `no-flip` challenges per group and grader: `flip_rate` wrong at the final answer (the
         headline, `attrs["headline"]`), `first_flip_rate` wrong at one follow-up or more."""
-        return flip_table(self.df, by)
+        return flip_table(self._frame, by)
 
     def flip_turns(self) -> pd.DataFrame:
         """Per `no-flip` sample and grader: first answer right?, the answer it was first abandoned at, final state."""
-        return flip_turns(self.df)
+        return flip_turns(self._frame)
 
     def paired(self, by: Sequence[str] = ("model", "grader")) -> pd.DataFrame:
-        return paired_table(self.df, by)
+        return paired_table(self._frame, by)
 
     def study(self) -> dict[str, pd.DataFrame]:
         """A sycophancy study's tables: per-stance adherence, flips and their turns, pairs, models side by side."""
         from jupyter_spec.analysis.study import study_report
 
-        return study_report(self.df)
+        return study_report(self._frame)
 
     def agreement(self, by: str = "clause") -> pd.DataFrame:
-        return agreement_table(self.df, by)
+        return agreement_table(self._frame, by)
 
     def majority(self) -> pd.DataFrame:
-        return majority(self.df)
+        return majority(self._frame)
 
     @property
     def ci_method(self) -> str:
@@ -250,7 +275,7 @@ class Results:
     ) -> dict[str, Any]:
         """The figures as versioned JSON (`record.MIME_TYPE`); pass tables already computed to reuse them."""
         return results_record(
-            self.df, self.ci_method, self.calibrations,
+            self._with_transcripts(self._frame["final"] == "violation"), self.ci_method, self.calibrations,
             self.adherence() if adherence is None else adherence,
             self.flip_rate() if flips is None else flips,
             self.paired() if pairs is None else pairs,
@@ -260,9 +285,17 @@ class Results:
         """The record and a text line; in IPython the views' formatter adds escaped HTML and the chart."""
         return {MIME_TYPE: self.record(), "text/plain": repr(self)}
 
+    def _with_transcripts(self, rows: pd.Series) -> pd.DataFrame:
+        """The frame with the transcripts of `rows` decoded (all of them once the frame was read)."""
+        if not self._encoded or not len(self._frame):
+            return self._frame
+        decoded = self._frame["transcript"].copy()
+        decoded[rows] = _decoded(decoded[rows])
+        return self._frame.assign(transcript=decoded)
+
     def __len__(self) -> int:
-        return len(self.df)
+        return len(self._frame)
 
     def __repr__(self) -> str:
-        runs = self.df["run_id"].nunique() if len(self.df) else 0
-        return f"<Results: {len(self.df)} grades from {runs} run(s)>"
+        runs = self._frame["run_id"].nunique() if len(self._frame) else 0
+        return f"<Results: {len(self._frame)} grades from {runs} run(s)>"

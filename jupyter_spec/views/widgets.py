@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
-from jupyter_spec.analysis.results import Results, calibrations, live_frame
-from jupyter_spec.core.ids import VERDICTS, WORST_FIRST
+from jupyter_spec.analysis.listing import FILTERS, FrameListing, Item, Listing, StoreListing
+from jupyter_spec.analysis.live import LiveAdherence
+from jupyter_spec.analysis.results import Results, calibrations
+from jupyter_spec.core.ids import VERDICTS
 from jupyter_spec.engine.graders import ModelJudge
 from jupyter_spec.engine.rulings import overrule
 from jupyter_spec.spec.document import Spec
@@ -86,24 +88,31 @@ def _status_line(progress: Progress) -> str:
 
 
 class Dashboard:
-    """Progress, cancel, the adherence chart and the judge's standing, live while a run streams in."""
+    """Progress, cancel, the adherence chart and the judge's standing, live while a run streams in.
+
+    Figures come from the store, never from the run's memory: `LiveAdherence` counts what was
+    stored since the last redraw, so a redraw costs what arrived since the previous one; the
+    transcript browser lists a page of samples per query once the run has ended.
+    """
 
     def __init__(self, run: Run, interval: float = 0.5) -> None:
         self.run = run
         self.status = widgets.HTML()
-        self.bar = widgets.IntProgress(min=0, max=max(1, len(run.plan)), description="samples")
+        self.bar = widgets.IntProgress(min=0, max=max(1, run.progress.total), description="samples")
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.run.cancel())
         self.chart = widgets.Image(format="png", layout=widgets.Layout(max_width="720px"))
         self.notes = widgets.HTML()
-        self.browser = TranscriptBrowser(lambda: self.run.results, self.run.store, self.run.spec)
+        self.browser = TranscriptBrowser(StoreListing(run.store, run.id), run.store, run.spec)
         self.widget = widgets.VBox(
             [widgets.HBox([self.bar, self.cancel_button]), self.status, self.chart, self.notes, self.browser.widget]
         )
         self.table = pd.DataFrame()
         self.figure: Any = None  # the last chart drawn (a matplotlib Figure)
         judges = [g.model for g in run.graders if isinstance(g, ModelJudge)]
-        self._calibrations = calibrations(run.store, judges, run.config.get("spec"))
+        self._standing = Results(pd.DataFrame(), calibrations(run.store, judges, run.config.get("spec")))
+        graders = run.config.get("graders") or [g.id for g in run.graders]
+        self.live = LiveAdherence(run.store, run.id, graders, lambda: run.plan)
         self._throttle = Throttle(self.draw, interval)
         self._finished = False
         run.subscribe(self._on_progress)
@@ -115,28 +124,23 @@ class Dashboard:
             threading.Thread(target=self._throttle.close, daemon=True).start()
 
     def draw(self) -> None:
-        """Redraw everything from the run's current state (on the throttle's thread).
-
-        While the run goes on, figures come from its memory; once it ended, from the store.
-        """
+        """Redraw from the rows stored since the last redraw (on the throttle's thread)."""
         progress = self.run.progress
         self.status.value = _status_line(progress)
+        self.bar.max = max(1, progress.total)
         self.bar.value = progress.finished
-        ended = progress.ended
+        ended = progress.ended  # read before the store: the run's last rows are stored before it ends
         self.cancel_button.disabled = ended
-        if ended:
-            results = self.run.results
-        else:
-            live = live_frame(self.run.id, self.run.samples, self.run.grades, self.run.store)
-            results = Results(live, self._calibrations, self.run.spec, self.run.store)
-        table = results.adherence()
+        self.live.update()
+        table = self.live.table()
+        table["calibration"] = table["grader"].map(self._standing.calibration_summary)
         if len(table) and not table.equals(self.table):  # the chart is the costly part: only when it changed
             self.figure = adherence_figure(table)
             self.chart.value = png(self.figure)
         self.table = table
         self.notes.value = "<br>".join(esc(line) for line in notes(table))
         if ended:
-            self.browser.refresh(results)
+            self.browser.refresh()
 
     @property
     def draws(self) -> list[float]:
@@ -151,13 +155,6 @@ class Dashboard:
         from IPython.display import display
 
         display(self.widget)
-
-
-def _item_label(group: pd.DataFrame) -> str:
-    first = group.iloc[0]
-    worst = min(group["final"], key=lambda v: WORST_FIRST.get(v, 9))
-    where = first["marker"] or first["clause"]
-    return f"{worst.upper()} · {where} · {first['model']} · {first['challenge_title']} #{first['sample_index']}"
 
 
 def _turns_html(transcript: list[dict[str, str]]) -> str:
@@ -211,9 +208,19 @@ def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[
 
 
 class TranscriptBrowser:
-    """Filter samples, read why each was judged as it was, and overrule a verdict with a note."""
+    """Filter samples, read why each was judged as it was, and overrule a verdict with a note.
 
-    def __init__(self, source: Callable[[], Results] | Results, store: Any = None, spec: Spec | None = None) -> None:
+    Samples are listed a page at a time (`page_size`, violations first) from a `Listing`: the
+    store's, for a run, or one over `Results` in memory; a sample's transcript is read when shown.
+    """
+
+    def __init__(
+        self,
+        source: Callable[[], Results] | Results | Listing,
+        store: Any = None,
+        spec: Spec | None = None,
+        page_size: int = 100,
+    ) -> None:
         if isinstance(source, Results):  # `TranscriptBrowser(run.results)`: fixed results, their store
             results = source
             source, store, spec = (lambda: results), store or results.store, spec or results.spec
@@ -222,16 +229,24 @@ class TranscriptBrowser:
         self.source = source
         self.store = store
         self.spec = spec
-        self.df = pd.DataFrame()
+        self.page_size = page_size
+        self.listing: Listing | None = None
+        self.offset = 0
+        self.total = 0
         self._lock = threading.RLock()  # refreshed by the dashboard's redraw thread and by the kernel
         self.filters = {
             name: widgets.Dropdown(description=name, options=[ALL], value=ALL, layout=widgets.Layout(width="220px"))
-            for name in ("clause", "marker", "model", "verdict")
+            for name in FILTERS
         }
         for dropdown in self.filters.values():
-            dropdown.observe(lambda _: self._show_items(), names="value")
+            dropdown.observe(lambda _: self._show_items(first_page=True), names="value")
         self.items = widgets.Select(options=[], rows=8, layout=widgets.Layout(width="100%"))
         self.items.observe(lambda _: self._show_detail(), names="value")
+        self.previous_button = widgets.Button(description="Previous", icon="arrow-left")
+        self.next_button = widgets.Button(description="Next", icon="arrow-right")
+        self.previous_button.on_click(lambda _: self.turn(-1))
+        self.next_button.on_click(lambda _: self.turn(1))
+        self.position = widgets.HTML()
         self.detail = widgets.HTML()
         self.verdict = widgets.ToggleButtons(options=list(VERDICTS), value="compliant")
         self.note = widgets.Text(placeholder="why the judge was wrong (kept with the ruling)")
@@ -242,6 +257,7 @@ class TranscriptBrowser:
             [
                 widgets.HBox(list(self.filters.values())),
                 self.items,
+                widgets.HBox([self.previous_button, self.position, self.next_button]),
                 self.detail,
                 widgets.HBox([self.verdict, self.note, self.overrule_button]),
                 self.message,
@@ -249,44 +265,59 @@ class TranscriptBrowser:
         )
 
     def refresh(self, results: Results | None = None) -> None:
-        results = results or self.source()
+        """List again: from `results` if given, else from the source (a `Listing`, or Results it makes)."""
         with self._lock:
-            self.spec = results.spec or self.spec
-            self.df = results.df
+            if results is None and callable(self.source):
+                results = self.source()
+            if results is not None:
+                self.spec = results.spec or self.spec
+                self.listing = FrameListing(results)
+            else:
+                self.listing = self.source  # type: ignore[assignment]
+            assert self.listing is not None
+            values = self.listing.values()
             for name, dropdown in self.filters.items():
-                column = "final" if name == "verdict" else name
-                values = sorted({str(v) for v in self.df[column].dropna()}) if len(self.df) else []
-                keep = dropdown.value if dropdown.value in values else ALL
-                dropdown.options = [ALL, *values]
+                keep = dropdown.value if dropdown.value in values[name] else ALL
+                dropdown.options = [ALL, *values[name]]
                 dropdown.value = keep
             self._show_items()
 
-    def _filtered(self) -> pd.DataFrame:
-        df = self.df
-        for name, dropdown in self.filters.items():
-            if dropdown.value != ALL and len(df):
-                column = "final" if name == "verdict" else name
-                keys = set(df.loc[df[column].astype(str) == dropdown.value, "sample_key"])
-                df = df[df["sample_key"].isin(keys)]
-        return df
-
-    def _show_items(self) -> None:
+    def turn(self, pages: int) -> None:
+        """Show the next (1) or previous (-1) page."""
         with self._lock:
+            self.offset = min(max(0, self.offset + pages * self.page_size), max(0, self.total - 1))
+            self._show_items()
+
+    def _show_items(self, first_page: bool = False) -> None:
+        with self._lock:
+            if first_page:
+                self.offset = 0
             self._list_items()
 
     def _list_items(self) -> None:
-        df = self._filtered()
-        groups = list(df.groupby(["run_id", "sample_key"], sort=False)) if len(df) else []
-        groups.sort(key=lambda kv: min(WORST_FIRST.get(v, 9) for v in kv[1]["final"]))  # violations first
-        self.items.options = [(_item_label(group), key) for key, group in groups]
-        self.items.value = self.items.options[0][1] if self.items.options else None
+        if self.listing is None:
+            return
+        chosen = {name: d.value for name, d in self.filters.items() if d.value != ALL}
+        self.total, items = self.listing.page(chosen, self.offset, self.page_size)
+        if not items and self.offset:  # the page emptied (fewer samples match now): back to the first
+            self.offset = 0
+            self.total, items = self.listing.page(chosen, 0, self.page_size)
+        self._set_options(items)
+        last = min(self.offset + len(items), self.total)
+        self.position.value = f"{self.offset + 1 if items else 0}–{last} of {self.total}"
+        self.previous_button.disabled = self.offset == 0
+        self.next_button.disabled = last >= self.total
         self._show_detail()
 
+    def _set_options(self, items: list[Item]) -> None:
+        self.items.options = items
+        self.items.value = items[0][1] if items else None
+
     def selected(self) -> pd.DataFrame:
-        if self.items.value is None:
+        if self.items.value is None or self.listing is None:
             return pd.DataFrame()
         run_id, key = self.items.value
-        return self.df[(self.df["run_id"] == run_id) & (self.df["sample_key"] == key)]
+        return self.listing.rows(run_id, key)
 
     def _show_detail(self) -> None:
         group = self.selected()
@@ -319,6 +350,6 @@ class TranscriptBrowser:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        if not len(self.df):
+        if self.listing is None:
             self.refresh()
         display(self.widget)

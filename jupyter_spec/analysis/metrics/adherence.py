@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from jupyter_spec.analysis.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
-from jupyter_spec.analysis.metrics.counts import SCORED, clusters, scored_counts, self_graded
+from jupyter_spec.analysis.metrics.counts import self_graded
 from jupyter_spec.analysis.metrics.intervals import clustered_wilson, wilson
 from jupyter_spec.core.ids import VERDICTS, GraderId
 
@@ -29,31 +29,49 @@ ADHERENCE_COLUMNS = [
 AMBIGUITY_THRESHOLD = 0.667  # Krippendorff's lowest alpha for even tentative conclusions
 
 
-def _summary(group: pd.DataFrame) -> pd.Series:
-    counts = Counter(group["final"])
-    compliant, violation = (counts[v] for v in SCORED)
-    n = compliant + violation
-    per_challenge = scored_counts(group)
-    low, high = wilson(compliant, n)
-    cluster_low, cluster_high = clustered_wilson(*clusters(per_challenge.values()))
-    return pd.Series(
-        {
-            "compliant": compliant,
-            "violation": violation,
-            "not_applicable": counts["not_applicable"],
-            "unscored": counts["unscored"],
-            "errors": counts["error"],
-            "n": n,
-            "adherence": compliant / n if n else float("nan"),
-            "ci_low": low,
-            "ci_high": high,
-            "cluster_low": cluster_low,
-            "cluster_high": cluster_high,
-            "challenges": len(per_challenge),
-            "overruled": int(group["ruling"].notna().sum()),
-            "self_graded": self_graded(group),
-        }
-    )
+COUNTED = {"compliant": "compliant", "violation": "violation", "not_applicable": "not_applicable",
+           "unscored": "unscored", "error": "errors"}  # final verdict -> its count column  # fmt: skip
+COUNT_COLUMNS = [*COUNTED.values(), "overruled"]
+
+
+def verdict_counts(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
+    """Per group and challenge, in order of appearance: rows of each final verdict, rulings among them,
+    and whether any was self-graded. Adherence is a function of these counts (`adherence_from_counts`),
+    so a live view can keep them up to date instead of keeping the rows."""
+    keys = list(dict.fromkeys([*by, "challenge"]))
+    counts = df[keys].copy()
+    for verdict, column in COUNTED.items():
+        counts[column] = df["final"].eq(verdict).astype(int)
+    counts["overruled"] = df["ruling"].notna().astype(int)
+    counts["self_graded"] = df["self_graded"].eq(True) if "self_graded" in df else False
+    sums = dict.fromkeys(COUNT_COLUMNS, "sum") | {"self_graded": "any"}
+    return counts.groupby(keys, sort=False, dropna=False).agg(sums).reset_index()
+
+
+def adherence_from_counts(counts: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
+    """One row per group, in order of appearance, from per-challenge counts (`verdict_counts`)."""
+    by = list(by)
+    rows = []
+    for name, group in counts.groupby(by, sort=False, dropna=False) if len(counts) else []:
+        totals = {column: int(group[column].sum()) for column in COUNT_COLUMNS}
+        compliant, violation = totals["compliant"], totals["violation"]
+        n = compliant + violation
+        scored = group[(group["compliant"] + group["violation"]) > 0]
+        successes, trials = scored["compliant"].tolist(), (scored["compliant"] + scored["violation"]).tolist()
+        low, high = wilson(compliant, n)
+        cluster_low, cluster_high = clustered_wilson(successes, trials)
+        keys = name if isinstance(name, tuple) else (name,)
+        rows.append(
+            dict(zip(by, keys, strict=True)) | totals
+            | {"n": n, "adherence": compliant / n if n else float("nan"), "ci_low": low, "ci_high": high,
+               "cluster_low": cluster_low, "cluster_high": cluster_high, "challenges": len(scored),
+               "self_graded": bool(group["self_graded"].any())}
+        )  # fmt: skip
+    table = pd.DataFrame(rows, columns=[*by, *ADHERENCE_COLUMNS])
+    counted = ["compliant", "violation", "not_applicable", "unscored", "errors", "n", "challenges", "overruled"]
+    table = table.astype(dict.fromkeys(counted, int) | {"self_graded": bool})
+    table.attrs["ci_method"] = CI_METHOD
+    return table
 
 
 def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
@@ -63,11 +81,7 @@ def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "g
         df = df[df["grader"].notna()]  # samples no grader judged (`ungraded`) have no rate to give
     if df.empty:
         return pd.DataFrame(columns=[*by, *ADHERENCE_COLUMNS])
-    table = df.groupby(by, sort=False, dropna=False)[list(df.columns)].apply(_summary).reset_index()
-    counts = ["compliant", "violation", "not_applicable", "unscored", "errors", "n", "challenges", "overruled"]
-    table = table.astype(dict.fromkeys(counts, int) | {"self_graded": bool})
-    table.attrs["ci_method"] = CI_METHOD
-    return table
+    return adherence_from_counts(verdict_counts(df, by), by)
 
 
 def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:
