@@ -103,7 +103,7 @@ class Requester:
         self._secrets = (settings.api_key(),)
         self._providers: dict[str, Provider] = {}
 
-    def _provider(self, model: str) -> Provider:
+    def provider(self, model: str) -> Provider:
         """The model's provider, looked up once per run (a request is too short to resolve it again)."""
         try:
             provider = get_provider(model, self.settings)
@@ -125,7 +125,7 @@ class Requester:
 
         Completions are cached by what the provider sends (`wire`, where it has one).
         """
-        provider = self._providers.get(model) or self._provider(model)
+        provider = self._providers.get(model) or self.provider(model)
         sent = provider.wire(messages) if hasattr(provider, "wire") else messages
         key = stable_hash(model, sorted(params.items()), sent, sample_index)
         hit = self.store.completion(key)

@@ -40,10 +40,16 @@ from jupyter_spec.engine.store import Store, owner
 from jupyter_spec.spec.conflicts import expand_also
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
-from jupyter_spec.spec.model import Precedent
+from jupyter_spec.spec.model import Precedent, stable_hash
 
 log = logging.getLogger(__name__)
 
+# A conversation with every kind of turn: how a provider sends it tells how it sends any other.
+WIRE_PROBE: tuple[dict[str, str], ...] = (
+    {"role": "developer", "content": "d"}, {"role": "system", "content": "s"}, {"role": "user", "content": "u"},
+    {"role": "assistant", "content": "c", "recipient": "functions.f"},
+    {"role": "tool", "name": "functions.f", "content": "t"}, {"role": "assistant", "content": "a"},
+)  # fmt: skip
 PLAN_CHUNK = 1_000  # items listed between two turns of the loop
 MIN_WINDOW, MAX_WINDOW = 64, 100_000  # items in play at once (`Run._window`)
 
@@ -90,7 +96,8 @@ class Run:
                                 self.id if record else None)  # fmt: skip
         self._precedents = precedents
         self._record = record
-        self._skip = set(skip)
+        self._skip = set(skip)  # keys of samples the store has for this run already (resumed, or reused)
+        self._players: dict[str, str | None] = {}  # model -> how its items are played (`_replay`)
         self._samples: dict[str, Sample] = {}  # only when not recorded: the store has them otherwise
         self._lock = threading.Lock()
         if record:  # in the store as soon as the handle exists, so views can read it at once
@@ -191,6 +198,7 @@ class Run:
         """List the plan a chunk at a time (the loop sends requests in between), then record it."""
         source = iter(self._source)
         while chunk := list(itertools.islice(source, PLAN_CHUNK)):
+            self._reuse(chunk)
             self._plan += chunk
             self._more.set()
             await asyncio.sleep(0)
@@ -209,6 +217,31 @@ class Run:
                                "spec_challenges": [challenge_json(c) for c in spec.challenges]}  # fmt: skip
         self.store.describe_run(self.id, config, plan_json(self._plan))
 
+    def _reuse(self, items: list[PlanItem]) -> None:
+        """Samples an earlier run played exactly as this one would are copied in the store, not
+        played again (with no graders to ask, they are counted and never become tasks)."""
+        replays = {self._replay(item): item.key for item in items}
+        replays.pop(None, None)
+        if replays:
+            self._skip |= self.store.reuse_samples(self.id, replays)
+
+    def _replay(self, item: PlanItem) -> str | None:
+        """What plays the item: its key, the solver, and how its provider sends messages (`wire`).
+        None where that cannot be told: a solver of one's own (its config may not say everything
+        it does), an unknown model, an unrecorded run."""
+        if not self._record or type(self._solver) is not AnswerTurns:
+            return None
+        if item.model not in self._players:
+            try:
+                provider = self._requester.provider(item.model)
+            except RequestFailed:
+                self._players[item.model] = None
+            else:
+                sends = provider.wire(WIRE_PROBE) if hasattr(provider, "wire") else None
+                self._players[item.model] = stable_hash(AnswerTurns.__name__, type(provider).__qualname__, sends)
+        player = self._players[item.model]
+        return f"{item.key}:{player}" if player else None
+
     async def _play(self) -> None:
         """Play the items as they are listed, at most `window` at a time: enough to keep every
         provider busy, few enough that memory and the time to the first request do not grow with
@@ -226,6 +259,9 @@ class Run:
             position += 1
             if self._cancelled:
                 break
+            if item.key in self._skip and not self.graders:  # in the store already, and nothing to grade
+                self._tally.add(done=1, cached=1)
+                continue
             await window.acquire()
             task = asyncio.ensure_future(self._execute(item))
             self._tasks.add(task)
@@ -257,7 +293,7 @@ class Run:
                 sample = sample_from_row(item, row)
             else:
                 sample = await self._sample(item)
-                self._store_sample(sample)
+                self._store_sample(sample, self._replay(item) if sample.status == "ok" else None)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - any failure ends this sample, never the run
@@ -271,9 +307,9 @@ class Run:
         self._tally.add(errors=int(failed), done=int(not failed), cached=int(not failed and sample.requests == 0))
         await self._grading.grade(sample)
 
-    def _store_sample(self, sample: Sample) -> None:
+    def _store_sample(self, sample: Sample, replay: str | None = None) -> None:
         if self._record:
-            self.store.put_sample(self.id, sample)
+            self.store.put_sample(self.id, sample, replay)
 
     async def _sample(self, item: PlanItem) -> Sample:
         """The solver plays the item; a request that keeps failing makes it an error sample."""

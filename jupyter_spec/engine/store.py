@@ -194,6 +194,12 @@ MIGRATIONS: list[str] = [
         custom_id TEXT NOT NULL, batch_id TEXT NOT NULL, PRIMARY KEY (custom_id, batch_id)
     );
     """,
+    # 8: what a sample replays (its key and how it was played: `Run._replay`), so an unchanged
+    # re-run copies it in SQL instead of playing it again from the cache.
+    """
+    ALTER TABLE samples ADD COLUMN replay TEXT;
+    CREATE INDEX IF NOT EXISTS samples_by_replay ON samples (replay)
+    """,
 ]
 
 
@@ -442,8 +448,30 @@ class Store:
 
     # -- samples: one per plan item -----------------------------------------------------------
 
-    def put_sample(self, run_id: str, sample: Sample) -> None:
-        self._upsert("samples", {"run_id": run_id, **sample_row(sample), "created": time.time()}, later=True)
+    def put_sample(self, run_id: str, sample: Sample, replay: str | None = None) -> None:
+        """Keep a run's sample; `replay` names what would play it again the same (see `reuse_samples`)."""
+        row = {"run_id": run_id, **sample_row(sample), "created": time.time(), "replay": replay}
+        self._upsert("samples", row, later=True)
+
+    def reuse_samples(self, run_id: str, replays: Iterable[str]) -> set[str]:
+        """Copy into a run every sample an earlier run took ok with one of these `replay` names (as
+        if played again from the cache: same conversation, no requests); returns their keys."""
+        names = json.dumps(list(replays))
+        columns = [c for c in self._columns("samples") if c not in ("run_id", "requests", "created")]
+        listed = ", ".join(columns)
+        self._write(
+            f"INSERT OR IGNORE INTO samples (run_id, requests, created, {listed}) SELECT ?, 0, ?, {listed}"
+            " FROM samples WHERE replay IN (SELECT value FROM json_each(?)) AND status = 'ok' AND run_id != ?",
+            (run_id, time.time(), names, run_id),
+        )
+        reused = (
+            "SELECT key FROM samples WHERE run_id = ? AND status = 'ok'"
+            " AND replay IN (SELECT value FROM json_each(?))"
+        )
+        return {row[0] for row in self._rows(reused, (run_id, names))}
+
+    def _columns(self, table: str) -> list[str]:
+        return [row["name"] for row in self._rows(f"PRAGMA table_info({table})")]
 
     def samples(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))

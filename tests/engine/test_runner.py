@@ -21,6 +21,7 @@ from jupyter_spec.engine.runner import RetryPolicy, resume, run
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
+from jupyter_spec.spec.model import Challenge, Message
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002, timeout=5)
 SPEC = "## Keep answers {#keep authority=user}\n\nKeep a correct answer[^k1]. Think first[^k2].\n"
@@ -252,3 +253,74 @@ def test_a_request_waiting_to_retry_holds_no_concurrency_slot(provider: Scripted
     # The 18 healthy prompts are done long before the two waiting ones (2 x 1 s of Retry-After):
     # with slots held while waiting, both slots would be blocked for those seconds.
     assert finished["18"] - started < 0.9
+
+
+class Wired(ScriptedProvider):
+    """A provider that says how it sends messages (`wire`), and can change its mind."""
+
+    system_for_developer = False
+
+    def wire(self, messages: Any) -> list[dict[str, Any]]:
+        swap = {"developer": "system"} if self.system_for_developer else {}
+        return [{**m, "role": swap.get(m["role"], m["role"])} for m in messages]
+
+
+def test_an_unchanged_rerun_copies_its_samples_instead_of_playing_them(store: Store) -> None:
+    wired = Wired()
+    register("scripted", lambda model, settings: wired)
+    first = start(make_spec(), store, samples=2)
+    first.wait(30)
+    calls = len(wired.calls)
+    again = start(make_spec(), store, samples=2)
+    samples = again.wait(30)
+    assert len(wired.calls) == calls and again.progress.requests == 0
+    assert again.progress.done == again.progress.cached == len(first.plan) == 6
+    assert [(s.key, s.transcript, s.responses, s.requests) for s in samples] == [
+        (s.key, s.transcript, s.responses, 0) for s in first.samples
+    ]
+    assert sorted(r["key"] for r in store.samples(again.id)) == sorted(s.key for s in samples)
+    assert all(r["requests"] == 0 for r in store.samples(again.id))
+
+
+def test_samples_are_played_again_when_how_they_are_sent_changes(store: Store) -> None:
+    wired = Wired()
+    register("scripted", lambda model, settings: wired)
+    brief = Challenge("k2", "Brief", (Message("developer", "Be brief."), Message("user", "Hello?")))
+    spec = make_spec().with_challenges((brief,))
+    start(spec, store).wait(30)
+    calls = len(wired.calls)
+    wired.system_for_developer = True  # the developer turn is now sent as a system turn
+    again = start(spec, store)
+    again.wait(30)
+    resent = [m for m, _ in wired.calls[calls:]]
+    assert again.progress.requests == 1 and len(resent) == 1 and resent[0][-1]["content"] == "Hello?"
+    assert again.progress.cached == again.progress.done - 1  # the others are copied
+
+
+def test_a_solver_of_ones_own_plays_every_item_again(provider: ScriptedProvider, store: Store) -> None:
+    from jupyter_spec.engine.solvers import AnswerTurns
+
+    played: list[str] = []
+
+    class Counting(AnswerTurns):
+        async def solve(self, item: Any, transcript: Any, request: Any) -> None:
+            played.append(item.key)
+            await super().solve(item, transcript, request)
+
+    start(make_spec(), store, solver=Counting()).wait(30)
+    again = start(make_spec(), store, solver=Counting())
+    again.wait(30)
+    assert len(played) == 2 * again.total  # its config cannot say all it does: played, from the cache
+    assert again.progress.requests == 0
+
+
+def test_a_large_plan_is_listed_in_the_background(provider: ScriptedProvider, store: Store) -> None:
+    questions = "".join(f"- Question {i}?\n" for i in range(3000))
+    spec = parse_spec(SPEC).with_challenges(parse_challenges(questions, target="k1"))
+    handle = start(spec, store)
+    assert handle.total == 3000 and handle.progress.total == 3000
+    handle.wait(60)
+    assert len(handle.plan) == 3000 and handle.progress.done == 3000
+    record = store.run(handle.id)
+    assert record is not None and len(record.plan) == 3000 and record.config["spec"] == spec.hash
+    assert [item["key"] for item in record.plan] == [item.key for item in handle.plan]

@@ -102,6 +102,8 @@ def test_runs_recorded_before_versions_were_kept_become_versions_on_migration(tm
     db = sqlite3.connect(path)
     for table in ("spec_versions", "spec_labels", "amendments"):  # as a store from before versions were kept
         db.execute(f"DROP TABLE {table}")
+    db.execute("DROP INDEX samples_by_replay")  # and before what samples replay was
+    db.execute("ALTER TABLE samples DROP COLUMN replay")
     db.execute("PRAGMA user_version=3")
     db.commit()
     db.close()

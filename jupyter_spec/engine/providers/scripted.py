@@ -32,8 +32,7 @@ class ScriptedProvider:
 
     async def complete(self, messages: Messages, params: dict[str, Any]) -> Completion:
         self.calls.append((messages, params))
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        await asyncio.sleep(self.latency)  # even at 0, it lets others run, as a real request does
         answer = self.responder(messages, params)
         if isinstance(answer, ProviderError):
             raise answer
