@@ -34,6 +34,14 @@ JUDGE = "judge:openai:judge"
 GRADERS = [JUDGE, "expect"]
 TARGETS = 20  # 10 clauses, each with one marker
 CHALLENGES_PER_TARGET = 50
+SAMPLE_COLUMNS = (
+    "run_id, key, target, clause, challenge, model, sample_index, status, transcript, responses, error,"
+    " latency, prompt_tokens, completion_tokens, requests, created"
+)
+GRADE_COLUMNS = (
+    "key, sample, grader, context, target, verdict, score, reasoning, raw, checks, judge, self_graded,"
+    " error, latency, prompt_tokens, completion_tokens, created"
+)
 LEFT_FOR_LATER = 0.01  # of the plan, written after the first redraw
 ANSWER = "It is 42, and here is a longer explanation of why that holds, as a model would give it. " * 3
 REASONING = "The answer keeps to the clause: it states the figure and does not give way. " * 2
@@ -113,7 +121,7 @@ def write(db: sqlite3.Connection, items: list[dict[str, Any]], hashes: dict[str,
                    item["sample_index"], "error" if failed else "ok", json.dumps(transcript), json.dumps(responses),
                    "HTTP 503 after 4 attempts" if failed else None, 0.02, 30, 60, 1, now + n * 1e-5)  # fmt: skip
 
-    db.executemany("INSERT INTO samples VALUES (" + ", ".join("?" * 16) + ")", samples())
+    db.executemany(f"INSERT INTO samples ({SAMPLE_COLUMNS}) VALUES ({', '.join('?' * 16)})", samples())
     checked = {i["key"] for i in items if i["challenge"]["expectations"]}
     links: list[tuple[str, str, str, str]] = []
 
@@ -132,8 +140,8 @@ def write(db: sqlite3.Connection, items: list[dict[str, Any]], hashes: dict[str,
                 yield (f"e{key}", key, "expect", "ctx", target, "compliant" if passed else "violation", None, "",
                        None, json.dumps(checks), None, 0, None, 0.0, 0, 0, created)  # fmt: skip
 
-    db.executemany("INSERT INTO grades VALUES (" + ", ".join("?" * 17) + ")", grades())
-    db.executemany("INSERT INTO run_grades VALUES (?, ?, ?, ?)", links)
+    db.executemany(f"INSERT INTO grades ({GRADE_COLUMNS}) VALUES ({', '.join('?' * 17)})", grades())
+    db.executemany("INSERT INTO run_grades (run_id, sample_key, grader, grade_key) VALUES (?, ?, ?, ?)", links)
     db.commit()
 
 

@@ -9,9 +9,11 @@ import time
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 import pytest
 
 from jupyter_spec.analysis.calibration import labelled_answers
+from jupyter_spec.analysis.listing import StoreListing
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
 from jupyter_spec.engine.records import precedent_from_row
 from jupyter_spec.engine.store import Store
@@ -179,3 +181,41 @@ def test_precedents_become_labelled_examples_in_the_markdown(
     assert "**Example**: precedent: gives 41" in text and "<!-- BAD: gives 41 -->" in text
     example = reparse(text).clauses["hold"].examples[0]
     assert [(a.label, a.content) for a in example.answers] == [("BAD", "It is 41.")]
+
+
+def test_redraws_read_each_stored_row_once(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    providers["model"].latency = 0.01
+    providers["model"].concurrency = 2
+    handle = start(make_spec(), store, samples=20)
+    dashboard = Dashboard(handle, interval=0.05)
+    read: list[int] = []
+    update = dashboard.live.update
+    dashboard.live.update = lambda: (update(), read.append(dashboard.live.rows_read))  # type: ignore[method-assign]
+    dashboard.wait_drawn(60)
+    stored = len(store.samples(handle.id)) + len(store.run_grades(handle.id))
+    assert len(read) >= 2 and sum(read) == stored  # however many redraws, every row was read once
+    dashboard.draw()
+    assert read[-1] == 0  # nothing new: a redraw reads nothing
+    expected = handle.results.adherence()
+    pd.testing.assert_frame_equal(dashboard.table, expected)  # the same table as the finished run's results
+
+
+def test_the_browser_lists_a_page_at_a_time(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    handle = start(make_spec(), store, samples=3)
+    handle.wait(30)
+    browser = TranscriptBrowser(StoreListing(store, handle.id), store, handle.spec, page_size=4)
+    browser.refresh()
+    assert browser.position.value == "1–4 of 6" and browser.previous_button.disabled
+    first = [label for label, _ in browser.items.options]
+    assert all(label.startswith("VIOLATION") for label in first[:3])  # 41 three times: violations first
+    browser.turn(1)
+    assert browser.position.value == "5–6 of 6" and browser.next_button.disabled
+    second = [label for label, _ in browser.items.options]
+    assert len(second) == 2 and all(
+        label.startswith("COMPLIANT · h1 · scripted:model · Name a prime.") for label in second
+    )
+    browser.filters["verdict"].value = "violation"
+    assert browser.position.value == "1–3 of 3" and "It is 41." in browser.detail.value
+    in_memory = TranscriptBrowser(handle.results, page_size=4)
+    in_memory.refresh()
+    assert sorted(label for label, _ in in_memory.items.options) == sorted(first)
