@@ -10,6 +10,8 @@ runs both on the same requests), so retries, `Retry-After` and error records do 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import concurrent.futures
 import json
 import logging
 import math
@@ -87,6 +89,17 @@ def _proxy_for(url: URL) -> str | None:
     return urllib.request.getproxies().get(url.scheme)
 
 
+_open: weakref.WeakSet[ChatClient] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    """Close sessions still open on loops that outlive the script (the runs' background loop), so that
+    aiohttp does not complain about them on the way out."""
+    for client in list(_open):
+        client.close_sessions()
+
+
 class ChatClient:
     """POSTs chat-completions bodies to one endpoint; at most `connections` connections per event loop."""
 
@@ -114,6 +127,7 @@ class ChatClient:
             weakref.WeakKeyDictionary()
         )
         self._closers: list[AsyncGenerator[None, None]] = []
+        _open.add(self)
 
     def __repr__(self) -> str:
         return f"ChatClient({str(self.url)!r})"
@@ -147,6 +161,19 @@ class ChatClient:
             if self._sessions.get(loop) is session:
                 del self._sessions[loop]
             await session.close()
+
+    def close_sessions(self) -> None:
+        """Close every session from outside its loop, waiting a moment at most (best effort, at exit)."""
+        for loop, session in list(self._sessions.items()):
+            try:
+                if session.closed or loop.is_closed():
+                    continue
+                if loop.is_running():
+                    asyncio.run_coroutine_threadsafe(session.close(), loop).result(timeout=2)
+                else:
+                    loop.run_until_complete(session.close())
+            except (RuntimeError, concurrent.futures.TimeoutError):
+                pass  # its own loop (running here) or a stuck one: nothing more to do on the way out
 
     async def post(self, body: bytes) -> Any:
         """The endpoint's JSON answer to `body` (already serialised); failures as `ProviderError`s."""

@@ -189,3 +189,19 @@ def test_the_default_transport_is_the_lean_one_and_the_official_one_is_a_setting
     assert isinstance(official, OpenAIProvider) and official.transport == "openai" and official is not lean
     with pytest.raises(ValueError, match="unknown transport"):
         OpenAIProvider("m", api_key=None, base_url=None, transport="carrier-pigeon")
+
+
+def test_a_script_ends_without_complaints_about_open_sessions(fixed_endpoint: tuple[str, Path]) -> None:
+    """Runs live on a background loop that is never closed: its sessions are closed at exit, quietly."""
+    import subprocess
+
+    base_url, _ = fixed_endpoint
+    script = (
+        "from jupyter_spec.engine import background\n"
+        "from jupyter_spec.engine.providers.openai import OpenAIProvider\n"
+        f"p = OpenAIProvider('fixed', api_key=None, base_url={base_url!r})\n"
+        "print(background.submit(p.complete(({'role': 'user', 'content': 'hi'},), {})).result(30).text)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "Canned answer to: hi"
+    assert "Unclosed" not in done.stderr, done.stderr
