@@ -743,6 +743,7 @@ class Store:
             "SELECT b.* FROM batch_requests r JOIN batches b ON b.id = r.batch_id"
             " WHERE r.custom_id = ? AND b.endpoint = ? ORDER BY b.created DESC, b.rowid DESC",
             (custom_id, endpoint),
+            after_queued=False,  # the ledger is written at once, never queued: asked per request, it flushes nothing
         )
         return [dict(row) for row in rows]
 
