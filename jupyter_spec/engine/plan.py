@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 
 from jupyter_spec.core.errors import SpecError
 from jupyter_spec.spec.document import Spec
-from jupyter_spec.spec.model import Challenge, Expectation, Message, stable_hash
+from jupyter_spec.spec.model import Challenge, Expectation, Message, canonical_json, hash_json
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,10 @@ class PlanItem:
 
     @cached_property
     def key(self) -> str:
-        """Identifies the sample: target, the prompt as the model sees it, model, parameters, index."""
-        return stable_hash(self.target, self.challenge.turns, self.model, self.params, self.sample_index)
+        """Identifies the sample: target, the prompt as the model sees it, model, parameters, index
+        (`stable_hash` of those, with the turns' JSON encoded once per challenge)."""
+        target, model, params = _part_json(self.target), _part_json(self.model), _part_json(self.params)
+        return hash_json(f"[{target},{self.challenge.turns_json},{model},{params},{self.sample_index}]")
 
     def sample_fields(self) -> dict[str, Any]:
         """What a sample of this item carries from it (`Sample(**item.sample_fields(), status=...)`)."""
@@ -39,16 +42,16 @@ class PlanItem:
             params["seed"] += self.sample_index
         return params
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, challenge: bool = True) -> dict[str, Any]:
+        out = {
             "key": self.key,
             "target": self.target,
             "clause": self.clause,
             "model": self.model,
             "sample_index": self.sample_index,
             "params": dict(self.params),
-            "challenge": challenge_json(self.challenge),
         }
+        return out | {"challenge": challenge_json(self.challenge)} if challenge else out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlanItem:
@@ -62,9 +65,35 @@ class PlanItem:
         )
 
 
+@functools.lru_cache(maxsize=1024)
+def _cached_json(shown: str, value: Any) -> str:  # `shown` (repr) keeps 1, 1.0 and True apart
+    return canonical_json(value)
+
+
+def _part_json(value: Any) -> str:
+    """`canonical_json` of a part every item of a plan shares (its target, model, parameters)."""
+    try:
+        return _cached_json(repr(value), value)
+    except TypeError:  # a parameter holding a list or a dict: not hashable, so not cached
+        return canonical_json(value)
+
+
 def plan_json(items: Iterable[PlanItem]) -> str:
-    """A plan as the store keeps it: JSON encoded an item at a time (another thread runs between)."""
-    return "[" + ",".join(json.dumps(i.to_json(), ensure_ascii=False, separators=(",", ":")) for i in items) + "]"
+    """A plan as the store keeps it (`PlanItem.to_json` of each): encoded an item at a time, so
+    another thread runs in between, and each challenge once, however many samples it has."""
+    challenges: dict[int, str] = {}
+    out = []
+    for item in items:
+        challenge = challenges.get(id(item.challenge))
+        if challenge is None:
+            challenge = challenges[id(item.challenge)] = _json(challenge_json(item.challenge))
+        fields = item.to_json(challenge=False)
+        out.append(f"{_json(fields)[:-1]},\"challenge\":{challenge}}}")
+    return f"[{','.join(out)}]"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def challenge_json(challenge: Challenge) -> dict[str, Any]:

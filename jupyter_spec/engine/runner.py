@@ -259,7 +259,7 @@ class Run:
             position += 1
             if self._cancelled:
                 break
-            if item.key in self._skip and not self.graders:  # in the store already, and nothing to grade
+            if item.key in self._skip and not self._gradable(item):  # in the store already, nothing to grade
                 self._tally.add(done=1, cached=1)
                 continue
             await window.acquire()
@@ -269,6 +269,11 @@ class Run:
         for outcome in await asyncio.gather(*self._tasks, return_exceptions=True):
             if isinstance(outcome, Exception):  # `_execute` ends every sample itself: this is a bug
                 self._report("a sample task of run", self.id, outcome)
+
+    def _gradable(self, item: PlanItem) -> bool:
+        """Whether a grader may have something to say about the item's samples (graders that can
+        tell from the challenge alone say so with `applies_to`)."""
+        return any(getattr(g, "applies_to", lambda challenge: True)(item.challenge) for g in self.graders)
 
     def _window(self) -> int:
         """Items in play at once: twice what the run's providers take at once."""

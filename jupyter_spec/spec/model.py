@@ -52,11 +52,23 @@ def _canonical_dataclass(value: Any) -> Any:
     return out
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_canonical_dataclass)
+
+
+def canonical_json(value: Any) -> str:
+    """The JSON `stable_hash` hashes. `stable_hash(a, b)` is `hash_json("[" + canonical_json(a) +
+    "," + canonical_json(b) + "]")`, so a part that many hashes share can be encoded once."""
+    return _ENCODER.encode(value)
+
+
+def hash_json(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # a lone surrogate hashes too
+
+
 def stable_hash(*values: Any) -> str:
     """A short content hash that is the same on every machine and Python version. Stores key their
     caches by it: its value for a given input must never change. It is on every sample's path."""
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=_canonical_dataclass)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # a lone surrogate hashes too
+    return hash_json(canonical_json(values))
 
 
 def _position() -> Any:
@@ -300,6 +312,11 @@ class Challenge:
     @cached_property
     def hash(self) -> str:
         return stable_hash(self)  # immutable: hashed once, not for every sample of it
+
+    @cached_property
+    def turns_json(self) -> str:
+        """`canonical_json(self.turns)`, encoded once for the keys of all the challenge's samples."""
+        return canonical_json(self.turns)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 import time
@@ -324,3 +325,21 @@ def test_a_large_plan_is_listed_in_the_background(provider: ScriptedProvider, st
     record = store.run(handle.id)
     assert record is not None and len(record.plan) == 3000 and record.config["spec"] == spec.hash
     assert [item["key"] for item in record.plan] == [item.key for item in handle.plan]
+
+
+def test_plan_keys_are_the_stable_hash_of_what_the_model_sees() -> None:
+    from jupyter_spec.engine.plan import PlanItem, plan_json
+    from jupyter_spec.spec.model import stable_hash
+
+    challenge = Challenge(
+        "b", "t", (Message("user", "Quoi ? \u00e9"), Message("assistant", ""), Message("user", "Sûr ?"))
+    )
+    items = [
+        PlanItem("b", "bench", challenge, "openai:m", index, params)
+        for params in ((("seed", 1),), (("seed", 1.0),), (("seed", True),), (("stop", ["x"]),), ())
+        for index in (0, 3)
+    ]
+    for item in items:  # equal parameters of other types (1, 1.0, True) are other prompts
+        assert item.key == stable_hash(item.target, item.challenge.turns, item.model, item.params, item.sample_index)
+    assert len({item.key for item in items}) == len(items)
+    assert json.loads(plan_json(items)) == [item.to_json() for item in items]

@@ -29,7 +29,7 @@ from jupyter_spec.engine.graders.base import Ask, Grade, score_of
 from jupyter_spec.engine.graders.reading import chosen_letter, gives_answer, options
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.spec.document import Spec
-from jupyter_spec.spec.model import ANSWER_CHECKS, Expectation, Precedent, stable_hash
+from jupyter_spec.spec.model import ANSWER_CHECKS, Challenge, Expectation, Precedent, stable_hash
 
 REGEX_TIMEOUT = 1.0  # seconds a user's pattern may search one answer
 
@@ -97,7 +97,11 @@ class ExpectationGrader:
     id = EXPECT
 
     def applies(self, sample: Sample) -> bool:
-        return any(e.kind in ANSWER_CHECKS for e in sample.challenge.expectations) and bool(sample.responses)
+        return self.applies_to(sample.challenge) and bool(sample.responses)
+
+    def applies_to(self, challenge: Challenge) -> bool:
+        """Whether any sample of the challenge can be checked (a run skips the others unopened)."""
+        return any(e.kind in ANSWER_CHECKS for e in challenge.expectations)
 
     def context(self, spec: Spec, target: str, precedents: Sequence[Precedent]) -> str:
         return stable_hash(self.id, 2)  # the checks depend on the sample alone (its challenge included)
