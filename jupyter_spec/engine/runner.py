@@ -54,6 +54,32 @@ PLAN_CHUNK = 1_000  # items listed between two turns of the loop
 MIN_WINDOW, MAX_WINDOW = 64, 100_000  # items in play at once (`Run._window`)
 
 
+class StoredSamples(Sequence[Sample]):
+    """Samples read from the store the first time they are looked at (a list otherwise)."""
+
+    def __init__(self, load: Callable[[], list[Sample]]) -> None:
+        self._load = load
+        self._loaded: list[Sample] | None = None
+
+    @property
+    def _samples(self) -> list[Sample]:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._samples[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self._samples == (list(other) if isinstance(other, StoredSamples) else other)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} samples>"
+
+
 class Run:
     """A handle on a run in progress: progress events, cancel, `wait()` or `await`.
 
@@ -120,11 +146,15 @@ class Run:
         return self._plan
 
     @property
-    def samples(self) -> list[Sample]:
-        """Finished samples so far, in plan order."""
+    def samples(self) -> Sequence[Sample]:
+        """Finished samples so far, in plan order (of a recorded run: read from the store when
+        first looked at, so a run of 100,000 builds them only for a caller that wants them)."""
         if not self._record:
             with self._lock:
                 return [self._samples[i.key] for i in self.plan if i.key in self._samples]
+        return StoredSamples(self._stored_samples)
+
+    def _stored_samples(self) -> list[Sample]:
         rows = {row["key"]: row for row in self.store.samples(self.id)}
         return [sample_from_row(i, rows[i.key], resumed=False) for i in self.plan if i.key in rows]
 
@@ -157,14 +187,14 @@ class Run:
         self._cancelled = True
         background.call_soon(lambda: [t.cancel() for t in list(self._tasks)])
 
-    def wait(self, timeout: float | None = None) -> list[Sample]:
+    def wait(self, timeout: float | None = None) -> Sequence[Sample]:
         if threading.current_thread().name == "jupyter-spec-runner":
             raise RuntimeError("Run.wait() cannot be called from the runner's own thread")
         self._future.result(timeout)
         return self.samples
 
     def __await__(self) -> Any:
-        async def finished() -> list[Sample]:
+        async def finished() -> Sequence[Sample]:
             await asyncio.wrap_future(self._future)
             return self.samples
 
