@@ -41,7 +41,7 @@ from jupyter_spec.engine.records import (
     stored_sample,
 )
 from jupyter_spec.engine.sample import Sample
-from jupyter_spec.engine.write_behind import WriteBehind
+from jupyter_spec.engine.write_behind import WriteBehind, text_safe
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Precedent
 
@@ -331,13 +331,16 @@ class Store:
                value: Any = None) -> None:  # fmt: skip
         """Run one statement now, after everything queued; or queue it (`later`), findable by `key`
         while it waits (see `write_behind.py`)."""
-        values = tuple(unicode_safe(v) if isinstance(v, str) else v for v in params)  # no write fails on text
+        values = tuple(params)
         if later:
             self._writes.add(sql, values, key, value, first_wins=sql.startswith("INSERT OR IGNORE"))
             return
         with self._lock:
             self._writes.flush()
-            self._db.execute(sql, values)
+            try:
+                self._db.execute(sql, values)
+            except UnicodeEncodeError:  # text no UTF-8 can hold (a lone surrogate): kept, mended
+                self._db.execute(sql, text_safe(values))
 
     def _upsert(self, table: str, row: dict[str, Any], on_conflict: str = "REPLACE", **later: Any) -> None:
         """Insert one row (replacing one with its key, or keeping it: `on_conflict="IGNORE"`); lists

@@ -21,9 +21,16 @@ import weakref
 from collections.abc import Hashable
 from typing import Any
 
+from jupyter_spec.core.sanitize import unicode_safe
+
 log = logging.getLogger(__name__)
 
 _everywhere: weakref.WeakSet[WriteBehind] = weakref.WeakSet()
+
+
+def text_safe(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The values with every text made storable (`unicode_safe`): lone surrogates become U+FFFD."""
+    return tuple(unicode_safe(v) if isinstance(v, str) else v for v in values)
 
 
 @atexit.register
@@ -114,6 +121,9 @@ class WriteBehind:
         except sqlite3.OperationalError:
             self._db.execute("ROLLBACK")
             raise
+        except UnicodeEncodeError:  # text no UTF-8 can hold (rare): mended here, not checked per row
+            self._db.execute("ROLLBACK")
+            self._commit([(sql, text_safe(values), key, value) for sql, values, key, value in batch])
         except sqlite3.Error:  # one row SQLite will not take: keep every other row
             self._db.execute("ROLLBACK")
             self._commit_one_by_one(batch)
@@ -124,7 +134,10 @@ class WriteBehind:
         try:
             for sql, values, key, _value in batch:
                 try:
-                    self._db.execute(sql, values)
+                    try:
+                        self._db.execute(sql, values)
+                    except UnicodeEncodeError:
+                        self._db.execute(sql, text_safe(values))
                 except sqlite3.OperationalError:
                     raise
                 except sqlite3.Error as error:

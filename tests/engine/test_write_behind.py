@@ -1,0 +1,81 @@
+"""The write-behind queue: rows committed together, found while they wait, never lost to one bad row."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from jupyter_spec.engine.providers.base import Completion
+from jupyter_spec.engine.store import Store
+from jupyter_spec.engine.write_behind import WriteBehind
+
+
+def committed(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """What another connection (another process, a reader) sees."""
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchall()
+
+
+def put(store: Store, key: str, text: str = "answer") -> None:
+    store.put_completion(key, Completion(text), run_id="r", model="m", params={}, messages=(), sample_index=0,
+                         latency=0.5, attempts=1)  # fmt: skip
+
+
+def test_queued_rows_are_found_before_they_are_committed_and_committed_within_an_interval(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store._writes.interval = 60  # nothing committed by the thread during this test
+    put(store, "k1")
+    assert committed(store.path, "SELECT key FROM completions") == []  # waiting
+    assert store.completion("k1") == (Completion("answer"), 0.5)  # found all the same
+    assert store.completion_count() == 1  # a read commits what was queued before it
+    assert committed(store.path, "SELECT key FROM completions") == [("k1",)]
+
+
+def test_the_writer_thread_commits_without_being_asked(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    put(store, "k1")
+    for _ in range(200):
+        if committed(store.path, "SELECT key FROM completions"):
+            break
+        threading.Event().wait(0.01)
+    assert committed(store.path, "SELECT key FROM completions") == [("k1",)]
+    assert store._writes.pending == 0
+
+
+def test_a_lone_surrogate_is_mended_not_lost(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store._writes.interval = 60
+    put(store, "k1", "a\udfffb")
+    put(store, "k2", "fine")
+    store.flush()
+    assert sorted(committed(store.path, "SELECT key, text FROM completions")) == [("k1", "a\ufffdb"), ("k2", "fine")]
+
+
+def test_a_row_sqlite_refuses_costs_only_itself(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "t.sqlite", check_same_thread=False, isolation_level=None)
+    db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+    queue = WriteBehind(db, threading.RLock(), interval=60)
+    queue.add("INSERT INTO t VALUES (?, ?)", ("a", 1), first_wins=False)
+    queue.add("INSERT INTO t VALUES (?, ?)", ("b", None), first_wins=False)  # NOT NULL: refused
+    queue.add("INSERT INTO t VALUES (?, ?)", ("c", 3), first_wins=False)
+    queue.flush()
+    assert db.execute("SELECT k FROM t ORDER BY k").fetchall() == [("a",), ("c",)] and queue.dropped == 1
+    queue.close()
+
+
+def test_a_locked_store_keeps_the_rows_queued(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store._writes.interval = 60
+    store._db.execute("PRAGMA busy_timeout=50")
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    put(store, "k1")
+    with pytest.raises(sqlite3.OperationalError):
+        store.flush()
+    assert store._writes.pending == 1 and store.completion("k1") is not None
+    other.execute("ROLLBACK")
+    store.flush()
+    assert committed(store.path, "SELECT key FROM completions") == [("k1",)]
