@@ -20,7 +20,7 @@ is read from /proc and printed, so a server that could not keep up would show (n
     rows (graded by that expectation), read from the stores of (a) and (d) in fresh processes.
 
     python benchmarks/scale.py [--samples 20000] [--plan-items 50000] [--memory-samples 100000]
-                               [--rounds 2] [--concurrency 128] [--latency 0.02] [--quick]
+                               [--rounds 2] [--concurrency 128] [--latency 0.02] [--phases abcde] [--quick]
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def options(argv: list[str] | None = None) -> Any:
     parser.add_argument("--plan-items", type=int, default=50_000, help="plan size for the return-time phase")
     parser.add_argument("--memory-samples", type=int, default=100_000, help="samples of the memory phase")
     parser.add_argument("--rounds", type=int, default=2, help="alternations of floor and run()")
+    parser.add_argument("--phases", default="abcde", help="which phases to run, e.g. abc (default: all)")
     parser.add_argument("--quick", action="store_true", help="a smoke version: 2,000 / 5,000 / 5,000, one round")
     parser.add_argument("--phase", help=argparse.SUPPRESS, default=None)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -258,13 +259,19 @@ def main() -> None:
         with serve(endpoint_command(args.latency, log)) as url:
             print(f"scale: {args.latency * 1000:.0f} ms latency, concurrency {args.concurrency}, "
                   f"host CPU reference (10^7-step Python loop) {cpu_reference():.2f} s", flush=True)  # fmt: skip
-            throughput = child("throughput", args, url, log, tmp)
-            show_throughput(args, throughput)
-            show_return(child("return", args, url, log, tmp))
-            memory = child("memory", args, url, log, tmp)
-            show_memory(memory)
-        for store, run_id in ((throughput["store"], throughput["run_id"]), (memory["store"], memory["run_id"])):
-            show_frame(child("frame", args, url, log, store, run_id))
+            throughput: dict[str, Any] | None = None
+            memory: dict[str, Any] | None = None
+            if set("abe") & set(args.phases):  # (e)'s 20,000-row frame reads (a)'s store
+                throughput = child("throughput", args, url, log, tmp)
+                show_throughput(args, throughput)
+            if "c" in args.phases:
+                show_return(child("return", args, url, log, tmp))
+            if set("de") & set(args.phases):  # (e)'s 100,000-row frame reads (d)'s store
+                memory = child("memory", args, url, log, tmp)
+                show_memory(memory)
+        for phase in (throughput, memory) if "e" in args.phases else ():
+            assert phase is not None
+            show_frame(child("frame", args, url, log, phase["store"], phase["run_id"]))
 
 
 def show_throughput(args: Any, throughput: dict[str, Any]) -> None:
