@@ -64,7 +64,7 @@ def both(base_url: str, **options: Any) -> dict[str, OpenAIProvider]:
 def test_both_transports_send_the_same_bytes_and_fail_alike(tmp_path: Path) -> None:
     log = tmp_path / "replies.jsonl"
     with serve([*REPLIES, str(log)]) as base_url:
-        providers = both(base_url, developer_role=False, request_timeout=1.0, organization="org-1", project="proj-1")
+        providers = both(base_url, developer_role=False, request_timeout=5.0, organization="org-1", project="proj-1")
         results = {name: [outcome(p, m, params) for m, params in REQUESTS] for name, p in providers.items()}
     assert results["aiohttp"] == results["openai"]
     received = read_log(log)
