@@ -105,12 +105,14 @@ class WriteBehind:
                         del self._waiting[key]
 
     def close(self) -> None:
+        """Commit what is queued and stop (the connection is the caller's to close, after this)."""
         with self._changed:
             self._closed = True
             self._changed.notify()
         self.flush()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        _everywhere.discard(self)
 
     def _commit(self, batch: list[tuple[str, tuple[Any, ...], Hashable | None, Any]]) -> None:
         self._db.execute("BEGIN IMMEDIATE")
