@@ -110,7 +110,8 @@ class Dashboard:
         self.table = pd.DataFrame()
         self.figure: Any = None  # the last chart drawn (a matplotlib Figure)
         judges = [g.model for g in run.graders if isinstance(g, ModelJudge)]
-        self._standing = Results(pd.DataFrame(), calibrations(run.store, judges, run.config.get("spec")))
+        spec_hash = run.spec.hash if judges else None  # the spec's version, for its judges' calibrations
+        self._standing = Results(pd.DataFrame(), calibrations(run.store, judges, spec_hash))
         graders = run.config.get("graders") or [g.id for g in run.graders]
         self.live = LiveAdherence(run.store, run.id, graders, lambda: run.plan)
         self._throttle = Throttle(self.draw, interval)
