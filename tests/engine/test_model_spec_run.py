@@ -40,7 +40,10 @@ def test_every_challenge_prompt_is_planned_and_sampled(
     assert handle.progress.done == 270 and handle.progress.errors == 0
 
     requests = read_log(log)
-    assert len(requests) == sum(c.sample_points for c in full.challenges if c.target in full)
+    planned = [c for c in full.challenges if c.target in full]
+    asked_twice = len(planned) - len({c.turns for c in planned})  # the same prompt under two clauses
+    expected = sum(c.sample_points for c in planned)  # ... is sent once when the cache has it by then
+    assert expected - asked_twice <= len(requests) <= expected
     for request in requests:
         messages = request["messages"]
         assert all(m["role"] in ("system", "user", "assistant", "tool") for m in messages)  # no `developer` here

@@ -64,8 +64,8 @@ def test_every_grade_field_is_a_column_and_every_column_but_the_links_a_field(tm
 
 def test_every_sample_and_precedent_field_is_a_column(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
-    assert {f.name for f in fields(Sample)} == columns(store, "samples") - {"run_id", "created"}
-    assert set(sample_row(make_sample())) | {"run_id", "created"} == columns(store, "samples")
+    assert {f.name for f in fields(Sample)} == columns(store, "samples") - {"run_id", "created", "replay"}
+    assert set(sample_row(make_sample())) | {"run_id", "created", "replay"} == columns(store, "samples")
     provenance = {"hash", "clause", "sample_key", "run_id"}
     assert {f.name for f in fields(Precedent)} == columns(store, "precedents") - provenance
 
