@@ -54,7 +54,7 @@ class Throttle:
         self.duty = duty
         self.calls: list[float] = []  # when each action started (monotonic), for tests and curiosity
         self._wake = threading.Event()
-        self._closing = False
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="jupyter-spec-redraw", daemon=True)
         self._thread.start()
 
@@ -62,7 +62,8 @@ class Throttle:
         self._wake.set()
 
     def close(self, timeout: float = 30.0) -> None:
-        self._closing = True
+        """Draw once more now (the pause after a slow draw is cut short), then stop."""
+        self._closing.set()
         self._wake.set()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
@@ -77,10 +78,10 @@ class Throttle:
                 self.action()
             except Exception:  # a failed draw must not kill later ones
                 log.exception("redraw failed")
-            if self._closing and not self._wake.is_set():
+            if self._closing.is_set() and not self._wake.is_set():
                 return
             took = time.monotonic() - started
-            time.sleep(max(0.0, started + max(self.interval, took / self.duty) - time.monotonic()))
+            self._closing.wait(max(0.0, started + max(self.interval, took / self.duty) - time.monotonic()))
 
 
 def _status_line(progress: Progress) -> str:
