@@ -62,7 +62,7 @@ class Throttle:
         self._wake.set()
 
     def close(self, timeout: float = 30.0) -> None:
-        """Draw once more now (the pause after a slow draw is cut short), then stop."""
+        """Draw once more, after the interval but without the longer pause a slow draw earns, then stop."""
         self._closing.set()
         self._wake.set()
         if threading.current_thread() is not self._thread:
@@ -81,7 +81,8 @@ class Throttle:
             if self._closing.is_set() and not self._wake.is_set():
                 return
             took = time.monotonic() - started
-            self._closing.wait(max(0.0, started + max(self.interval, took / self.duty) - time.monotonic()))
+            if self._closing.wait(max(0.0, started + max(self.interval, took / self.duty) - time.monotonic())):
+                time.sleep(max(0.0, started + self.interval - time.monotonic()))  # closing: the interval only
 
 
 def _status_line(progress: Progress) -> str:
