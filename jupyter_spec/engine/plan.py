@@ -42,16 +42,16 @@ class PlanItem:
             params["seed"] += self.sample_index
         return params
 
-    def to_json(self, challenge: bool = True) -> dict[str, Any]:
-        out = {
+    def to_json(self) -> dict[str, Any]:
+        return {
             "key": self.key,
             "target": self.target,
             "clause": self.clause,
             "model": self.model,
             "sample_index": self.sample_index,
             "params": dict(self.params),
+            "challenge": challenge_json(self.challenge),
         }
-        return out | {"challenge": challenge_json(self.challenge)} if challenge else out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlanItem:
@@ -81,14 +81,18 @@ def _part_json(value: Any) -> str:
 def plan_json(items: Iterable[PlanItem]) -> str:
     """A plan as the store keeps it (`PlanItem.to_json` of each): encoded an item at a time, so
     another thread runs in between, and each challenge once, however many samples it has."""
-    challenges: dict[int, str] = {}
+    shared: dict[Any, str] = {}  # the JSON of what many items share, encoded once
     out = []
-    for item in items:
-        challenge = challenges.get(id(item.challenge))
-        if challenge is None:
-            challenge = challenges[id(item.challenge)] = _json(challenge_json(item.challenge))
-        fields = item.to_json(challenge=False)
-        out.append(f"{_json(fields)[:-1]},\"challenge\":{challenge}}}")
+    for item in items:  # `PlanItem.to_json`, key by key, in its order (a test compares the two)
+        where, params, challenge = (item.target, item.clause, item.model), repr(item.params), id(item.challenge)
+        if where not in shared:
+            shared[where] = _json(dict(zip(("target", "clause", "model"), where, strict=True)))[1:-1]
+        if params not in shared:
+            shared[params] = _json(dict(item.params))
+        if challenge not in shared:
+            shared[challenge] = _json(challenge_json(item.challenge))
+        out.append(f'{{"key":"{item.key}",{shared[where]},"sample_index":{item.sample_index},'
+                   f'"params":{shared[params]},"challenge":{shared[challenge]}}}')  # fmt: skip
     return f"[{','.join(out)}]"
 
 

@@ -124,6 +124,7 @@ class Run:
         self._record = record
         self._skip = set(skip)  # keys of samples the store has for this run already (resumed, or reused)
         self._players: dict[str, str | None] = {}  # model -> how its items are played (`_replay`)
+        self._gradable_challenges: dict[int, bool] = {}  # id(challenge) -> `_gradable` (the plan holds them)
         self._samples: dict[str, Sample] = {}  # only when not recorded: the store has them otherwise
         self._lock = threading.Lock()
         if record:  # in the store as soon as the handle exists, so views can read it at once
@@ -225,13 +226,19 @@ class Run:
             self._planned.set()
 
     async def _list_plan(self) -> None:
-        """List the plan a chunk at a time (the loop sends requests in between), then record it."""
+        """List the plan a chunk at a time (the loop sends requests in between), then record it.
+        Samples an earlier run took exactly as this one would are copied in the store, not played
+        again: a chunk's copy runs in SQLite (off the interpreter lock) while the next is listed."""
         source = iter(self._source)
+        copying: asyncio.Future[None] | None = None
         while chunk := list(itertools.islice(source, PLAN_CHUNK)):
-            self._reuse(chunk)
-            self._plan += chunk
-            self._more.set()
+            replays = [r for r in map(self._replay, chunk) if r is not None]
+            if copying is not None:
+                await copying
+            copying = asyncio.ensure_future(self._copy(chunk, replays))
             await asyncio.sleep(0)
+        if copying is not None:
+            await copying
         self._planned.set()
         self._more.set()
         if self._record:
@@ -247,13 +254,13 @@ class Run:
                                "spec_challenges": [challenge_json(c) for c in spec.challenges]}  # fmt: skip
         self.store.describe_run(self.id, config, plan_json(self._plan))
 
-    def _reuse(self, items: list[PlanItem]) -> None:
-        """Samples an earlier run played exactly as this one would are copied in the store, not
-        played again (with no graders to ask, they are counted and never become tasks)."""
-        replays = {self._replay(item): item.key for item in items}
-        replays.pop(None, None)
+    async def _copy(self, chunk: list[PlanItem], replays: list[str]) -> None:
+        """Copy what can be copied of a chunk, then hand it to `_play` (copied samples with no grader
+        to ask are counted and never become tasks)."""
         if replays:
-            self._skip |= self.store.reuse_samples(self.id, replays)
+            self._skip |= await asyncio.to_thread(self.store.reuse_samples, self.id, replays)
+        self._plan += chunk
+        self._more.set()
 
     def _replay(self, item: PlanItem) -> str | None:
         """What plays the item: its key, the solver, and how its provider sends messages (`wire`).
@@ -277,11 +284,13 @@ class Run:
         provider busy, few enough that memory and the time to the first request do not grow with
         the plan."""
         window = asyncio.Semaphore(self._window())
-        position = 0
+        position = copied = 0  # copied: samples in the store already, counted a chunk at a time
         while True:
             if position == len(self._plan):
                 if self._planned.is_set():
                     break
+                self._tally.add(done=copied, cached=copied)
+                copied = 0
                 self._more.clear()
                 await self._more.wait()
                 continue
@@ -290,20 +299,28 @@ class Run:
             if self._cancelled:
                 break
             if item.key in self._skip and not self._gradable(item):  # in the store already, nothing to grade
-                self._tally.add(done=1, cached=1)
+                copied += 1
+                if copied == PLAN_CHUNK:
+                    self._tally.add(done=copied, cached=copied)
+                    copied = 0
                 continue
             await window.acquire()
             task = asyncio.ensure_future(self._execute(item))
             self._tasks.add(task)
             task.add_done_callback(lambda done: (self._tasks.discard(done), window.release()))
+        self._tally.add(done=copied, cached=copied)
         for outcome in await asyncio.gather(*self._tasks, return_exceptions=True):
             if isinstance(outcome, Exception):  # `_execute` ends every sample itself: this is a bug
                 self._report("a sample task of run", self.id, outcome)
 
     def _gradable(self, item: PlanItem) -> bool:
         """Whether a grader may have something to say about the item's samples (graders that can
-        tell from the challenge alone say so with `applies_to`)."""
-        return any(getattr(g, "applies_to", lambda challenge: True)(item.challenge) for g in self.graders)
+        tell from the challenge alone say so with `applies_to`); asked once per challenge."""
+        gradable = self._gradable_challenges.get(id(item.challenge))
+        if gradable is None:
+            applies = [getattr(g, "applies_to", lambda challenge: True) for g in self.graders]
+            gradable = self._gradable_challenges[id(item.challenge)] = any(a(item.challenge) for a in applies)
+        return gradable
 
     def _window(self) -> int:
         """Items in play at once: twice what the run's providers take at once."""

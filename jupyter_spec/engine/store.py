@@ -293,6 +293,7 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._migrate()
         self._writes = WriteBehind(self._db, self._lock)
+        self._column_names: dict[str, list[str]] = {}
         # A second connection to ":memory:" would be another, empty database: there, one does both.
         memory = str(path) == ":memory:"
         self._read_lock, self._reader = (self._lock, self._db) if memory else (threading.Lock(), _connect(path))
@@ -459,22 +460,22 @@ class Store:
     def reuse_samples(self, run_id: str, replays: Iterable[str]) -> set[str]:
         """Copy into a run every sample an earlier run took ok with one of these `replay` names (as
         if played again from the cache: same conversation, no requests); returns their keys."""
-        names = json.dumps(list(replays))
         columns = [c for c in self._columns("samples") if c not in ("run_id", "requests", "created")]
         listed = ", ".join(columns)
-        self._write(
+        copy = (
             f"INSERT OR IGNORE INTO samples (run_id, requests, created, {listed}) SELECT ?, 0, ?, {listed}"
-            " FROM samples WHERE replay IN (SELECT value FROM json_each(?)) AND status = 'ok' AND run_id != ?",
-            (run_id, time.time(), names, run_id),
+            " FROM samples WHERE replay IN (SELECT value FROM json_each(?)) AND status = 'ok' AND run_id != ?"
+            " RETURNING key"
         )
-        reused = (
-            "SELECT key FROM samples WHERE run_id = ? AND status = 'ok'"
-            " AND replay IN (SELECT value FROM json_each(?))"
-        )
-        return {row[0] for row in self._rows(reused, (run_id, names))}
+        with self._lock:
+            self._writes.flush()
+            copied = self._db.execute(copy, (run_id, time.time(), json.dumps(list(replays)), run_id)).fetchall()
+        return {row[0] for row in copied}
 
     def _columns(self, table: str) -> list[str]:
-        return [row["name"] for row in self._rows(f"PRAGMA table_info({table})")]
+        if table not in self._column_names:
+            self._column_names[table] = [row["name"] for row in self._rows(f"PRAGMA table_info({table})")]
+        return self._column_names[table]
 
     def samples(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? ORDER BY created, key", (run_id,))
