@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
+import sys
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -17,6 +19,12 @@ T = TypeVar("T")
 
 _loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
+_runs = 0  # runs in flight (`run_started`, `run_ended`)
+# While a run is in flight its loop is always ready to run Python; a kernel thread that wants the
+# interpreter lock waits up to the switch interval for it, every time (5 ms by default: a trivial
+# cell takes the lock a dozen times). A shorter interval while runs are in flight keeps cells quick.
+RUN_SWITCH_INTERVAL = 0.001
+_switch_interval = 0.005
 
 
 def loop() -> asyncio.AbstractEventLoop:
@@ -34,3 +42,27 @@ def submit(coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
 
 def call_soon(callback: Any, *args: Any) -> None:
     loop().call_soon_threadsafe(callback, *args)
+
+
+def run_started() -> None:
+    """A run begins: while any is in flight, the objects that existed before are frozen for the
+    cyclic garbage collector (`gc.freeze`). A full collection walks every object a kernel holds
+    (IPython, pandas, the user's data) with the interpreter lock held: 100-400 ms during which
+    no cell can answer, several times in a large run. Frozen objects are still freed by reference
+    counting; they are unfrozen, and collectable again, when the last run ends."""
+    global _runs, _switch_interval
+    with _lock:
+        _runs += 1
+        if _runs == 1:
+            gc.freeze()
+            _switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_interval, RUN_SWITCH_INTERVAL))
+
+
+def run_ended() -> None:
+    global _runs
+    with _lock:
+        _runs -= 1
+        if _runs == 0:
+            gc.unfreeze()
+            sys.setswitchinterval(_switch_interval)

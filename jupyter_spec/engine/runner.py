@@ -131,6 +131,7 @@ class Run:
             store.create_run(self.id, self.config)
         self._tasks: set[asyncio.Task[None]] = set()
         self._cancelled = False
+        background.run_started()
         self._future = background.submit(self._main())
 
     # -- public -------------------------------------------------------------------------------
@@ -224,6 +225,7 @@ class Run:
             log.info("run %s %s: %s", self.id, status, self.progress)
         finally:
             self._planned.set()
+            background.run_ended()
 
     async def _list_plan(self) -> None:
         """List the plan a chunk at a time (the loop sends requests in between), then record it.

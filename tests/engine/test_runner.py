@@ -343,3 +343,24 @@ def test_plan_keys_are_the_stable_hash_of_what_the_model_sees() -> None:
         assert item.key == stable_hash(item.target, item.challenge.turns, item.model, item.params, item.sample_index)
     assert len({item.key for item in items}) == len(items)
     assert json.loads(plan_json(items)) == [item.to_json() for item in items]
+
+
+def test_while_runs_are_in_flight_old_objects_are_frozen_and_the_lock_changes_hands_sooner(
+    provider: ScriptedProvider, store: Store
+) -> None:
+    import gc
+    import sys
+
+    interval = sys.getswitchinterval()
+    gate = threading.Event()
+    provider.responder = lambda messages, params: "ok" if gate.wait(10) else "late"
+    first, second = start(make_spec(), store), start(make_spec(), store, samples=2)
+    assert gc.get_freeze_count() > 0 and sys.getswitchinterval() <= 0.001
+    gate.set()
+    first.wait(30)
+    second.wait(30)
+    for _ in range(100):  # the loop ends each run just after `wait` returns
+        if gc.get_freeze_count() == 0:
+            break
+        threading.Event().wait(0.01)
+    assert gc.get_freeze_count() == 0 and sys.getswitchinterval() == interval
