@@ -567,9 +567,7 @@ class Store:
             (after, run_id),
         )
 
-    def sample_page(
-        self, run_id: str, filters: dict[str, str], offset: int = 0, limit: int = 100
-    ) -> list[sqlite3.Row]:
+    def sample_page(self, run_id: str, filters: dict[str, str], offset: int = 0, limit: int = 100) -> list[sqlite3.Row]:
         """One row per sample of a run matching `filters` (clause, target, model: equal; final: one of its
         final verdicts), worst final verdict first, then in the order they were written: `worst` (the
         rank in `WORST_FIRST`), `total` (how many match). A ruling replaces the graders' verdicts."""
