@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import threading
 import time
@@ -364,3 +365,14 @@ def test_while_runs_are_in_flight_old_objects_are_frozen_and_the_lock_changes_ha
             break
         threading.Event().wait(0.01)
     assert gc.get_freeze_count() == 0 and sys.getswitchinterval() == interval
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="threads have no nice value of their own here")
+def test_the_runner_thread_yields_the_cpu_to_the_kernel(provider: ScriptedProvider, store: Store) -> None:
+    from jupyter_spec.engine import background
+
+    start(make_spec(), store).wait(30)  # the loop's thread exists
+    runner = next(t for t in threading.enumerate() if t.name == "jupyter-spec-runner")
+    assert runner.native_id is not None
+    niceness = os.getpriority(os.PRIO_PROCESS, runner.native_id) - os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness == background.RUN_NICENESS
