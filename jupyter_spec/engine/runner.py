@@ -233,16 +233,18 @@ class Run:
         again: a chunk's copy runs in SQLite (off the interpreter lock) while the next is listed."""
         source = iter(self._source)
         copying: asyncio.Future[None] | None = None
-        while chunk := list(itertools.islice(source, PLAN_CHUNK)):
-            replays = [r for r in map(self._replay, chunk) if r is not None]
+        try:
+            while chunk := list(itertools.islice(source, PLAN_CHUNK)):
+                replays = [r for r in map(self._replay, chunk) if r is not None]
+                if copying is not None:
+                    await copying
+                copying = asyncio.ensure_future(self._copy(chunk, replays))
+                await asyncio.sleep(0)
             if copying is not None:
                 await copying
-            copying = asyncio.ensure_future(self._copy(chunk, replays))
-            await asyncio.sleep(0)
-        if copying is not None:
-            await copying
-        self._planned.set()
-        self._more.set()
+        finally:  # even when listing fails (a bug, raised by `wait`), what was listed is played
+            self._planned.set()
+            self._more.set()
         if self._record:
             await asyncio.to_thread(self._describe)
 
@@ -260,7 +262,10 @@ class Run:
         """Copy what can be copied of a chunk, then hand it to `_play` (copied samples with no grader
         to ask are counted and never become tasks)."""
         if replays:
-            self._skip |= await asyncio.to_thread(self.store.reuse_samples, self.id, replays)
+            try:
+                self._skip |= await asyncio.to_thread(self.store.reuse_samples, self.id, replays)
+            except Exception as error:  # noqa: BLE001 - nothing copied: the chunk is played instead
+                self._report("copying the samples of run", self.id, error)
         self._plan += chunk
         self._more.set()
 

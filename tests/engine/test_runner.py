@@ -376,3 +376,19 @@ def test_the_runner_thread_yields_the_cpu_to_the_kernel(provider: ScriptedProvid
     assert runner.native_id is not None
     niceness = os.getpriority(os.PRIO_PROCESS, runner.native_id) - os.getpriority(os.PRIO_PROCESS, 0)
     assert niceness == background.RUN_NICENESS
+
+
+def test_a_store_that_cannot_copy_samples_gets_them_played_instead(
+    provider: ScriptedProvider, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(make_spec(), store).wait(30)
+    calls = len(provider.calls)
+
+    def broken(*args: Any) -> set[str]:
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(store, "reuse_samples", broken)
+    again = start(make_spec(), store)
+    samples = again.wait(30)
+    assert again.progress.done == len(samples) == again.total and again.progress.errors == 0
+    assert len(provider.calls) == calls and again.progress.requests == 0  # played from the cache
