@@ -83,11 +83,12 @@ def _logger(path: str | None) -> Any:
     return log
 
 
-def _chat_answer(body: dict[str, Any]) -> dict[str, Any]:
-    last = body["messages"][-1]["content"]
+def _chat_answer(body: dict[str, Any], answer_id: str = "chatcmpl-fixed") -> dict[str, Any]:
+    """A chat completion that repeats the request's last message, so an answer shows which prompt it met."""
+    last = str(body["messages"][-1]["content"])
     text = f"Canned answer to: {last[:80]}"
     return {
-        "id": "chatcmpl-fixed",
+        "id": answer_id,
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "fixed"),
@@ -218,10 +219,7 @@ async def serve_faults(port: int, fault: str, stall: float = 30.0) -> None:
         nonlocal served
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                lines, headers, body = await read_request(reader)
                 if lines[0].startswith("GET"):
                     await reply(writer, "200 OK", b'{"object": "list", "data": []}')
                     continue
@@ -262,27 +260,20 @@ async def serve_faults(port: int, fault: str, stall: float = 30.0) -> None:
         await server.serve_forever()
 
 
+async def read_request(reader: asyncio.StreamReader) -> tuple[list[str], dict[str, str], bytes]:
+    """One HTTP/1.1 request off a keep-alive connection: its head's lines, headers (lower-cased), body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    return lines, headers, await reader.readexactly(int(headers.get("content-length", "0")))
+
+
 def faults_command(fault: str) -> list[str]:
     """The command that runs the misbehaving endpoint (for `serve`)."""
     return [sys.executable, "-m", "jupyter_spec.testing", "faults", "--port", "{port}", "--fault", fault]
 
 
 # -- the Files and Batches endpoints of the Batch API ---------------------------------------------
-
-
-def _canned(body: dict[str, Any]) -> dict[str, Any]:
-    """A chat completion that repeats the request's last message, so an answer shows which prompt it met."""
-    last = str(body["messages"][-1]["content"])
-    text = f"Canned answer to: {last[:80]}"
-    return {
-        "id": "chatcmpl-batch",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": body.get("model", "fixed"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": len(last.split()), "completion_tokens": len(text.split()),
-                  "total_tokens": len(last.split()) + len(text.split())},
-    }  # fmt: skip
 
 
 BATCH_ENDS = ("failed", "expired", "cancelled")
@@ -406,7 +397,7 @@ def batches_app(
         if fail_share and rng.random() < fail_share:
             return 500, {"error": {"message": "injected failure (share)", "type": "server_error"}}
         if client is None:
-            return 200, _canned(body)
+            return 200, _chat_answer(body, "chatcmpl-batch")
         async with gate:
             reply = await client.post("/chat/completions", json=body)
         return reply.status_code, reply.json()

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import TextIO
 
+from jupyter_spec.testing import read_request
+
 ANSWERS: dict[str, tuple[str, bytes, str]] = {  # ask -> (status line, body, extra headers)
     "reply 429": ("429 Too Many Requests", b'{"error": {"message": "slow down", "type": "rate"}}', "retry-after: 0.25"),
     "reply 500": ("500 Internal Server Error", b"Internal Server Error", ""),
@@ -27,10 +29,7 @@ ANSWERS: dict[str, tuple[str, bytes, str]] = {  # ask -> (status line, body, ext
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, log: TextIO) -> None:
     try:
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            lines, headers, body = await read_request(reader)
             method, path = lines[0].split(" ")[:2]
             if method == "GET":
                 status, payload, extra = "200 OK", b'{"object": "list", "data": []}', ""
