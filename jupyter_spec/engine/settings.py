@@ -83,10 +83,11 @@ class Settings(Configurable):
         "Each request goes to the healthy one with the most free capacity; a failed one is tried on another.",
     ).tag(config=True)
     openai_transport = Enum(
-        ["aiohttp", "openai"],
-        "aiohttp",
-        help="How openai:* requests are sent: aiohttp (lean, the default) or openai (the official client); "
-        "both send the same bodies and report the same errors.",
+        ["direct", "aiohttp", "openai"],
+        "direct",
+        help="How openai:* requests are sent: direct (the default: our lean client over connections of its own; "
+        "aiohttp's where a proxy applies), aiohttp (the lean client over aiohttp) or openai (the official client); "
+        "all send the same bodies and report the same errors.",
     ).tag(config=True)
     openai_organization = Unicode(None, allow_none=True, help="OpenAI-Organization header (OPENAI_ORG_ID).").tag(
         config=True

@@ -186,7 +186,7 @@ def test_replicas_and_the_transport_from_the_environment(monkeypatch: pytest.Mon
         "org-1",
         None,
     )
-    assert Settings().openai_transport == "aiohttp"
+    assert Settings().openai_transport == "direct"
     monkeypatch.setenv("OPENAI_BASE_URLS", "http://gpu1:8000/v1=0")
     with pytest.raises(ValueError, match="OPENAI_BASE_URLS='http://gpu1:8000/v1=0'"):
         Settings.from_environment()

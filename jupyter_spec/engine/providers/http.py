@@ -26,6 +26,7 @@ from yarl import URL
 
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import ProviderError
+from jupyter_spec.engine.providers.direct import CONNECTION_FAILED, TIMED_OUT, Pool
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,15 @@ def _text(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+def _charset(content_type: str) -> str | None:
+    """The `charset` a Content-Type names, if any."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
 def _ssl_context() -> ssl.SSLContext:
     """The operating system's trust store, as the official client (through truststore) uses."""
     try:
@@ -111,6 +121,7 @@ class ChatClient:
         connections: int,
         timeout: float | None = 600.0,
         headers: Mapping[str, str] | None = None,
+        direct: bool = True,
     ) -> None:
         self.url = URL((base_url or OPENAI_API).rstrip("/") + "/chat/completions")
         self._secret = api_key
@@ -122,6 +133,7 @@ class ChatClient:
             **(headers or {}),
         }
         self._connections = connections
+        self._direct = direct  # our own connections (`direct.py`) where no proxy applies; else aiohttp's
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
             weakref.WeakKeyDictionary()
@@ -132,19 +144,24 @@ class ChatClient:
     def __repr__(self) -> str:
         return f"ChatClient({str(self.url)!r})"
 
-    async def _session(self) -> aiohttp.ClientSession:
-        """One session per event loop: its connections belong to the loop that opened them."""
+    async def _session(self) -> aiohttp.ClientSession | Pool:
+        """One session per event loop: its connections belong to the loop that opened them. Our own
+        connections (`direct.py`) unless a proxy applies, which aiohttp knows how to go through."""
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None or session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0, ssl=_ssl_context())
-            session = aiohttp.ClientSession(
-                connector=connector,
-                headers=self._headers,
-                timeout=self._timeout,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                proxy=_proxy_for(self.url),
-            )
+            proxy = _proxy_for(self.url)
+            if self._direct and proxy is None:
+                session = Pool(self.url, self._headers, self._connections, self._timeout.total, _ssl_context())
+            else:
+                connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0, ssl=_ssl_context())
+                session = aiohttp.ClientSession(
+                    connector=connector,
+                    headers=self._headers,
+                    timeout=self._timeout,
+                    cookie_jar=aiohttp.DummyCookieJar(),
+                    proxy=proxy,
+                )
             self._sessions[loop] = session
             closer = self._close_with_loop(loop, session)
             await closer.__anext__()  # registered with the loop: asyncio.run() closes it before the loop ends
@@ -153,7 +170,7 @@ class ChatClient:
         return session
 
     async def _close_with_loop(
-        self, loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession
+        self, loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession | Pool
     ) -> AsyncGenerator[None, None]:
         try:
             yield
@@ -178,19 +195,22 @@ class ChatClient:
     async def post(self, body: bytes) -> Any:
         """The endpoint's JSON answer to `body` (already serialised); failures as `ProviderError`s."""
         session = self._sessions.get(asyncio.get_running_loop()) or await self._session()
-        try:
-            async with session.post(self.url, data=body) as response:
-                status = response.status
-                data = await response.read()
-                if status >= 400:
-                    text = _text(data, response.charset)
-                    raise status_error(
-                        status, status_message(status, text), response.headers.get("retry-after"), self._secret
-                    )
-        except asyncio.TimeoutError:  # before aiohttp.ClientError: its timeouts are both
-            raise ProviderError("request timed out", retryable=True) from None
-        except aiohttp.ClientError:
-            raise ProviderError("connection failed: Connection error.", retryable=True) from None
+        if isinstance(session, Pool):
+            reply = await session.post(body)
+            status, data, headers = reply.status, reply.body, reply.headers
+            charset = _charset(headers.get("content-type", ""))
+        else:
+            try:
+                async with session.post(self.url, data=body) as response:
+                    status, headers, charset = response.status, response.headers, response.charset
+                    data = await response.read()
+            except asyncio.TimeoutError:  # before aiohttp.ClientError: its timeouts are both
+                raise ProviderError(TIMED_OUT, retryable=True) from None
+            except aiohttp.ClientError:
+                raise ProviderError(CONNECTION_FAILED, retryable=True) from None
+        if status >= 400:
+            message = status_message(status, _text(data, charset))
+            raise status_error(status, message, headers.get("retry-after"), self._secret)
         try:
             return json.loads(data)
         except ValueError:

@@ -1,8 +1,9 @@
 """Any OpenAI-compatible endpoint: OpenAI itself, gateways, vLLM, SGLang, Ollama, `llama_cpp.server`.
 
-Two transports send the same request bodies and fail with the same `ProviderError`s: `aiohttp`
-(the default: our lean client in `http.py`, several times cheaper in CPU per request) and
-`openai` (the official `AsyncOpenAI` client, the reference the tests compare against). Neither
+Three transports send the same request bodies and fail with the same `ProviderError`s: `direct`
+(the default: our lean client in `http.py` over connections of our own, `direct.py`; through
+aiohttp where a proxy applies), `aiohttp` (the lean client, always over aiohttp) and `openai` (the
+official `AsyncOpenAI` client, the reference the tests compare against). Neither
 retries: the runner retries, records every attempt, and honours `Retry-After` itself. Several
 endpoints serving one model (replicas) share the load through an `EndpointPool`.
 """
@@ -22,7 +23,7 @@ from jupyter_spec.engine.providers.base import Completion, Messages, ProviderErr
 from jupyter_spec.engine.providers.endpoints import Endpoint, EndpointPool
 from jupyter_spec.engine.providers.http import NOT_JSON, ChatClient, retry_after_seconds, status_error
 
-TRANSPORTS = ("aiohttp", "openai")
+TRANSPORTS = ("direct", "aiohttp", "openai")
 _FIRST = ("model", "stream", "service_tier")  # the official client's key order: these, messages, the rest sorted
 
 
@@ -108,7 +109,7 @@ class OpenAIProvider:
         base_url: str | None,
         concurrency: int = 16,
         developer_role: bool = True,
-        transport: str = "aiohttp",
+        transport: str = "direct",
         endpoints: Sequence[Endpoint] = (),
         request_timeout: float | None = 600.0,
         organization: str | None = None,
@@ -126,7 +127,9 @@ class OpenAIProvider:
         def sender(url: str | None, connections: int) -> _Official | _Lean:
             if transport == "openai":
                 return _Official(url, api_key, request_timeout, organization=organization, project=project)
-            return _Lean(ChatClient(url, api_key, connections=connections, timeout=request_timeout, headers=headers))
+            client = ChatClient(url, api_key, connections=connections, timeout=request_timeout, headers=headers,
+                                direct=transport == "direct")  # fmt: skip
+            return _Lean(client)
 
         self.pool = EndpointPool(endpoints) if endpoints else None
         self.concurrency = self.pool.concurrency if self.pool else concurrency

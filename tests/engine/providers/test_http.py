@@ -1,8 +1,9 @@
-"""The lean transport against the official client, on the same requests to the same servers.
+"""The lean transports against the official client, on the same requests to the same servers.
 
-The official `openai` client is the reference: for every request both send, the server receives
-the same bytes with the same `Authorization`, and both return the same completion or raise a
-`ProviderError` with the same message, `retryable`, `status` and `retry_after`.
+The official `openai` client is the reference: for every request each transport sends (`direct`:
+our own connections; `aiohttp`), the server receives the same bytes with the same
+`Authorization`, and each returns the same completion or raises a `ProviderError` with the same
+message, `retryable`, `status` and `retry_after`, whichever way HTTP/1.1 frames the reply.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ TOOLS = (
     {"role": "tool", "content": "rows: 3", "name": "file_reader"},
     {"role": "user", "content": "And now?"},
 )
+FRAMES = ("frame chunked", "frame gzip", "frame deflate", "frame close", "frame continue", "frame trickle",
+          "frame hangup")  # fmt: skip
 # (messages, params): answers of every shape, then each kind of failure
 REQUESTS: list[tuple[tuple[dict[str, str], ...], dict[str, Any]]] = [
     (({"role": "user", "content": "hello"},), {}),
@@ -42,8 +45,10 @@ REQUESTS: list[tuple[tuple[dict[str, str], ...], dict[str, Any]]] = [
     *[(({"role": "user", "content": ask},), {"max_tokens": 4}) for ask in (
         "reply 429", "reply 500", "reply 500 json", "reply 503 empty", "reply 400", "reply 404 no message",
         "reply 422 top-level", "reply 401 echo", "reply notjson", "reply notcompletion", "reply stall", "reply reset",
+        *FRAMES,
     )],
 ]  # fmt: skip
+LEAN = ("direct", "aiohttp")
 
 
 def outcome(provider: OpenAIProvider, messages: Any, params: dict[str, Any]) -> tuple[Any, ...]:
@@ -57,7 +62,7 @@ def outcome(provider: OpenAIProvider, messages: Any, params: dict[str, Any]) -> 
 def both(base_url: str, **options: Any) -> dict[str, OpenAIProvider]:
     return {
         transport: OpenAIProvider("fixed", api_key=KEY, base_url=base_url, transport=transport, **options)
-        for transport in ("aiohttp", "openai")
+        for transport in (*LEAN, "openai")
     }
 
 
@@ -66,15 +71,15 @@ def test_both_transports_send_the_same_bytes_and_fail_alike(tmp_path: Path) -> N
     with serve([*REPLIES, str(log)]) as base_url:
         providers = both(base_url, developer_role=False, request_timeout=5.0, organization="org-1", project="proj-1")
         results = {name: [outcome(p, m, params) for m, params in REQUESTS] for name, p in providers.items()}
-    assert results["aiohttp"] == results["openai"]
-    received = read_log(log)
-    assert len(received) == 2 * len(REQUESTS)  # every request reached the server, once per transport
-    lean, official = received[: len(REQUESTS)], received[len(REQUESTS) :]
-    assert lean == official  # same path, body bytes, Authorization, Content-Type, organization, project
+    assert results["direct"] == results["aiohttp"] == results["openai"]
+    received = [{k: v for k, v in r.items() if k != "port"} for r in read_log(log)]
+    assert len(received) == 3 * len(REQUESTS)  # every request reached the server, once per transport
+    direct, lean, official = (received[i * len(REQUESTS) : (i + 1) * len(REQUESTS)] for i in range(3))
+    assert direct == lean == official  # same path, body bytes, Authorization, Content-Type, organization, project
     assert {r["path"] for r in lean} == {"/v1/chat/completions"}
     assert {r["authorization"] for r in lean} == {f"Bearer {KEY}"}
     assert '"role":"system"' in lean[1]["body"] and "Café ✓ 漢字" in lean[2]["body"]  # as the client encodes it
-    by_ask = dict(zip([m[-1]["content"] for m, _ in REQUESTS], results["aiohttp"], strict=True))
+    by_ask = dict(zip([m[-1]["content"] for m, _ in REQUESTS], results["direct"], strict=True))
     assert by_ask["hello"][:2] == ("ok", "You said: hello")
     assert by_ask["reply 429"] == ("error", "HTTP 429: Error code: 429 - slow down", True, 429, 0.25)
     assert by_ask["reply 500"] == ("error", "HTTP 500: Error code: 500", True, 500, None)
@@ -103,14 +108,15 @@ def test_both_transports_send_the_same_bytes_and_fail_alike(tmp_path: Path) -> N
     )
     assert by_ask["reply stall"] == ("error", "request timed out", True, None, None)
     assert by_ask["reply reset"] == ("error", "connection failed: Connection error.", True, None, None)
-    assert all(KEY not in str(r) for r in results["aiohttp"])
+    assert all(by_ask[frame][:2] == ("ok", f"You said: {frame}") for frame in FRAMES)
+    assert all(KEY not in str(r) for r in results["direct"] + results["aiohttp"])
 
 
 def test_a_closed_port_fails_alike() -> None:
     providers = both(f"http://127.0.0.1:{free_port()}/v1")
     messages = ({"role": "user", "content": "anyone?"},)
-    lean, official = (outcome(p, messages, {}) for p in providers.values())
-    assert lean == official == ("error", "connection failed: Connection error.", True, None, None)
+    direct, lean, official = (outcome(p, messages, {}) for p in providers.values())
+    assert direct == lean == official == ("error", "connection failed: Connection error.", True, None, None)
 
 
 def test_both_transports_agree_at_concurrency_on_the_fixed_endpoint(fixed_endpoint: tuple[str, Path]) -> None:
@@ -123,11 +129,11 @@ def test_both_transports_agree_at_concurrency_on_the_fixed_endpoint(fixed_endpoi
                 for c in await asyncio.gather(*(provider.complete(m, params) for m in asks))]  # fmt: skip
 
     answers = {name: asyncio.run(all_of(p)) for name, p in both(base_url, concurrency=8).items()}
-    assert answers["aiohttp"] == answers["openai"]
+    assert answers["direct"] == answers["aiohttp"] == answers["openai"]
     received = read_log(log)
-    lean, official = received[:40], received[40:]
+    direct, lean, official = received[:40], received[40:80], received[80:]
     key = lambda r: (r["model"], r["seed"], repr(r["messages"]), r["authorization"])  # noqa: E731
-    assert Counter(map(key, lean)) == Counter(map(key, official)) and len(official) == 40
+    assert Counter(map(key, direct)) == Counter(map(key, lean)) == Counter(map(key, official)) and len(official) == 40
 
 
 def test_both_transports_agree_through_the_fault_proxy_on_a_real_server(llama_server: str, tmp_path: Path) -> None:
@@ -139,22 +145,22 @@ def test_both_transports_agree_through_the_fault_proxy_on_a_real_server(llama_se
     asks = [({"role": "user", "content": f"Name the capital of country number {i}."},) for i in range(10)]
     params = {"max_tokens": 6, "temperature": 0.0, "seed": 4}
     results = {}
-    for transport in ("aiohttp", "openai"):
+    for transport in (*LEAN, "openai"):
         proxy = [sys.executable, "-m", "jupyter_spec.testing", "proxy", "--port", "{port}", "--upstream", llama_server,
                  "--rate", "0.4", "--seed", "45", "--log", str(tmp_path / f"{transport}.jsonl")]  # fmt: skip
         with serve(proxy) as base_url:
             provider = OpenAIProvider("smollm2", api_key=None, base_url=base_url, transport=transport,
                                       developer_role=False, request_timeout=300)  # fmt: skip
             results[transport] = [outcome(provider, m, params) for m in asks]
-    assert results["aiohttp"] == results["openai"]
+    assert results["direct"] == results["aiohttp"] == results["openai"]
     for transport, outcomes in results.items():  # each outcome is the fault the proxy logged for it
         faults = [e["fault"] for e in read_log(tmp_path / f"{transport}.jsonl") if e["path"] == "/chat/completions"]
         assert [{None: "ok", "stall": "ok", "429": 429, "500": 500}[f] for f in faults] == [
             r[0] if r[0] == "ok" else r[3] for r in outcomes
         ]
         assert "429" in faults and "500" in faults and None in faults
-    assert all(r[1].strip() and r[3] > 0 for r in results["aiohttp"] if r[0] == "ok")  # the model's own answers
-    assert [r[4] for r in results["aiohttp"] if r[3] == 429] == [0.2] * sum(r[3] == 429 for r in results["aiohttp"])
+    assert all(r[1].strip() and r[3] > 0 for r in results["direct"] if r[0] == "ok")  # the model's own answers
+    assert [r[4] for r in results["direct"] if r[3] == 429] == [0.2] * sum(r[3] == 429 for r in results["direct"])
 
 
 def test_the_status_message_is_the_official_clients() -> None:
@@ -168,7 +174,7 @@ def test_the_status_message_is_the_official_clients() -> None:
 def test_one_session_per_loop_closed_with_its_loop(fixed_endpoint: tuple[str, Path]) -> None:
     base_url, _ = fixed_endpoint
     client = ChatClient(base_url, None, connections=4)
-    seen: list[aiohttp.ClientSession] = []
+    seen: list[Any] = []  # a Pool of our connections, or an aiohttp session
 
     async def ask() -> Any:
         reply = await client.post(b'{"model":"fixed","messages":[{"role":"user","content":"hi"}]}')
@@ -180,10 +186,10 @@ def test_one_session_per_loop_closed_with_its_loop(fixed_endpoint: tuple[str, Pa
     assert not client._sessions
 
 
-def test_the_default_transport_is_the_lean_one_and_the_official_one_is_a_setting() -> None:
+def test_the_default_transport_is_the_direct_one_and_the_others_are_a_setting() -> None:
     settings = Settings(openai_base_url="http://127.0.0.1:1/v1")
     lean = get_provider("openai:some-model", settings)
-    assert isinstance(lean, OpenAIProvider) and lean.transport == "aiohttp"
+    assert isinstance(lean, OpenAIProvider) and lean.transport == "direct"
     settings.openai_transport = "openai"
     official = get_provider("openai:some-model", settings)
     assert isinstance(official, OpenAIProvider) and official.transport == "openai" and official is not lean

@@ -1,0 +1,269 @@
+"""Our own HTTP/1.1 connections: framing read piece by piece, keep-alive, and every way a reply breaks.
+
+How replies compare with the official client's on a real server is in `test_http.py`; here is
+what only this transport has: its parser, its pool of connections, and its failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from yarl import URL
+
+from jupyter_spec.engine.providers.base import ProviderError
+from jupyter_spec.engine.providers.direct import (
+    CONNECTION_FAILED,
+    TIMED_OUT,
+    BrokenReply,
+    Pool,
+    Reply,
+    _Connection,
+    _dechunk,
+    request_head,
+)
+from jupyter_spec.engine.providers.http import _ssl_context
+from jupyter_spec.testing import read_log, serve
+
+REPLIES = [sys.executable, str(Path(__file__).with_name("replies.py")), "{port}"]
+ANSWER = b'{"choices": [{"message": {"content": "hi"}}]}'
+
+
+class Wire(asyncio.Transport):
+    """A transport that keeps what is written to it and closes when told."""
+
+    def __init__(self, connection: _Connection) -> None:
+        super().__init__()
+        self.written, self.closed, self.connection = bytearray(), False, connection
+
+    def write(self, data: Any) -> None:
+        self.written += data
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.connection.connection_lost(None)
+
+
+def exchange(pieces: list[bytes], *, then_close: bool = False) -> tuple[Reply | BaseException, _Connection]:
+    """A request on a fresh connection, answered by `pieces` arriving one by one."""
+    connection = _Connection()
+    wire = Wire(connection)
+    connection.connection_made(wire)
+
+    async def play() -> Reply:
+        asking = asyncio.ensure_future(connection.exchange(b"POST / HTTP/1.1\r\n\r\n"))
+        await asyncio.sleep(0)
+        for piece in pieces:
+            connection.data_received(piece)
+            await asyncio.sleep(0)
+        if then_close and connection.open:
+            wire.close()
+        return await asyncio.wait_for(asking, 1)
+
+    try:
+        return asyncio.run(play()), connection
+    except (BrokenReply, asyncio.TimeoutError) as failure:
+        return failure, connection
+
+
+def in_bytes(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+WHOLE = HEAD + b"Content-Length: %d\r\n\r\n" % len(ANSWER) + ANSWER
+CHUNKED = (
+    HEAD
+    + b"Transfer-Encoding: chunked\r\n\r\n5;x=y\r\n"
+    + ANSWER[:5]
+    + b"\r\n%x\r\n" % (len(ANSWER) - 5)
+    + (ANSWER[5:] + b"\r\n0\r\nTrailer: t\r\n\r\n")
+)
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [[WHOLE], in_bytes(WHOLE), [CHUNKED], in_bytes(CHUNKED), [b"HTTP/1.1 100 Continue\r\n\r\n" + WHOLE]],
+    ids=["length", "length-bytewise", "chunked", "chunked-bytewise", "interim-100"],
+)
+def test_a_reply_is_read_whole_however_it_arrives(pieces: list[bytes]) -> None:
+    reply, connection = exchange(pieces)
+    assert isinstance(reply, Reply)
+    assert (reply.status, reply.body, reply.headers["content-type"]) == (200, ANSWER, "application/json")
+    assert connection.open and connection.reusable_until > 0  # kept for the next request
+
+
+def test_a_body_that_runs_to_the_close_ends_with_it() -> None:
+    reply, connection = exchange([HEAD + b"\r\n" + ANSWER], then_close=True)
+    assert isinstance(reply, Reply) and reply.body == ANSWER and not connection.open
+
+
+BROKEN = ["not-http", "cut-short", "extra-bytes", "length-nan", "length-negative", "chunk-size", "chunk-overrun",
+          "transfer-coding", "corrupt-gzip", "header-line", "endless-head"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [b"SMTP ready\r\n\r\n"],
+        [HEAD + b"Content-Length: 9\r\n\r\nshort"],
+        [WHOLE + b"HTTP/1.1 200 OK\r\n"],  # more than was asked for
+        [HEAD + b"Content-Length: ten\r\n\r\n"],
+        [HEAD + b"Content-Length: -1\r\n\r\n"],
+        [HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"],
+        [HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n"],
+        [HEAD + b"Transfer-Encoding: gzip\r\n\r\n"],
+        [HEAD + b"Content-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc"],
+        [HEAD + b"Bad header line\r\n\r\n"],
+        [b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20_000],
+    ],
+    ids=BROKEN,
+)
+def test_a_broken_reply_fails_and_the_connection_is_not_reused(pieces: list[bytes]) -> None:
+    failure, connection = exchange(pieces, then_close=True)
+    assert isinstance(failure, BrokenReply) and not connection.open
+
+
+def test_a_connection_that_says_close_is_not_kept() -> None:
+    reply, connection = exchange([HEAD + b"Connection: close\r\nContent-Length: 2\r\n\r\n{}"])
+    assert isinstance(reply, Reply) and reply.body == b"{}" and not connection.open
+
+
+def test_keep_alive_timeout_from_the_server_shortens_the_stay() -> None:
+    import time
+
+    reply, connection = exchange([HEAD + b"Keep-Alive: timeout=3, max=100\r\nContent-Length: 2\r\n\r\n{}"])
+    assert isinstance(reply, Reply) and connection.reusable_until - time.monotonic() <= 2.0
+
+
+def test_dechunk_waits_for_the_whole_body() -> None:
+    whole = bytearray(b"3\r\nabc\r\n0\r\n\r\n")
+    assert all(_dechunk(whole[:end]) is None for end in range(len(whole)))
+    assert _dechunk(whole) == b"abc"
+
+
+def test_the_request_head_names_the_host_as_http_wants_it() -> None:
+    head = request_head(URL("http://127.0.0.1:8000/v1/chat/completions?x=1"), {"Authorization": "Bearer k"})
+    assert head.startswith(b"POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n")
+    assert head.endswith(b"Authorization: Bearer k\r\nContent-Length: ")
+    assert b"Host: api.example.com\r\n" in request_head(URL("https://api.example.com:443/v1"), {})
+    assert b"Host: [::1]:9000\r\n" in request_head(URL("http://[::1]:9000/v1"), {})
+    with pytest.raises(ValueError, match="OpenAI-Project"):
+        request_head(URL("http://h/v1"), {"OpenAI-Project": "p\r\nX-Injected: 1"})
+
+
+# -- a pool of connections against a real loopback server ------------------------------------------
+
+
+@pytest.fixture
+def replies(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    log = tmp_path / "replies.jsonl"
+    with serve([*REPLIES, str(log)]) as base_url:
+        yield base_url, log
+
+
+def body(ask: str) -> bytes:
+    return b'{"model":"m","messages":[{"role":"user","content":"%s"}]}' % ask.encode()
+
+
+def pool(base_url: str, connections: int = 4, timeout: float | None = 10.0) -> Pool:
+    return Pool(URL(base_url + "/chat/completions"), {}, connections, timeout, _ssl_context())
+
+
+def test_requests_in_turn_share_one_connection(replies: tuple[str, Path]) -> None:
+    base_url, log = replies
+
+    async def ask_in_turn() -> list[int]:
+        connections = pool(base_url)
+        statuses = [(await connections.post(body(f"q{i}"))).status for i in range(30)]
+        await connections.close()
+        return statuses
+
+    assert asyncio.run(ask_in_turn()) == [200] * 30
+    assert len({entry["port"] for entry in read_log(log)}) == 1
+
+
+def test_at_most_the_limit_of_connections_at_once(replies: tuple[str, Path]) -> None:
+    base_url, log = replies
+
+    async def ask_at_once() -> list[int]:
+        connections = pool(base_url, connections=3)
+        replies = await asyncio.gather(*(connections.post(body(f"q{i}")) for i in range(24)))
+        await connections.close()
+        return [r.status for r in replies]
+
+    assert asyncio.run(ask_at_once()) == [200] * 24
+    assert 1 <= len({entry["port"] for entry in read_log(log)}) <= 3
+
+
+ASKS = ["frame hangup", "after hangup", "frame drop", "after drop"]
+
+
+def test_a_connection_closed_by_the_server_is_replaced(replies: tuple[str, Path]) -> None:
+    """Closed while idle (`hangup`) or just as a request went out on it (`drop`): the next request
+    goes out on a fresh connection and is answered; the dropped one was never read."""
+    base_url, log = replies
+
+    async def ask() -> list[str]:
+        connections = pool(base_url)
+        replies = []
+        for ask in ASKS:
+            replies.append((await connections.post(body(ask))).body.decode())
+            await asyncio.sleep(0.1)
+        await connections.close()
+        return replies
+
+    answers = asyncio.run(ask())
+    assert all(f"You said: {a}" in r for a, r in zip(ASKS, answers, strict=True))
+    logged = read_log(log)
+    assert [e["body"].split('"content":"')[1].split('"')[0] for e in logged] == ASKS
+    assert len({e["port"] for e in logged}) == 3  # hangup's, then drop's, then a fresh one
+
+
+def test_timeouts_and_failures_are_provider_errors(replies: tuple[str, Path]) -> None:
+    base_url, _ = replies
+
+    async def ask(connections: Pool, what: str) -> tuple[str, bool]:
+        try:
+            await connections.post(body(what))
+        except ProviderError as error:
+            return str(error), error.retryable
+        return "ok", False
+
+    async def scenario() -> list[Any]:
+        quick = pool(base_url, timeout=0.3)
+        outcomes = [await ask(quick, "reply stall"), len(quick._all), await ask(quick, "still there?")]
+        outcomes.append(await ask(quick, "reply reset"))
+        await quick.close()
+        nowhere = Pool(URL("http://127.0.0.1:9/v1/chat/completions"), {}, 2, 5.0, _ssl_context())
+        outcomes.append(await ask(nowhere, "anyone?"))
+        return outcomes
+
+    stalled, kept, after, reset, refused = asyncio.run(scenario())
+    assert stalled == (TIMED_OUT, True) and kept == 0  # the stalled connection is dropped, not reused
+    assert after == ("ok", False)
+    assert reset == refused == (CONNECTION_FAILED, True)
+
+
+def test_a_cancelled_request_leaves_no_connection_behind(replies: tuple[str, Path]) -> None:
+    base_url, _ = replies
+
+    async def scenario() -> tuple[bool, int, int]:
+        connections = pool(base_url)
+        asking = asyncio.ensure_future(connections.post(body("reply stall")))
+        await asyncio.sleep(0.2)
+        (busy,) = connections._all
+        asking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asking
+        left = len(connections._all)
+        reply = await connections.post(body("next"))
+        await connections.close()
+        return busy.open, left, reply.status
+
+    assert asyncio.run(scenario()) == (False, 0, 200)  # closed: its late answer can reach nobody
