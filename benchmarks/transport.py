@@ -5,8 +5,9 @@ sends the same `--requests` chat-completions bodies, at most `--concurrency` at 
 same worker pool drives every client, so only the client differs):
 
   floor            a raw aiohttp session posting the JSON and decoding the reply (nothing else)
-  provider/aiohttp OpenAIProvider.complete() with our lean transport (the default)
-  provider/openai  OpenAIProvider.complete() with the official client (the previous default)
+  provider/direct  OpenAIProvider.complete() over our own connections (`direct.py`; the default)
+  provider/aiohttp OpenAIProvider.complete() with our lean client over aiohttp (the previous default)
+  provider/openai  OpenAIProvider.complete() with the official client (the one before)
   openai/httpx     the official client as documented: chat.completions.create(), httpx transport
   openai/aiohttp   the same with DefaultAioHttpClient (`openai[aiohttp]`)
 
@@ -107,8 +108,9 @@ def official(url: str, concurrency: int, aiohttp_transport: bool) -> Send:
 async def measure(url: str, args: argparse.Namespace) -> dict[str, list[tuple[float, float]]]:
     clients: dict[str, Send] = {
         "floor (raw aiohttp)": floor(url, args.concurrency),
-        "provider/aiohttp (new default)": provider(url, args.concurrency, "aiohttp"),
-        "provider/openai (before)": provider(url, args.concurrency, "openai"),
+        "provider/direct (the default)": provider(url, args.concurrency, "direct"),
+        "provider/aiohttp (lean over aiohttp)": provider(url, args.concurrency, "aiohttp"),
+        "provider/openai (official client)": provider(url, args.concurrency, "openai"),
         "openai/httpx (official client)": official(url, args.concurrency, aiohttp_transport=False),
         "openai/aiohttp (DefaultAioHttpClient)": official(url, args.concurrency, aiohttp_transport=True),
     }
