@@ -233,12 +233,14 @@ class Run:
         again: a chunk's copy runs in SQLite (off the interpreter lock) while the next is listed."""
         source = iter(self._source)
         copying: asyncio.Future[None] | None = None
+        start = 0
         try:
             while chunk := list(itertools.islice(source, PLAN_CHUNK)):
-                replays = [r for r in map(self._replay, chunk) if r is not None]
+                replays = {item.key: replay for item in chunk if (replay := self._replay(item)) is not None}
                 if copying is not None:
                     await copying
-                copying = asyncio.ensure_future(self._copy(chunk, replays))
+                copying = asyncio.ensure_future(self._copy(chunk, start, replays))
+                start += len(chunk)
                 await asyncio.sleep(0)
             if copying is not None:
                 await copying
@@ -249,25 +251,30 @@ class Run:
             await asyncio.to_thread(self._describe)
 
     def _describe(self) -> None:
-        """Record the plan and the spec (off the loop: the JSON of 100,000 items is encoded item by
-        item, so the interpreter lock is never held for long)."""
+        """Record the spec, once the whole plan is kept (off the loop)."""
         config = self.config
         if "spec_markdown" not in config:  # a resumed run has them already
             spec = self.spec
             config = config | {"spec": spec.hash, "spec_markdown": spec.to_markdown(),
                                "spec_challenges": [challenge_json(c) for c in spec.challenges]}  # fmt: skip
-        self.store.describe_run(self.id, config, plan_json(self._plan))
+        self.store.describe_run(self.id, config)
 
-    async def _copy(self, chunk: list[PlanItem], replays: list[str]) -> None:
-        """Copy what can be copied of a chunk, then hand it to `_play` (copied samples with no grader
-        to ask are counted and never become tasks)."""
-        if replays:
+    async def _copy(self, chunk: list[PlanItem], start: int, replays: dict[str, str]) -> None:
+        """Keep a chunk of the plan and copy what can be copied of it, then hand it to `_play`
+        (copied samples with no grader to ask are counted and never become tasks)."""
+        if self._record:
             try:
-                self._skip |= await asyncio.to_thread(self.store.reuse_samples, self.id, replays)
+                self._skip |= await asyncio.to_thread(self._keep, chunk, start, replays)
             except Exception as error:  # noqa: BLE001 - nothing copied: the chunk is played instead
-                self._report("copying the samples of run", self.id, error)
+                self._report("keeping the plan of run", self.id, error)
         self._plan += chunk
         self._more.set()
+
+    def _keep(self, chunk: list[PlanItem], start: int, replays: dict[str, str]) -> set[str]:
+        """Off the loop: the chunk's items in the store (JSON encoded item by item, so the lock is
+        never held for long), and the keys of the samples copied from earlier runs."""
+        self.store.add_plan(self.id, start, plan_json(chunk), later=True)
+        return self.store.reuse_samples(self.id, replays) if replays else set()
 
     def _replay(self, item: PlanItem) -> str | None:
         """What plays the item: its key, the solver, and how its provider sends messages (`wire`).

@@ -17,7 +17,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -200,6 +200,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE samples ADD COLUMN replay TEXT;
     CREATE INDEX IF NOT EXISTS samples_by_replay ON samples (replay)
     """,
+    # 9: a run's plan in parts of its own (items from `start` on), written as it is listed: the
+    # run's row stays small, so marking it done does not rewrite megabytes of plan.
+    """
+    CREATE TABLE run_plans (
+        run_id TEXT NOT NULL, start INTEGER NOT NULL, items TEXT NOT NULL, PRIMARY KEY (run_id, start)
+    );
+    INSERT INTO run_plans (run_id, start, items) SELECT id, 0, plan FROM runs WHERE plan != '[]';
+    UPDATE runs SET plan = '[]' WHERE plan != '[]'
+    """,
 ]
 
 
@@ -369,17 +378,22 @@ class Store:
     # -- runs ---------------------------------------------------------------------------------
 
     def create_run(self, run_id: str, config: dict[str, Any], plan: list[dict[str, Any]] | None = None) -> None:
-        """A run, from the moment it starts; a large run's plan (and its spec, in `config`) can follow
-        in `describe_run` once the background has built them."""
-        record = RunRecord(
-            id=run_id, created=time.time(), status="running", owner=owner(), config=config, plan=plan or []
-        )
+        """A run, from the moment it starts; a large run's plan follows in parts (`add_plan`) and its
+        spec in `describe_run` once the background has built them."""
+        record = RunRecord(id=run_id, created=time.time(), status="running", owner=owner(), config=config, plan=[])
         self._upsert("runs", run_row(record), on_conflict="IGNORE")
+        if plan:
+            self.add_plan(run_id, 0, _json(plan))
         self._keep_spec_of(config, record.created)
 
-    def describe_run(self, run_id: str, config: dict[str, Any], plan_json: str) -> None:
-        """A run's whole config and its plan (as JSON: it is encoded off the event loop)."""
-        self._write("UPDATE runs SET config = ?, plan = ? WHERE id = ?", (_json(config), plan_json, run_id))
+    def add_plan(self, run_id: str, start: int, items_json: str, *, later: bool = False) -> None:
+        """Keep the plan items from `start` on (a JSON list, encoded by the caller off the loop)."""
+        sql = "INSERT OR REPLACE INTO run_plans (run_id, start, items) VALUES (?, ?, ?)"
+        self._write(sql, (run_id, start, items_json), later=later)
+
+    def describe_run(self, run_id: str, config: dict[str, Any]) -> None:
+        """A run's whole config, once its plan is all kept (a resume needs both)."""
+        self._write("UPDATE runs SET config = ? WHERE id = ?", (_json(config), run_id))
         self._keep_spec_of(config, time.time())
 
     def _keep_spec_of(self, config: dict[str, Any], created: float) -> None:
@@ -394,7 +408,11 @@ class Store:
 
     def run(self, run_id: str) -> RunRecord | None:
         rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
-        return _with_liveness(run_from_row(rows[0])) if rows else None
+        if not rows:
+            return None
+        parts = self._rows("SELECT items FROM run_plans WHERE run_id = ? ORDER BY start", (run_id,))
+        plan = [item for part in parts for item in json.loads(part["items"])]
+        return _with_liveness(dataclasses.replace(run_from_row(rows[0]), plan=plan))
 
     def run_config(self, run_id: str) -> dict[str, Any] | None:
         """A run's configuration alone (its plan, which can be large, stays in the store)."""
@@ -457,20 +475,30 @@ class Store:
         row = {"run_id": run_id, **sample_row(sample), "created": time.time(), "replay": replay}
         self._upsert("samples", row, later=True)
 
-    def reuse_samples(self, run_id: str, replays: Iterable[str]) -> set[str]:
-        """Copy into a run every sample an earlier run took ok with one of these `replay` names (as
-        if played again from the cache: same conversation, no requests); returns their keys."""
-        columns = [c for c in self._columns("samples") if c not in ("run_id", "requests", "created")]
-        listed = ", ".join(columns)
+    def reuse_samples(self, run_id: str, replays: Mapping[str, str]) -> set[str]:
+        """Copy into a run every sample (by key) an earlier run took ok with the `replay` name given
+        for it (as if played again from the cache: same conversation, no requests); returns the keys
+        of those the run now has, ok. One sample per name, found through the index; a copy names no
+        replay of its own (the original is what later runs copy), so neither the look-up nor the
+        index grows with the runs before. The keys come back as one JSON row, not a row each (a row
+        each waits for the interpreter lock while the loop is busy listing the plan)."""
+        columns = [c for c in self._columns("samples") if c not in ("run_id", "requests", "created", "replay")]
         copy = (
-            f"INSERT OR IGNORE INTO samples (run_id, requests, created, {listed}) SELECT ?, 0, ?, {listed}"
-            " FROM samples WHERE replay IN (SELECT value FROM json_each(?)) AND status = 'ok' AND run_id != ?"
-            " RETURNING key"
+            f"INSERT OR IGNORE INTO samples (run_id, requests, created, {', '.join(columns)})"
+            f" SELECT ?, 0, ?, {', '.join(f's.{c}' for c in columns)} FROM json_each(?) AS wanted"
+            " JOIN samples AS s ON s.rowid = (SELECT rowid FROM samples"
+            " WHERE replay = wanted.value AND status = 'ok' AND run_id != ? LIMIT 1)"
         )
+        present = (
+            "SELECT json_group_array(s.key) FROM json_each(?) AS wanted"
+            " CROSS JOIN samples AS s ON s.run_id = ? AND s.key = wanted.key AND s.status = 'ok'"
+        )  # CROSS JOIN: SQLite keeps this order, a look-up per key (else it may scan the run per key)
+        wanted = json.dumps(dict(replays))
         with self._lock:
             self._writes.flush()
-            copied = self._db.execute(copy, (run_id, time.time(), json.dumps(list(replays)), run_id)).fetchall()
-        return {row[0] for row in copied}
+            self._db.execute(copy, (run_id, time.time(), wanted, run_id))
+            (keys,) = self._db.execute(present, (wanted, run_id)).fetchone()
+        return set(json.loads(keys))
 
     def _columns(self, table: str) -> list[str]:
         if table not in self._column_names:
@@ -530,9 +558,9 @@ class Store:
         """(plan_index, key, challenge as JSON text) of a run's plan items, all or those with `keys`."""
         where = f" AND json_extract(j.value, '$.key') IN ({', '.join('?' * len(keys))})" if keys is not None else ""
         return self._rows(
-            "SELECT CAST(j.key AS INTEGER) AS plan_index, json_extract(j.value, '$.key') AS key,"
-            " json_extract(j.value, '$.challenge') AS challenge FROM runs, json_each(runs.plan) AS j"
-            f" WHERE runs.id = ?{where}",
+            "SELECT p.start + CAST(j.key AS INTEGER) AS plan_index, json_extract(j.value, '$.key') AS key,"
+            " json_extract(j.value, '$.challenge') AS challenge FROM run_plans AS p, json_each(p.items) AS j"
+            f" WHERE p.run_id = ?{where}",
             (run_id, *(keys or ())),
         )
 

@@ -282,6 +282,11 @@ def test_an_unchanged_rerun_copies_its_samples_instead_of_playing_them(store: St
     ]
     assert sorted(r["key"] for r in store.samples(again.id)) == sorted(s.key for s in samples)
     assert all(r["requests"] == 0 for r in store.samples(again.id))
+    third = start(make_spec(), store, samples=2)  # copies of copies: from the originals
+    assert [s.transcript for s in third.wait(30)] == [s.transcript for s in first.samples]
+    assert len(wired.calls) == calls and third.progress.cached == 6
+    named = store._rows("SELECT run_id, COUNT(*) AS n FROM samples WHERE replay IS NOT NULL GROUP BY run_id")
+    assert [(r["run_id"], r["n"]) for r in named] == [(first.id, 6)]  # the index holds the originals only
 
 
 def test_samples_are_played_again_when_how_they_are_sent_changes(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import socket
 import sqlite3
@@ -96,6 +97,32 @@ def test_text_no_utf8_can_hold_is_stored_not_lost(tmp_path: Path) -> None:
     assert completion.text == "a\ufffdb"
 
 
+def test_a_plan_kept_in_the_runs_row_moves_to_its_own_table_on_migration(tmp_path: Path) -> None:
+    path = tmp_path / "v8.sqlite"
+    items = [{"key": f"k{i}", "challenge": {"title": f"t{i}"}} for i in range(3)]
+    Store(path).create_run("r1", {"models": ["m:x"]}, [])
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE run_plans")  # as schema 8 kept it: in the row
+    db.execute("UPDATE runs SET plan = ? WHERE id = 'r1'", (json.dumps(items),))
+    db.execute("PRAGMA user_version=8")
+    db.commit()
+    db.close()
+    migrated = Store(path)
+    assert migrated.run("r1").plan == items  # type: ignore[union-attr]
+    assert [(e["plan_index"], e["key"]) for e in migrated.plan_entries("r1")] == [(0, "k0"), (1, "k1"), (2, "k2")]
+    row = migrated._rows("SELECT plan FROM runs WHERE id = 'r1'")[0]
+    assert row["plan"] == "[]"  # the row is small again
+
+
+def test_a_plan_kept_in_parts_reads_back_whole_and_in_order(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.create_run("r", {}, [])
+    store.add_plan("r", 2, json.dumps([{"key": "c"}]), later=True)  # parts may arrive out of order
+    store.add_plan("r", 0, json.dumps([{"key": "a"}, {"key": "b"}]))
+    assert [item["key"] for item in store.run("r").plan] == ["a", "b", "c"]  # type: ignore[union-attr]
+    assert [(e["plan_index"], e["key"]) for e in store.plan_entries("r", ["c", "a"])] == [(0, "a"), (2, "c")]
+
+
 def test_runs_recorded_before_versions_were_kept_become_versions_on_migration(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     Store(path).create_run("r1", {"spec": "abc123", "spec_markdown": "## A {#a}\n"}, [])
@@ -104,6 +131,7 @@ def test_runs_recorded_before_versions_were_kept_become_versions_on_migration(tm
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP INDEX samples_by_replay")  # and before what samples replay was
     db.execute("ALTER TABLE samples DROP COLUMN replay")
+    db.execute("DROP TABLE run_plans")  # and before plans had a table of their own
     db.execute("PRAGMA user_version=3")
     db.commit()
     db.close()
