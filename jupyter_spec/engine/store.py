@@ -281,8 +281,11 @@ def _as_stored(value: T) -> T:
     return dataclasses.replace(value, **text)  # type: ignore[type-var]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # one, not one per row
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 class Store:
