@@ -145,7 +145,8 @@ class Meter:
 
 
 class AiohttpFloor:
-    """A raw `aiohttp` client posting bodies at a fixed concurrency: the fastest client Python drives.
+    """A raw `aiohttp` client posting bodies at a fixed concurrency: the floor the issue set. (Our
+    own connections, `providers/direct.py`, cost less per request than this: see `transport.py`.)
 
     It keeps one session (and its warm connections) on a loop of its own between calls, as the
     runner keeps its provider's client between runs.
