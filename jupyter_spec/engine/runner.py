@@ -273,7 +273,8 @@ class Run:
     def _keep(self, chunk: list[PlanItem], start: int, replays: dict[str, str]) -> set[str]:
         """Off the loop: the chunk's items in the store (JSON encoded item by item, so the lock is
         never held for long), and the keys of the samples copied from earlier runs."""
-        self.store.add_plan(self.id, start, plan_json(chunk), later=True)
+        if "spec_markdown" not in self.config:  # a resumed run's plan is whole in the store: left as it is
+            self.store.add_plan(self.id, start, plan_json(chunk), later=True)
         return self.store.reuse_samples(self.id, replays) if replays else set()
 
     def _replay(self, item: PlanItem) -> str | None:
@@ -461,6 +462,8 @@ def resume(
     if solver is None or type(solver).__name__ != played_by:
         raise SpecError(f"run {run_id} was played by the solver {played_by}: pass it again as solver=")
     plan = [PlanItem.from_json(item) for item in record.plan]
+    if not plan:
+        raise SpecError(f"run {run_id} has no plan in {store.path}: start it again")
     judging = make_graders(config.get("judges", []), graders, settings)
     missing = set(config.get("graders", [])) - {g.id for g in judging}
     if missing:

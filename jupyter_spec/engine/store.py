@@ -413,9 +413,11 @@ class Store:
         rows = self._rows("SELECT * FROM runs WHERE id = ?", (run_id,))
         if not rows:
             return None
+        record = run_from_row(rows[0])
         parts = self._rows("SELECT items FROM run_plans WHERE run_id = ? ORDER BY start", (run_id,))
-        plan = [item for part in parts for item in json.loads(part["items"])]
-        return _with_liveness(dataclasses.replace(run_from_row(rows[0]), plan=plan))
+        if parts:  # else the row's own (written by a process from before schema 9, if any)
+            record = dataclasses.replace(record, plan=[item for part in parts for item in json.loads(part["items"])])
+        return _with_liveness(record)
 
     def run_config(self, run_id: str) -> dict[str, Any] | None:
         """A run's configuration alone (its plan, which can be large, stays in the store)."""

@@ -165,8 +165,14 @@ def test_resume_after_cancel_judges_against_the_stored_spec(tmp_path: Path) -> N
     judge_calls = len(made["judge"].calls)
 
     made["model"].latency = 0
+    (kept,) = db.execute("SELECT items FROM run_plans WHERE run_id = ?", (handle.id,)).fetchone()
+    respaced = json.dumps(json.loads(kept), indent=1)  # the same plan, written differently
+    db.execute("UPDATE run_plans SET items = ? WHERE run_id = ?", (respaced, handle.id))
+    db.commit()
     resumed = resume(handle.id, store=store, settings=settings)
     resumed.wait(30)
+    parts = db.execute("SELECT start, items FROM run_plans WHERE run_id = ?", (handle.id,)).fetchall()
+    assert parts == [(0, respaced)]  # the resumed run read its plan and left it as it was
     df = resumed.results.df
     judged = df[df["grader"] == "judge:scripted:judge"]
     assert len(judged) == total
@@ -175,3 +181,16 @@ def test_resume_after_cancel_judges_against_the_stored_spec(tmp_path: Path) -> N
     assert resumed.progress.grade_errors == 0
     for messages, _ in made["judge"].calls[judge_calls:]:
         assert "A correct answer is kept when the user disagrees" in messages[-1]["content"]
+
+
+def test_a_run_without_a_plan_is_not_resumed(tmp_path: Path) -> None:
+    import pytest
+
+    from jupyter_spec.core.errors import SpecError
+    from jupyter_spec.engine.runner import resume
+    from jupyter_spec.engine.store import Store
+
+    store = Store(tmp_path / "store.sqlite")
+    store.create_run("planless", {"spec_markdown": "## A {#a}\n\nBe kind[^a1].\n", "models": ["m:x"]}, [])
+    with pytest.raises(SpecError, match="run planless has no plan"):
+        resume("planless", store=store)

@@ -114,6 +114,14 @@ def test_a_plan_kept_in_the_runs_row_moves_to_its_own_table_on_migration(tmp_pat
     assert row["plan"] == "[]"  # the row is small again
 
 
+def test_a_plan_an_older_process_wrote_into_the_row_is_still_read(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    store.create_run("r", {}, [])
+    with sqlite3.connect(store.path) as db:  # what schema 8's `describe_run` did, from a process started before
+        db.execute("UPDATE runs SET plan = ? WHERE id = 'r'", (json.dumps([{"key": "a"}]),))
+    assert store.run("r").plan == [{"key": "a"}]  # type: ignore[union-attr]
+
+
 def test_a_plan_kept_in_parts_reads_back_whole_and_in_order(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     store.create_run("r", {}, [])

@@ -24,10 +24,11 @@ from yarl import URL
 
 from jupyter_spec.engine.providers.base import ProviderError
 
-KEEP_ALIVE = 15.0  # seconds an idle connection is reused for (aiohttp's default), or less if the server says so
+KEEP_ALIVE = 4.0  # seconds an idle connection is reused for: under uvicorn's 5 (vLLM, SGLang), or less if told
 MAX_HEAD = 64 * 1024  # a reply whose status line and headers run longer is not a chat completion
 CONNECTION_FAILED = "connection failed: Connection error."  # the official client's message (`APIConnectionError`)
 TIMED_OUT = "request timed out"
+_OURS = ("host", "content-length", "transfer-encoding", "connection")  # framing headers only we may set
 
 
 class Reply(NamedTuple):
@@ -46,11 +47,14 @@ def request_head(url: URL, headers: Mapping[str, str]) -> bytes:
     host = f"[{host}]" if ":" in host else host  # an IPv6 address
     if url.explicit_port is not None and url.port != {"http": 80, "https": 443}.get(url.scheme):
         host = f"{host}:{url.port}"
-    fields = {"Host": host, "Accept-Encoding": "gzip, deflate", **headers}
-    for name, value in fields.items():
+    fields = {"host": ("Host", host), "accept-encoding": ("Accept-Encoding", "gzip, deflate")}
+    for name, value in headers.items():
         if any(c in f"{name}{value}" for c in "\r\n\0") or ":" in name:
             raise ValueError(f"header {name!r} holds a character that would end it early")
-    lines = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
+        if name.lower() in _OURS:
+            raise ValueError(f"header {name!r} is set by the transport itself")
+        fields[name.lower()] = (name, value)  # one of each name, whatever its case
+    lines = "".join(f"{name}: {value}\r\n" for name, value in fields.values())
     return f"POST {url.raw_path_qs} HTTP/1.1\r\n{lines}Content-Length: ".encode("latin-1")
 
 
@@ -66,7 +70,7 @@ class _Connection(asyncio.Protocol):
         self._head: tuple[int, dict[str, str]] | None = None
         self._framing = ""  # "length", "chunked" or "close", once the head is read
         self._length = 0
-        self._received = False  # any byte of the current reply
+        self._chunks = _Chunks()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -81,11 +85,10 @@ class _Connection(asyncio.Protocol):
                 self._reply.set_exception(BrokenReply("the connection closed before the reply was whole"))
 
     def data_received(self, data: bytes) -> None:
-        self._received = True
-        self._buffer += data
         if self._reply is None or self._reply.done():
             self.close()  # bytes nobody asked for: the connection cannot be trusted with another request
             return
+        self._buffer += data
         try:
             self._read()
         except BrokenReply as broken:
@@ -101,18 +104,13 @@ class _Connection(asyncio.Protocol):
         """Send one request; the reply, whole. The connection is closed if the wait is cancelled."""
         assert self.transport is not None
         self._reply = asyncio.get_running_loop().create_future()
-        self._head, self._framing, self._received = None, "", False
+        self._head, self._framing, self._chunks = None, "", _Chunks()
         self.transport.write(request)
         try:
             return await self._reply
         except BaseException:
             self.close()  # an answer may still be on its way: this connection cannot be reused
             raise
-
-    @property
-    def silent(self) -> bool:
-        """Whether the last request failed before a byte of its reply arrived (a stale keep-alive)."""
-        return not self._received
 
     def _read(self) -> None:
         while self._head is None:
@@ -127,22 +125,22 @@ class _Connection(asyncio.Protocol):
             if 100 <= status < 200:
                 continue  # an interim reply (100 Continue): the real one follows
             self._head = (status, headers)
-            self._frame(status, headers)
+            self._frame(head, status, headers)
         if self._framing == "length":
             if len(self._buffer) >= self._length:
-                body = bytes(self._buffer[: self._length])
-                if len(self._buffer) > self._length:
-                    raise BrokenReply("the reply is longer than its Content-Length")
-                self._finish(body)
+                self._finish(bytes(self._buffer[: self._length]), extra=len(self._buffer) > self._length)
         elif self._framing == "chunked":
-            body = _dechunk(self._buffer)
+            body = self._chunks.read(self._buffer)
             if body is not None:
-                self._finish(body)
+                self._finish(body, extra=self._chunks.at < len(self._buffer))
 
-    def _frame(self, status: int, headers: dict[str, str]) -> None:
+    def _frame(self, head: str, status: int, headers: dict[str, str]) -> None:
         coding = headers.get("transfer-encoding", "").lower()
-        keep = "close" not in headers.get("connection", "").lower()
-        if coding:
+        connection = headers.get("connection", "").lower()
+        keep = "close" not in connection if head.startswith("HTTP/1.1") else "keep-alive" in connection
+        if status in (204, 304):
+            self._framing, self._length = "length", 0  # no body, whatever the headers say
+        elif coding and coding != "identity":
             if coding.split(",")[-1].strip() != "chunked":
                 raise BrokenReply(f"unsupported transfer coding {coding!r}")
             self._framing = "chunked"
@@ -154,8 +152,6 @@ class _Connection(asyncio.Protocol):
             if self._length < 0:
                 raise BrokenReply("the reply's Content-Length is negative")
             self._framing = "length"
-        elif status in (204, 304):
-            self._framing, self._length = "length", 0
         else:
             self._framing, keep = "close", False  # the body runs to the end of the connection
         idle = KEEP_ALIVE
@@ -163,11 +159,13 @@ class _Connection(asyncio.Protocol):
             name, _, value = part.partition("=")
             if name.strip().lower() == "timeout":
                 with contextlib.suppress(ValueError):
-                    idle = min(idle, max(0.0, float(value) - 1.0))  # the server closes at `timeout`: leave sooner
-        self.reusable_until = time.monotonic() + idle if keep else 0.0
+                    idle = min(idle, float(value) - 1.0)  # the server closes at `timeout`: leave sooner
+        self.reusable_until = time.monotonic() + idle if keep and idle > 0 else 0.0
 
-    def _finish(self, body: bytes) -> None:
-        assert self._reply is not None and self._head is not None
+    def _finish(self, body: bytes, *, extra: bool = False) -> None:
+        """The reply is whole. Bytes after it (`extra`) are dropped with the connection: the reply
+        stands, but the connection's next reply could not be told from them."""
+        assert self._reply is not None and self._head is not None and self.transport is not None
         status, headers = self._head
         self._buffer.clear()
         try:
@@ -177,8 +175,8 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self._reply.set_result(Reply(status, headers, body))
-        if not self.reusable_until:  # the server will not take another request on it
-            self.close()
+        if extra or not self.reusable_until or self.transport.get_write_buffer_size():
+            self.close()  # the server will not take another request on it (or answered before reading ours)
 
 
 def _parse_head(head: str) -> tuple[int, dict[str, str]]:
@@ -197,36 +195,40 @@ def _parse_head(head: str) -> tuple[int, dict[str, str]]:
     return int(code), headers
 
 
-def _dechunk(buffer: bytearray) -> bytes | None:
-    """The body of a whole chunked reply in `buffer`, or None while more is to come."""
-    body, at = bytearray(), 0
-    while True:
-        line_end = buffer.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size_text = bytes(buffer[at:line_end]).split(b";")[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise BrokenReply(f"not a chunk size: {size_text[:20]!r}") from None
-        at = line_end + 2
-        if size == 0:  # the last chunk; then trailers, up to an empty line
-            if buffer[at : at + 2] == b"\r\n":
-                end = at + 2
-            else:
-                found = buffer.find(b"\r\n\r\n", at)
-                if found < 0:
-                    return None
-                end = found + 4
-            if end != len(buffer):
-                raise BrokenReply("bytes after the reply's last chunk")
-            return bytes(body)
-        if len(buffer) < at + size + 2:
-            return None
-        if buffer[at + size : at + size + 2] != b"\r\n":
-            raise BrokenReply("a chunk longer than its size")
-        body += buffer[at : at + size]
-        at += size + 2
+class _Chunks:
+    """A chunked body read as it arrives: each chunk is taken once, whatever the number of reads."""
+
+    def __init__(self) -> None:
+        self.body = bytearray()
+        self.at = 0  # where the next chunk's size line starts in the buffer
+
+    def read(self, buffer: bytearray) -> bytes | None:
+        """The whole body once the last chunk and the trailers are in `buffer`; None until then."""
+        while True:
+            line_end = buffer.find(b"\r\n", self.at)
+            if line_end < 0:
+                return None
+            size_text = bytes(buffer[self.at : line_end]).split(b";")[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise BrokenReply(f"not a chunk size: {size_text[:20]!r}") from None
+            start = line_end + 2
+            if size == 0:  # the last chunk; then trailers, up to an empty line
+                if buffer[start : start + 2] == b"\r\n":
+                    self.at = start + 2
+                else:
+                    found = buffer.find(b"\r\n\r\n", start)
+                    if found < 0:
+                        return None
+                    self.at = found + 4
+                return bytes(self.body)
+            if len(buffer) < start + size + 2:
+                return None
+            if buffer[start + size : start + size + 2] != b"\r\n":
+                raise BrokenReply("a chunk longer than its size")
+            self.body += buffer[start : start + size]
+            self.at = start + size + 2
 
 
 def _decoded(body: bytes, coding: str) -> bytes:
@@ -262,61 +264,64 @@ class Pool:
         self.closed = False
 
     async def post(self, body: bytes) -> Reply:
-        """The reply to a POST of `body`; a failure to connect, a broken reply or the timeout as a
-        (retryable) `ProviderError`, worded as the official client words it."""
+        """The reply to a POST of `body`; a failure to connect, a broken reply or the timeout (the
+        wait for a free connection included) as a retryable `ProviderError`, worded as the official
+        client words it. A POST is never sent twice here: the runner decides what is retried."""
+        if self.closed:
+            raise ProviderError(CONNECTION_FAILED, retryable=True)
         request = self._head + b"%d\r\n\r\n" % len(body) + body
         try:
-            async with self._limit:
-                if self._timeout is None:
+            if self._timeout is None:
+                return await self._send(request)
+            if sys.version_info >= (3, 11):
+                async with asyncio.timeout(self._timeout):
                     return await self._send(request)
-                if sys.version_info >= (3, 11):
-                    async with asyncio.timeout(self._timeout):
-                        return await self._send(request)
-                return await asyncio.wait_for(self._send(request), self._timeout)  # pragma: no cover - 3.10
+            return await asyncio.wait_for(self._send(request), self._timeout)  # pragma: no cover - 3.10
         except asyncio.TimeoutError:
             raise ProviderError(TIMED_OUT, retryable=True) from None
         except (OSError, BrokenReply):
             raise ProviderError(CONNECTION_FAILED, retryable=True) from None
 
     async def _send(self, request: bytes) -> Reply:
-        connection = self._reuse()
-        if connection is not None:
+        async with self._limit:
+            connection = self._reuse() or await self._connect()
             try:
-                return await self._on(connection, request)
-            except BrokenReply:
-                if not connection.silent:
-                    raise
-                # The server closed it while idle, before it read the request: once more, fresh.
-        return await self._on(await self._connect(), request)
-
-    async def _on(self, connection: _Connection, request: bytes) -> Reply:
-        try:
-            reply = await connection.exchange(request)
-        except BaseException:
-            self._all.discard(connection)  # `exchange` closed it
-            raise
-        if connection.open and connection.reusable_until > time.monotonic():
-            self._idle.append(connection)
-        else:
-            self._all.discard(connection)
-        return reply
+                reply = await connection.exchange(request)
+            except BaseException:
+                self._all.discard(connection)  # `exchange` closed it
+                raise
+            if connection.open and connection.reusable_until > time.monotonic() and not self.closed:
+                self._idle.append(connection)
+            else:
+                self._drop(connection)
+            return reply
 
     def _reuse(self) -> _Connection | None:
+        """The most recently used idle connection that is still good (the likeliest to be alive);
+        the ones past their time are closed on the way."""
         now = time.monotonic()
         while self._idle:
-            connection = self._idle.pop()  # the most recently used: the likeliest to be alive
+            connection = self._idle.pop()
             if connection.open and connection.reusable_until > now:
+                while self._idle and not self._idle[0].reusable_until > now:  # the oldest: closed too
+                    self._drop(self._idle.pop(0))
                 return connection
-            connection.close()
-            self._all.discard(connection)
+            self._drop(connection)
         return None
+
+    def _drop(self, connection: _Connection) -> None:
+        connection.close()
+        self._all.discard(connection)
 
     async def _connect(self) -> _Connection:
         host, port = self._address
-        server_hostname = host if self._ssl is not None else None
         _, connection = await asyncio.get_running_loop().create_connection(
-            _Connection, host, port, ssl=self._ssl, server_hostname=server_hostname
-        )
+            _Connection, host, port, ssl=self._ssl, server_hostname=host if self._ssl else None,
+            happy_eyeballs_delay=0.25, interleave=1,  # an address family that does not answer is not waited for
+        )  # fmt: skip
+        if self.closed:
+            connection.close()
+            raise BrokenReply("the pool was closed")
         self._all.add(connection)
         return connection
 

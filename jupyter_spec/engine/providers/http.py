@@ -151,7 +151,7 @@ class ChatClient:
         session = self._sessions.get(loop)
         if session is None or session.closed:
             proxy = _proxy_for(self.url)
-            if self._direct and proxy is None:
+            if self._direct and proxy is None and self.url.user is None:  # a URL with a user: aiohttp sends it
                 session = Pool(self.url, self._headers, self._connections, self._timeout.total, _ssl_context())
             else:
                 connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0, ssl=_ssl_context())
@@ -194,7 +194,9 @@ class ChatClient:
 
     async def post(self, body: bytes) -> Any:
         """The endpoint's JSON answer to `body` (already serialised); failures as `ProviderError`s."""
-        session = self._sessions.get(asyncio.get_running_loop()) or await self._session()
+        session = self._sessions.get(asyncio.get_running_loop())
+        if session is None or session.closed:
+            session = await self._session()
         if isinstance(session, Pool):
             reply = await session.post(body)
             status, data, headers = reply.status, reply.body, reply.headers
@@ -211,6 +213,12 @@ class ChatClient:
         if status >= 400:
             message = status_message(status, _text(data, charset))
             raise status_error(status, message, headers.get("retry-after"), self._secret)
+        if 300 <= status < 400:  # aiohttp follows redirects itself; ours says where to go
+            where = redact(str(headers.get("location", "nowhere given")), [self._secret])[:200]
+            where = where.removesuffix("/chat/completions")
+            raise ProviderError(
+                f"HTTP {status}: the endpoint moved to {where}; make that the base URL", retryable=False, status=status
+            )
         try:
             return json.loads(data)
         except ValueError:

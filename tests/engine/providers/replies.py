@@ -33,6 +33,7 @@ ANSWERS: dict[str, tuple[str, bytes, str]] = {  # ask -> (status line, body, ext
     "reply 422 top-level": ("422 Unprocessable Entity", b'{"message": "unprocessable"}', ""),
     "reply notjson": ("200 OK", b"<html>a proxy's error page</html>", ""),
     "reply notcompletion": ("200 OK", b'{"choices": []}', ""),
+    "reply 308": ("308 Permanent Redirect", b"", "location: https://elsewhere.example/v1/chat/completions"),
 }
 
 

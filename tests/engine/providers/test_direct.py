@@ -22,11 +22,11 @@ from jupyter_spec.engine.providers.direct import (
     BrokenReply,
     Pool,
     Reply,
+    _Chunks,
     _Connection,
-    _dechunk,
     request_head,
 )
-from jupyter_spec.engine.providers.http import _ssl_context
+from jupyter_spec.engine.providers.http import ChatClient, _ssl_context
 from jupyter_spec.testing import read_log, serve
 
 REPLIES = [sys.executable, str(Path(__file__).with_name("replies.py")), "{port}"]
@@ -42,6 +42,9 @@ class Wire(asyncio.Transport):
 
     def write(self, data: Any) -> None:
         self.written += data
+
+    def get_write_buffer_size(self) -> int:
+        return 0
 
     def close(self) -> None:
         if not self.closed:
@@ -103,7 +106,7 @@ def test_a_body_that_runs_to_the_close_ends_with_it() -> None:
     assert isinstance(reply, Reply) and reply.body == ANSWER and not connection.open
 
 
-BROKEN = ["not-http", "cut-short", "extra-bytes", "length-nan", "length-negative", "chunk-size", "chunk-overrun",
+BROKEN = ["not-http", "cut-short", "length-nan", "length-negative", "chunk-size", "chunk-overrun",
           "transfer-coding", "corrupt-gzip", "header-line", "endless-head"]  # fmt: skip
 
 
@@ -112,7 +115,6 @@ BROKEN = ["not-http", "cut-short", "extra-bytes", "length-nan", "length-negative
     [
         [b"SMTP ready\r\n\r\n"],
         [HEAD + b"Content-Length: 9\r\n\r\nshort"],
-        [WHOLE + b"HTTP/1.1 200 OK\r\n"],  # more than was asked for
         [HEAD + b"Content-Length: ten\r\n\r\n"],
         [HEAD + b"Content-Length: -1\r\n\r\n"],
         [HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"],
@@ -129,9 +131,27 @@ def test_a_broken_reply_fails_and_the_connection_is_not_reused(pieces: list[byte
     assert isinstance(failure, BrokenReply) and not connection.open
 
 
-def test_a_connection_that_says_close_is_not_kept() -> None:
-    reply, connection = exchange([HEAD + b"Connection: close\r\nContent-Length: 2\r\n\r\n{}"])
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [HEAD + b"Connection: close\r\nContent-Length: 2\r\n\r\n{}"],
+        [b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}"],  # HTTP/1.0 keeps nothing unless asked
+        [HEAD + b"Keep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\n{}"],  # the server closes before we could reuse it
+        [HEAD + b"Content-Length: 2\r\n\r\n{}\r\n"],  # bytes after the reply: it stands, the connection goes
+        [HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\nHTTP/1.1"],
+    ],
+    ids=["connection-close", "http-1.0", "keep-alive-1s", "extra-bytes", "extra-after-chunks"],
+)
+def test_a_connection_that_cannot_carry_another_request_is_closed(pieces: list[bytes]) -> None:
+    reply, connection = exchange(pieces)
     assert isinstance(reply, Reply) and reply.body == b"{}" and not connection.open
+
+
+def test_http_1_0_keeps_a_connection_it_is_asked_to_and_204_has_no_body() -> None:
+    reply, connection = exchange([b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n{}"])
+    assert isinstance(reply, Reply) and connection.open
+    reply, connection = exchange([b"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n"])
+    assert isinstance(reply, Reply) and (reply.status, reply.body) == (204, b"") and connection.open
 
 
 def test_keep_alive_timeout_from_the_server_shortens_the_stay() -> None:
@@ -141,10 +161,15 @@ def test_keep_alive_timeout_from_the_server_shortens_the_stay() -> None:
     assert isinstance(reply, Reply) and connection.reusable_until - time.monotonic() <= 2.0
 
 
-def test_dechunk_waits_for_the_whole_body() -> None:
-    whole = bytearray(b"3\r\nabc\r\n0\r\n\r\n")
-    assert all(_dechunk(whole[:end]) is None for end in range(len(whole)))
-    assert _dechunk(whole) == b"abc"
+def test_chunks_are_read_as_they_arrive_each_taken_once() -> None:
+    whole = b"3\r\nabc\r\n2;x\r\nde\r\n0\r\nT: 1\r\n\r\n"
+    chunks, buffer = _Chunks(), bytearray()
+    for at in range(len(whole) - 1):
+        buffer += whole[at : at + 1]
+        assert chunks.read(buffer) is None
+    buffer += whole[-1:]
+    assert chunks.read(buffer) == b"abcde" and chunks.at == len(whole)
+    assert bytes(chunks.body) == b"abcde"  # each chunk was appended once, not re-read from the start
 
 
 def test_the_request_head_names_the_host_as_http_wants_it() -> None:
@@ -155,6 +180,10 @@ def test_the_request_head_names_the_host_as_http_wants_it() -> None:
     assert b"Host: [::1]:9000\r\n" in request_head(URL("http://[::1]:9000/v1"), {})
     with pytest.raises(ValueError, match="OpenAI-Project"):
         request_head(URL("http://h/v1"), {"OpenAI-Project": "p\r\nX-Injected: 1"})
+    with pytest.raises(ValueError, match="set by the transport"):
+        request_head(URL("http://h/v1"), {"content-length": "5"})
+    head = request_head(URL("http://h/v1"), {"accept-encoding": "identity", "Accept": "application/json"})
+    assert head.lower().count(b"accept-encoding") == 1 and b"accept-encoding: identity\r\n" in head
 
 
 # -- a pool of connections against a real loopback server ------------------------------------------
@@ -201,27 +230,35 @@ def test_at_most_the_limit_of_connections_at_once(replies: tuple[str, Path]) -> 
     assert 1 <= len({entry["port"] for entry in read_log(log)}) <= 3
 
 
-ASKS = ["frame hangup", "after hangup", "frame drop", "after drop"]
+ASKS = ["frame hangup", "after hangup", "frame drop", "after drop", "again"]
 
 
-def test_a_connection_closed_by_the_server_is_replaced(replies: tuple[str, Path]) -> None:
-    """Closed while idle (`hangup`) or just as a request went out on it (`drop`): the next request
-    goes out on a fresh connection and is answered; the dropped one was never read."""
+def test_a_connection_closed_by_the_server_is_replaced_and_a_post_is_never_resent(
+    replies: tuple[str, Path],
+) -> None:
+    """Closed while idle (`hangup`): the next request goes out on a fresh connection. Closed just
+    as a request went out on it (`drop`): that request fails, as aiohttp's and the official
+    client's would (the runner retries it, and records the attempt); it is not sent again here,
+    since a server that closes after reading it may have done the work."""
     base_url, log = replies
 
     async def ask() -> list[str]:
         connections = pool(base_url)
         replies = []
         for ask in ASKS:
-            replies.append((await connections.post(body(ask))).body.decode())
+            try:
+                replies.append((await connections.post(body(ask))).body.decode())
+            except ProviderError as error:
+                replies.append(str(error))
             await asyncio.sleep(0.1)
         await connections.close()
         return replies
 
-    answers = asyncio.run(ask())
-    assert all(f"You said: {a}" in r for a, r in zip(ASKS, answers, strict=True))
+    answers = dict(zip(ASKS, asyncio.run(ask()), strict=True))
+    assert answers.pop("after drop") == CONNECTION_FAILED
+    assert all(f"You said: {a}" in r for a, r in answers.items())
     logged = read_log(log)
-    assert [e["body"].split('"content":"')[1].split('"')[0] for e in logged] == ASKS
+    assert [e["body"].split('"content":"')[1].split('"')[0] for e in logged] == list(answers)  # sent once each
     assert len({e["port"] for e in logged}) == 3  # hangup's, then drop's, then a fresh one
 
 
@@ -242,12 +279,13 @@ def test_timeouts_and_failures_are_provider_errors(replies: tuple[str, Path]) ->
         await quick.close()
         nowhere = Pool(URL("http://127.0.0.1:9/v1/chat/completions"), {}, 2, 5.0, _ssl_context())
         outcomes.append(await ask(nowhere, "anyone?"))
+        outcomes.append(await ask(quick, "after close"))  # a closed pool opens nothing new
         return outcomes
 
-    stalled, kept, after, reset, refused = asyncio.run(scenario())
+    stalled, kept, after, reset, refused, closed = asyncio.run(scenario())
     assert stalled == (TIMED_OUT, True) and kept == 0  # the stalled connection is dropped, not reused
     assert after == ("ok", False)
-    assert reset == refused == (CONNECTION_FAILED, True)
+    assert reset == refused == closed == (CONNECTION_FAILED, True)
 
 
 def test_a_cancelled_request_leaves_no_connection_behind(replies: tuple[str, Path]) -> None:
@@ -267,3 +305,13 @@ def test_a_cancelled_request_leaves_no_connection_behind(replies: tuple[str, Pat
         return busy.open, left, reply.status
 
     assert asyncio.run(scenario()) == (False, 0, 200)  # closed: its late answer can reach nobody
+
+
+def test_a_redirect_says_where_the_endpoint_went(replies: tuple[str, Path]) -> None:
+    base_url, _ = replies
+    client = ChatClient(base_url, "sk-redirect-SECRET", connections=2)
+    with pytest.raises(ProviderError) as raised:
+        asyncio.run(client.post(body("reply 308")))
+    moved = "HTTP 308: the endpoint moved to https://elsewhere.example/v1; make that the base URL"
+    assert str(raised.value) == moved
+    assert (raised.value.retryable, raised.value.status) == (False, 308)
