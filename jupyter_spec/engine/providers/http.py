@@ -1,4 +1,7 @@
-"""A lean chat-completions client: one aiohttp session per event loop, plain JSON in and out.
+"""A lean chat-completions client: one session per event loop, plain JSON in and out.
+
+The session is a pool of our own connections (`direct.py`), or an aiohttp session where a proxy
+applies (or the `aiohttp` transport is chosen).
 
 At thousands of requests a second the official `openai` client spends most of the kernel's CPU
 in its HTTP stack and its request building; this posts the very body it would post (same JSON,
@@ -135,7 +138,7 @@ class ChatClient:
         self._connections = connections
         self._direct = direct  # our own connections (`direct.py`) where no proxy applies; else aiohttp's
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession | Pool] = (
             weakref.WeakKeyDictionary()
         )
         self._closers: list[AsyncGenerator[None, None]] = []

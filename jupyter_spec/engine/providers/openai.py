@@ -3,7 +3,7 @@
 Three transports send the same request bodies and fail with the same `ProviderError`s: `direct`
 (the default: our lean client in `http.py` over connections of our own, `direct.py`; through
 aiohttp where a proxy applies), `aiohttp` (the lean client, always over aiohttp) and `openai` (the
-official `AsyncOpenAI` client, the reference the tests compare against). Neither
+official `AsyncOpenAI` client, the reference the tests compare against). None of them
 retries: the runner retries, records every attempt, and honours `Retry-After` itself. Several
 endpoints serving one model (replicas) share the load through an `EndpointPool`.
 """
