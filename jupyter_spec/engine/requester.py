@@ -13,14 +13,14 @@ import dataclasses
 import json
 import logging
 import random
-import sys
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from jupyter_spec.core.sanitize import redact, unicode_safe
+from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers import Provider, ProviderError, get_provider
 from jupyter_spec.engine.providers.base import Completion, Messages, RequestFailed, request_key
 from jupyter_spec.engine.settings import Settings
@@ -28,7 +28,6 @@ from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.model import stable_hash
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,17 +59,6 @@ def _storable(completion: Completion, secrets: tuple[str | None, ...]) -> Comple
         if text is completion.text and raw is completion.raw
         else dataclasses.replace(completion, text=text, raw=raw)
     )
-
-
-if sys.version_info >= (3, 11):
-
-    async def _within(awaitable: Awaitable[T], timeout: float | None) -> T:
-        """`asyncio.wait_for` without the task it makes for each request."""
-        async with asyncio.timeout(timeout):
-            return await awaitable
-
-else:  # pragma: no cover - Python 3.10
-    _within = asyncio.wait_for
 
 
 _semaphores: weakref.WeakKeyDictionary[Provider, asyncio.Semaphore] = weakref.WeakKeyDictionary()
@@ -139,7 +127,7 @@ class Requester:
                 self._emit(in_flight=1, retries=1 if attempt > 1 else 0, **{counter: 1})
                 timeout = getattr(provider, "timeout", self.retry.timeout)  # a batch provider waits for hours
                 try:
-                    completion = await _within(provider.complete(messages, params), timeout)
+                    completion = await within(provider.complete(messages, params), timeout)
                 except (ProviderError, asyncio.TimeoutError) as failure:
                     if isinstance(failure, asyncio.TimeoutError):
                         failure = ProviderError(f"no answer within {timeout:g}s", retryable=True)

@@ -250,10 +250,15 @@ class Run:
         if self._record:
             await asyncio.to_thread(self._describe)
 
+    @property
+    def _resumed(self) -> bool:
+        """A resumed run has its plan and spec in the store already (the spec is written last)."""
+        return "spec_markdown" in self.config
+
     def _describe(self) -> None:
         """Record the spec, once the whole plan is kept (off the loop)."""
         config = self.config
-        if "spec_markdown" not in config:  # a resumed run has them already
+        if not self._resumed:
             spec = self.spec
             config = config | {"spec": spec.hash, "spec_markdown": spec.to_markdown(),
                                "spec_challenges": [challenge_json(c) for c in spec.challenges]}  # fmt: skip
@@ -273,7 +278,7 @@ class Run:
     def _keep(self, chunk: list[PlanItem], start: int, replays: dict[str, str]) -> set[str]:
         """Off the loop: the chunk's items in the store (JSON encoded item by item, so the lock is
         never held for long), and the keys of the samples copied from earlier runs."""
-        if "spec_markdown" not in self.config:  # a resumed run's plan is whole in the store: left as it is
+        if not self._resumed:  # else the plan is whole in the store: left as it is
             self.store.add_plan(self.id, start, plan_json(chunk), later=True)
         return self.store.reuse_samples(self.id, replays) if replays else set()
 

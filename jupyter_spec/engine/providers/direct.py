@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import sys
 import time
 import zlib
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from typing import NamedTuple
 
 from yarl import URL
 
+from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers.base import ProviderError
 
 KEEP_ALIVE = 4.0  # seconds an idle connection is reused for: under uvicorn's 5 (vLLM, SGLang), or less if told
@@ -272,12 +272,7 @@ class Pool:
             raise ProviderError(CONNECTION_FAILED, retryable=True)
         request = self._head + b"%d\r\n\r\n" % len(body) + body
         try:
-            if self._timeout is None:
-                return await self._send(request)
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(self._timeout):
-                    return await self._send(request)
-            return await asyncio.wait_for(self._send(request), self._timeout)  # pragma: no cover - 3.10
+            return await within(self._send(request), self._timeout)
         except asyncio.TimeoutError:
             raise ProviderError(TIMED_OUT, retryable=True) from None
         except (OSError, BrokenReply):

@@ -29,7 +29,7 @@ from yarl import URL
 
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import ProviderError
-from jupyter_spec.engine.providers.direct import CONNECTION_FAILED, TIMED_OUT, Pool
+from jupyter_spec.engine.providers.direct import CONNECTION_FAILED, TIMED_OUT, Pool, Reply
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,42 @@ def _close_at_exit() -> None:
         client.close_sessions()
 
 
+class _AiohttpSession:
+    """An aiohttp session with a `Pool`'s face (`post`, `closed`, `close`): for what our own
+    connections leave to aiohttp (a proxy, a user in the URL) or when the transport is chosen."""
+
+    def __init__(self, url: URL, headers: Mapping[str, str], connections: int, timeout: float | None,
+                 proxy: str | None) -> None:  # fmt: skip
+        self.url = url
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections, limit_per_host=0, ssl=_ssl_context()),
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            proxy=proxy,
+        )
+
+    @property
+    def closed(self) -> bool:
+        return self._session.closed
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    async def post(self, body: bytes) -> Reply:
+        try:
+            async with self._session.post(self.url, data=body) as response:
+                headers: dict[str, str] = {}
+                for name, value in response.headers.items():
+                    name = name.lower()
+                    headers[name] = f"{headers[name]}, {value}" if name in headers else value
+                return Reply(response.status, headers, await response.read())
+        except asyncio.TimeoutError:  # before aiohttp.ClientError: its timeouts are both
+            raise ProviderError(TIMED_OUT, retryable=True) from None
+        except aiohttp.ClientError:
+            raise ProviderError(CONNECTION_FAILED, retryable=True) from None
+
+
 class ChatClient:
     """POSTs chat-completions bodies to one endpoint; at most `connections` connections per event loop."""
 
@@ -137,8 +173,8 @@ class ChatClient:
         }
         self._connections = connections
         self._direct = direct  # our own connections (`direct.py`) where no proxy applies; else aiohttp's
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession | Pool] = (
+        self._timeout = timeout
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pool | _AiohttpSession] = (
             weakref.WeakKeyDictionary()
         )
         self._closers: list[AsyncGenerator[None, None]] = []
@@ -147,7 +183,7 @@ class ChatClient:
     def __repr__(self) -> str:
         return f"ChatClient({str(self.url)!r})"
 
-    async def _session(self) -> aiohttp.ClientSession | Pool:
+    async def _session(self) -> Pool | _AiohttpSession:
         """One session per event loop: its connections belong to the loop that opened them. Our own
         connections (`direct.py`) unless a proxy applies, which aiohttp knows how to go through."""
         loop = asyncio.get_running_loop()
@@ -155,16 +191,11 @@ class ChatClient:
         if session is None or session.closed:
             proxy = _proxy_for(self.url)
             if self._direct and proxy is None and self.url.user is None:  # a URL with a user: aiohttp sends it
-                session = Pool(self.url, self._headers, self._connections, self._timeout.total, _ssl_context())
-            else:
-                connector = aiohttp.TCPConnector(limit=self._connections, limit_per_host=0, ssl=_ssl_context())
-                session = aiohttp.ClientSession(
-                    connector=connector,
-                    headers=self._headers,
-                    timeout=self._timeout,
-                    cookie_jar=aiohttp.DummyCookieJar(),
-                    proxy=proxy,
+                session: Pool | _AiohttpSession = Pool(
+                    self.url, self._headers, self._connections, self._timeout, _ssl_context()
                 )
+            else:
+                session = _AiohttpSession(self.url, self._headers, self._connections, self._timeout, proxy)
             self._sessions[loop] = session
             closer = self._close_with_loop(loop, session)
             await closer.__anext__()  # registered with the loop: asyncio.run() closes it before the loop ends
@@ -173,7 +204,7 @@ class ChatClient:
         return session
 
     async def _close_with_loop(
-        self, loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession | Pool
+        self, loop: asyncio.AbstractEventLoop, session: Pool | _AiohttpSession
     ) -> AsyncGenerator[None, None]:
         try:
             yield
@@ -200,19 +231,8 @@ class ChatClient:
         session = self._sessions.get(asyncio.get_running_loop())
         if session is None or session.closed:
             session = await self._session()
-        if isinstance(session, Pool):
-            reply = await session.post(body)
-            status, data, headers = reply.status, reply.body, reply.headers
-            charset = _charset(headers.get("content-type", ""))
-        else:
-            try:
-                async with session.post(self.url, data=body) as response:
-                    status, headers, charset = response.status, response.headers, response.charset
-                    data = await response.read()
-            except asyncio.TimeoutError:  # before aiohttp.ClientError: its timeouts are both
-                raise ProviderError(TIMED_OUT, retryable=True) from None
-            except aiohttp.ClientError:
-                raise ProviderError(CONNECTION_FAILED, retryable=True) from None
+        status, headers, data = await session.post(body)
+        charset = _charset(headers.get("content-type", ""))
         if status >= 400:
             message = status_message(status, _text(data, charset))
             raise status_error(status, message, headers.get("retry-after"), self._secret)
