@@ -8,12 +8,17 @@
   `Retry-After`, 500, or stalls, on a seeded share of requests; everything else is forwarded.
 
 Both bind to 127.0.0.1 only and log one JSON line per request to `--log` when given.
+
+`endpoint` and `faults` need nothing beyond the package. `proxy` and `batches` run on Starlette,
+uvicorn and httpx, the stack `llama_cpp.server` runs on: they need the `local` extra
+(`pip install "jupyter-spec[local]"`) and say so when it is missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import random
@@ -28,6 +33,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+SERVER_STACK = ("starlette", "uvicorn", "httpx")
+
+
+def require_server_stack(server: str) -> None:
+    """Fail with the install command, not a bare ModuleNotFoundError, when the `local` extra is missing."""
+    missing = [name for name in SERVER_STACK if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModuleNotFoundError(
+            f"the {server} server needs {', '.join(missing)} from the 'local' extra: "
+            'pip install "jupyter-spec[local]"'
+        )
 
 
 def free_port() -> int:
@@ -168,6 +185,7 @@ async def serve_endpoint(port: int, latency: float, log_path: str | None) -> Non
 
 
 def proxy_app(upstream: str, rate: float, seed: int, stall: float, log_path: str | None) -> Any:
+    require_server_stack("proxy")
     import httpx
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -342,6 +360,7 @@ def batches_app(
     from email.parser import BytesParser
     from email.policy import HTTP
 
+    require_server_stack("batches")
     import httpx
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -491,8 +510,6 @@ def batches_command(state: str | Path, delay: float, log: str | Path | None = No
 
 
 def main(argv: list[str] | None = None) -> None:
-    import uvicorn
-
     parser = argparse.ArgumentParser(prog="python -m jupyter_spec.testing")
     kinds = parser.add_subparsers(dest="kind", required=True)
     endpoint = kinds.add_parser("endpoint")
@@ -519,15 +536,18 @@ def main(argv: list[str] | None = None) -> None:
     if args.kind == "faults":
         asyncio.run(serve_faults(args.port, args.fault))
         return
+    if args.kind == "endpoint":
+        asyncio.run(serve_endpoint(args.port, args.latency, args.log))
+        return
+    require_server_stack(args.kind)
+    import uvicorn
+
     if args.kind == "batches":
         state = Path(args.state or tempfile.mkdtemp(prefix="jupyter-spec-batches-"))
         app = batches_app(
             state, args.delay, args.log, args.upstream, args.fail_share, args.seed, args.end_as, args.end_first
         )
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
-        return
-    if args.kind == "endpoint":
-        asyncio.run(serve_endpoint(args.port, args.latency, args.log))
         return
     app = proxy_app(args.upstream, args.rate, args.seed, args.stall, args.log)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", backlog=1024)

@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
+
+from jupyter_spec import testing
 from jupyter_spec.testing import read_log
 
 
@@ -42,3 +45,16 @@ def test_unknown_routes_and_bodies_that_are_no_chat_request_are_refused(fixed_en
     connection.request("GET", "/v1/models")  # http.client reconnects after the close
     assert json.loads(connection.getresponse().read())["data"][0]["id"] == "fixed"
     assert read_log(log) == []  # refused requests are not counted as sent
+
+
+@pytest.mark.parametrize("kind", ["proxy", "batches"])
+def test_a_server_without_the_local_extra_names_the_install_command(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed without extras, the Starlette servers fail with the command that mends it, before importing."""
+    find_spec = testing.importlib.util.find_spec
+    hide_uvicorn = lambda name: None if name == "uvicorn" else find_spec(name)  # noqa: E731
+    monkeypatch.setattr(testing.importlib.util, "find_spec", hide_uvicorn)
+    options = ["--upstream", "http://127.0.0.1:1/v1"] if kind == "proxy" else []
+    with pytest.raises(ModuleNotFoundError) as raised:
+        testing.main([kind, "--port", "1", *options])
+    expected = f"the {kind} server needs uvicorn from the 'local' extra: pip install \"jupyter-spec[local]\""
+    assert str(raised.value) == expected

@@ -25,6 +25,7 @@ from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import aiohttp
+import truststore
 from yarl import URL
 
 from jupyter_spec.core.sanitize import redact
@@ -86,13 +87,8 @@ def _charset(content_type: str) -> str | None:
 
 
 def _ssl_context() -> ssl.SSLContext:
-    """The operating system's trust store, as the official client (through truststore) uses."""
-    try:
-        import truststore
-
-        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    except ImportError:
-        return ssl.create_default_context()
+    """The operating system's trust store, as the official client's HTTP stack (httpx2) uses."""
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _proxy_for(url: URL) -> str | None:
