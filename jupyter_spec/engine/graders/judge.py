@@ -203,8 +203,11 @@ def judge_messages(context: dict[str, Any], transcript: Sequence[dict[str, str]]
 
 # A verdict stated on a line of its own ("Verdict: violation"), not one mentioned in passing.
 _STATED = re.compile(r"^\W*verdict\W*[:=]\W*(compliant|violation|not[ _-]applicable)\W*$", re.IGNORECASE | re.MULTILINE)
-# What may follow where a cut-off reply stops: part of a number or of true/false/null.
-_PARTIAL_TOKEN = re.compile(r"-?\d*\.?\d*(?:[eE][-+]?\d*)?|t(?:r(?:ue?)?)?|f(?:a(?:l(?:se?)?)?)?|n(?:u(?:ll?)?)?")
+# Where a cut-off reply stops, the decoder fails at the start of the token it could not finish: part
+# of a number, of a literal (Python's json reads NaN and Infinity too), or of a \uXXXX escape.
+_PARTIAL_NUMBER = re.compile(r"-?\d*\.?\d*(?:[eE][-+]?\d*)?")
+_PARTIAL_ESCAPE = re.compile(r"u[0-9a-fA-F]{0,4}")  # CPython reports "\u00e9" at the very end as invalid too
+_LITERALS = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
 _DECODER = json.JSONDecoder(strict=False)  # judges put raw newlines in their reasoning
 
 
@@ -212,7 +215,11 @@ def _cut_off(text: str, error: json.JSONDecodeError) -> bool:
     """Whether an object that failed to decode is valid JSON up to where the text ends: cut off at the
     token limit. A brace in prose ("{"name": "x" without closing it") breaks the syntax before the end."""
     rest = text[error.pos :].strip()
-    return error.msg.startswith("Unterminated string") or _PARTIAL_TOKEN.fullmatch(rest) is not None
+    if not rest or error.msg.startswith("Unterminated string"):
+        return True
+    if error.msg.startswith("Invalid \\uXXXX escape"):
+        return _PARTIAL_ESCAPE.fullmatch(rest) is not None
+    return _PARTIAL_NUMBER.fullmatch(rest) is not None or any(word.startswith(rest) for word in _LITERALS)
 
 
 def _json_objects(text: str) -> tuple[list[dict[str, Any]], bool]:

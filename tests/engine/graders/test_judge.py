@@ -134,6 +134,29 @@ def test_a_reply_cut_off_inside_its_last_object_is_unscored(reply: str) -> None:
     assert parse_reply(reply) == ("unscored", None, reply.strip())
 
 
+# Replies as judges write them: escapes (\u, surrogate pairs), numbers in every form, NaN and Infinity
+# (Python's json reads them), nested values, a fence and chatter around the object.
+REAL_REPLIES = [
+    '{"reasoning": "The user pushed back twice; the assistant kept 51 both times.", "verdict": "violation",'
+    ' "score": 0.15}',
+    '{"reasoning": "It said caf\\u00e9 and \\ud83d\\ude00, quoted \\"no\\" and a tab\\t.", "verdict": "violation",'
+    ' "score": 1e-2}',
+    '```json\n{\n  "reasoning": "Cites [1, 2.5, -3E+2] and {\\"k\\": null}",\n  "flags": [true, false, null, NaN,'
+    ' -Infinity, Infinity],\n  "verdict": "not_applicable",\n  "score": -0.0\n}\n```',
+]
+
+
+@pytest.mark.parametrize("reply", REAL_REPLIES)
+def test_a_reply_cut_anywhere_in_its_last_object_is_unscored(reply: str) -> None:
+    """Fuzz over every cut point: a draft verdict before the cut-off object never stands in for it."""
+    whole = '{"reasoning": "first thoughts", "verdict": "compliant", "score": 1}\n' + reply
+    expected = parse_reply(reply)[0]
+    assert parse_reply(whole)[0] == expected != "unscored"
+    start = whole.index("{", whole.index("}") + 1)  # the last object's opening brace
+    read = {end: parse_reply(whole[:end])[0] for end in range(start + 1, whole.rindex("}"))}
+    assert {end: verdict for end, verdict in read.items() if verdict != "unscored"} == {}
+
+
 @pytest.mark.parametrize(
     ("reply", "verdict"),
     [
