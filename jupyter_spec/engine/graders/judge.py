@@ -63,9 +63,15 @@ def _pairs(turns: Turns) -> list[tuple[str, str]]:
     return [(t.role, t.content) if isinstance(t, Message) else (t["role"], t["content"]) for t in turns]
 
 
+def _words(text: str) -> str:
+    """Text as its words: a file written back strips and re-wraps what the store kept as it came."""
+    return " ".join(text.split())
+
+
 def answer_key(conversation: Turns, answer: str) -> str:
-    """What identifies a labelled answer wherever it is written down (an example, a precedent, a sample)."""
-    return stable_hash(_pairs(conversation), answer)
+    """What identifies a labelled answer wherever it is written down (an example, a precedent, a sample),
+    whatever its whitespace and line endings: "\nPerfect! \r\n" in the store is "Perfect!" saved in a spec."""
+    return stable_hash([(role, _words(content)) for role, content in _pairs(conversation)], _words(answer))
 
 
 def _turns(turns: Turns) -> str:
