@@ -196,7 +196,8 @@ class Results:
         return decode_transcripts(frame[(frame["run_id"] == run_id) & (frame["sample_key"] == key)].copy())
 
     def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
-        """compliant / (compliant + violation) per group, with Wilson and clustered 95% intervals.
+        """compliant / (compliant + violation) per group and grader (never pooled over graders: `grader` is
+        added to `by` when missing), with Wilson and clustered 95% intervals.
 
         Reviewers' rulings replace the grader's verdict (`overruled` counts them). Each judge's
         latest calibration accuracy is given beside the figures it produced.

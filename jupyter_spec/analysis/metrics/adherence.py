@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from jupyter_spec.analysis.metrics.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
-from jupyter_spec.analysis.metrics.counts import self_graded
+from jupyter_spec.analysis.metrics.counts import per_grader, self_graded
 from jupyter_spec.analysis.metrics.intervals import clustered_wilson, wilson
 from jupyter_spec.core.ids import VERDICTS, GraderId
 
@@ -75,8 +75,9 @@ def adherence_from_counts(counts: pd.DataFrame, by: Sequence[str] = ("clause", "
 
 
 def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
-    """One row per group: verdict counts, the rate and its intervals (`CI_METHOD`); ungraded samples are left out."""
-    by = list(by)
+    """One row per group and grader (a `by` without `grader` gets it as its last key, so n counts samples):
+    verdict counts, the rate and its intervals (`CI_METHOD`); ungraded samples are left out."""
+    by = per_grader(by, df.columns)
     if "grader" in df.columns:
         df = df[df["grader"].notna()]  # samples no grader judged (`ungraded`) have no rate to give
     if df.empty:

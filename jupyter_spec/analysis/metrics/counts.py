@@ -1,13 +1,14 @@
 """What every table counts the same way: which verdicts are scored, counts per challenge, self-grading.
 
 Defined once so that adherence, flips, paired challenges and comparisons cannot disagree about a
-sample: rows without a challenge ID are one challenge of their own (never dropped), and a table
-is `self_graded` when any of its rows was graded by the model under test.
+sample: every figure is one grader's (grouped by `grader` whatever else it is grouped by), rows
+without a challenge ID are one challenge of their own (never dropped), and a table is
+`self_graded` when any of its rows was graded by the model under test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
 import pandas as pd
 
@@ -15,7 +16,14 @@ from jupyter_spec.analysis.metrics.intervals import Clusters
 from jupyter_spec.core.ids import SCORED
 
 # A rate counts the SCORED verdicts (core.ids); the others are counted beside it.
-__all__ = ["SCORED", "challenge_counts", "clusters", "scored_counts", "self_graded"]
+__all__ = ["SCORED", "challenge_counts", "clusters", "per_grader", "scored_counts", "self_graded"]
+
+
+def per_grader(by: Sequence[str], columns: Iterable[str]) -> list[str]:
+    """The grouping keys with `grader` among them: a figure pooling a check's, a judge's and a self-grading
+    judge's verdicts on the same samples would count each sample once per grader and call that n."""
+    by = list(by)
+    return by if "grader" in by or "grader" not in set(columns) else [*by, "grader"]
 
 
 def challenge_counts(successes: pd.Series, challenges: pd.Series) -> dict[Hashable, tuple[int, int]]:

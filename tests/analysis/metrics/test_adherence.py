@@ -93,3 +93,19 @@ def test_majority_and_agreement_say_when_a_judge_graded_its_own_answers() -> Non
     votes = majority(pd.DataFrame(rows)).set_index("sample_key")["self_graded"].to_dict()
     assert votes == {"s0": True, "s1": False}
     assert agreement_table(pd.DataFrame(rows))["self_graded"].tolist() == [True]
+
+
+def test_a_figure_never_pools_graders_so_n_counts_samples_and_a_ruling_counts_once() -> None:
+    """Six samples, each graded by a check, a judge and a self-grading judge; one ruling on one sample."""
+    verdicts = ["compliant", "violation", "compliant", "compliant", "violation", "compliant"]
+    rows = [
+        row(verdict, f"c{i % 2}", ruling="compliant" if i == 1 else None, key=f"s{i}", grader=grader,
+            self_graded=grader == "judge:m")
+        for i, verdict in enumerate(verdicts)
+        for grader in ("expect", "judge:j", "judge:m")
+    ]  # fmt: skip
+    table = adherence_table(pd.DataFrame(rows), by=("clause",))
+    assert list(table["grader"]) == ["expect", "judge:j", "judge:m"]  # grader kept as a key, not pooled
+    assert list(table["n"]) == [6, 6, 6] and list(table["overruled"]) == [1, 1, 1]
+    assert list(table["self_graded"]) == [False, False, True]
+    assert (table.iloc[0]["ci_low"], table.iloc[0]["ci_high"]) == pytest.approx(wilson(5, 6))  # 6 samples, not 18
