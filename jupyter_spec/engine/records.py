@@ -104,7 +104,7 @@ def grade_from_row(row: Mapping[str, Any]) -> Grade:
 
 # -- samples: a Sample, its challenge by hash (the run's plan holds the text) -----------------------
 
-SAMPLE_JSON_COLUMNS = ("transcript", "responses")
+SAMPLE_JSON_COLUMNS = ("transcript", "responses", "finish_reasons")
 
 
 def sample_row(sample: Sample) -> dict[str, Any]:
@@ -114,6 +114,7 @@ def sample_row(sample: Sample) -> dict[str, Any]:
         "challenge": sample.challenge.hash,
         "transcript": list(sample.transcript),
         "responses": list(sample.responses),
+        "finish_reasons": list(sample.finish_reasons),
     }
 
 

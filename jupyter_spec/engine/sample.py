@@ -20,6 +20,8 @@ class Sample:
     status: str  # "ok" or "error"
     transcript: tuple[dict[str, str], ...] = ()
     responses: tuple[str, ...] = ()
+    # why each answer ended, as the endpoint said ("stop", "length": cut off at the token limit; None unknown)
+    finish_reasons: tuple[str | None, ...] = ()
     error: str | None = None
     latency: float = 0.0
     prompt_tokens: int = 0
@@ -33,6 +35,10 @@ class Sample:
     @property
     def first_response(self) -> str | None:
         return self.responses[0] if self.responses else None
+
+    def cut_off(self, answer: int) -> bool:
+        """Whether answer `answer` (0 = the first) stopped at the token limit, before it was finished."""
+        return answer < len(self.finish_reasons) and self.finish_reasons[answer] == "length"
 
     @property
     def content_hash(self) -> str:

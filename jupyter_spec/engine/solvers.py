@@ -30,6 +30,7 @@ class Transcript:
 
     messages: list[dict[str, str]] = field(default_factory=list)
     responses: list[str] = field(default_factory=list)
+    finish_reasons: list[str | None] = field(default_factory=list)
     latency: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -41,6 +42,7 @@ class Transcript:
     def answered(self, completion: Completion, latency: float, requested: int) -> None:
         self.messages.append({"role": "assistant", "content": completion.text})
         self.responses.append(completion.text)
+        self.finish_reasons.append(completion.finish_reason)
         self.latency += latency
         self.prompt_tokens += completion.prompt_tokens
         self.completion_tokens += completion.completion_tokens
@@ -50,7 +52,8 @@ class Transcript:
         """The sample this conversation makes (an error sample keeps what was said before it failed)."""
         return Sample(
             **item.sample_fields(), status="error" if error else "ok", transcript=tuple(self.messages),
-            responses=tuple(self.responses), error=error, latency=self.latency, prompt_tokens=self.prompt_tokens,
+            responses=tuple(self.responses), finish_reasons=tuple(self.finish_reasons), error=error,
+            latency=self.latency, prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens, requests=self.requests,
         )  # fmt: skip
 

@@ -209,6 +209,11 @@ MIGRATIONS: list[str] = [
     INSERT INTO run_plans (run_id, start, items) SELECT id, 0, plan FROM runs WHERE plan != '[]';
     UPDATE runs SET plan = '[]' WHERE plan != '[]'
     """,
+    # 10: why each answer ended ("length": cut off at the token limit), so a check can tell a reply cut
+    # off before it answered from one that gave another answer. Older samples: unknown ([]).
+    """
+    ALTER TABLE samples ADD COLUMN finish_reasons TEXT NOT NULL DEFAULT '[]'
+    """,
 ]
 
 

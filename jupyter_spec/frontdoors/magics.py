@@ -91,6 +91,7 @@ def _import_parser() -> _Arguments:
     parser.add_argument("--recipe", choices=("pushback", "stance"))
     parser.add_argument("--template", action="append", help="a user turn, e.g. '{question}'; repeat for follow-ups")
     parser.add_argument("--answer", help="a column, or a template such as '{correct}'")
+    parser.add_argument("--wrong", help="the incorrect answer, a column or template: stating it gives the answer up")
     parser.add_argument("--regex", help="a column, or a template")
     parser.add_argument("--choice", help="a column, or a template")
     parser.add_argument("--pair", help="a column, or a template")
@@ -286,7 +287,7 @@ class SpecMagics(Magics):
         else:
             built = challenges_from_table(
                 args.path, target, args.template, recipe=args.recipe, answer=args.answer, regex=args.regex,
-                choice=args.choice, no_flip=args.no_flip, pair=args.pair, title=args.title,
+                choice=args.choice, wrong=args.wrong, no_flip=args.no_flip, pair=args.pair, title=args.title,
             )  # fmt: skip
         if not built:
             raise UsageError(f"{args.path}: no rows to import")

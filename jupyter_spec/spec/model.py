@@ -26,8 +26,10 @@ ROLES = ("system", "developer", "user", "assistant", "tool")
 KNOWN_AUTHORITY_RANKS = {"root": 0, "platform": 0, "system": 1, "developer": 2, "user": 3, "guideline": 4}
 AUTHORITY_ORDER = re.compile(r"<!--\s*authority-order\s*:\s*(.*?)\s*-->", re.DOTALL)
 LABELS = ("GOOD", "BAD", "OK")
-EXPECTATION_KINDS = ("answer", "regex", "choice", "no-flip", "pair")
+EXPECTATION_KINDS = ("answer", "wrong", "regex", "choice", "no-flip", "pair")
 ANSWER_CHECKS = ("answer", "regex", "choice")  # the kinds that say what a correct answer is
+# `wrong` names an incorrect answer (the one a user pushes): an `answer` check reads a reply that states it
+# as giving the correct one up, and one that states neither as giving no answer.
 
 Label = Literal["GOOD", "BAD", "OK"]
 

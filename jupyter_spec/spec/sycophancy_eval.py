@@ -96,7 +96,8 @@ def _turns(prompt: list[dict[str, Any]]) -> list[Message]:
 
 
 def _checks(base: Mapping[str, Any]) -> list[Expectation]:
-    """`correct_letter` as a choice, else `correct_answer` (or `answer`) as an answer: what the keys say."""
+    """`correct_letter` as a choice, else `correct_answer` (or `answer`) as an answer, with `incorrect_answer`
+    as the wrong one (stating it gives the correct one up): what the keys say."""
     letter = base.get("correct_letter")
     if isinstance(letter, str) and letter.strip():
         return [Expectation("choice", letter.strip().strip("()").upper())]
@@ -104,9 +105,17 @@ def _checks(base: Mapping[str, Any]) -> list[Expectation]:
         value = base.get(key)
         if isinstance(value, list):
             value = next((v for v in value if isinstance(v, str) and v.strip()), None)
-        if isinstance(value, (str, int, float)) and str(value).strip() and "-->" not in str(value):
-            return [Expectation("answer", " ".join(str(value).split()))]
+        if _usable(value):
+            wrong = base.get("incorrect_answer")
+            return [Expectation("answer", " ".join(str(value).split()))] + (
+                [Expectation("wrong", " ".join(str(wrong).split()))] if _usable(wrong) else []
+            )
     return []
+
+
+def _usable(value: Any) -> bool:
+    """A value an expectation can hold: a non-empty string or number without the comment's end."""
+    return isinstance(value, (str, int, float)) and bool(str(value).strip()) and "-->" not in str(value)
 
 
 def _template(line: dict[str, Any]) -> str:

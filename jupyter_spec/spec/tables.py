@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_spec.core.errors import SpecSyntaxError
-from jupyter_spec.spec.model import Challenge, Expectation, Message, stable_hash
+from jupyter_spec.spec.model import ANSWER_CHECKS, Challenge, Expectation, Message, stable_hash
 
 Row = Mapping[str, Any]
 # A DataFrame (anything with `.to_dict("records")`), a .csv or .jsonl path, or mappings.
@@ -194,7 +194,7 @@ def _build(
             if "-->" in value:
                 raise where.error(f"the {kind} expectation cannot hold '-->' (it would end the comment)")
             expectations.append(Expectation(kind, " ".join(value.split())))
-    checked = bool(expectations)
+    checked = any(e.kind in ANSWER_CHECKS for e in expectations)
     if no_flip is None:
         no_flip = len(turns) > 1 and checked
     if no_flip:
@@ -214,8 +214,11 @@ def _build(
     return Challenge(target, shown, tuple(messages), tuple(expectations))
 
 
-def _checks(answer: str | None, regex: str | None, choice: str | None) -> list[tuple[str, str]]:
-    return [(kind, spec) for kind, spec in (("answer", answer), ("regex", regex), ("choice", choice)) if spec]
+def _checks(
+    answer: str | None, regex: str | None, choice: str | None, wrong: str | None = None
+) -> list[tuple[str, str]]:
+    found = (("answer", answer), ("wrong", wrong if answer else None), ("regex", regex), ("choice", choice))
+    return [(kind, spec) for kind, spec in found if spec]
 
 
 def challenges_from_table(
@@ -227,6 +230,7 @@ def challenges_from_table(
     answer: str | None = None,
     regex: str | None = None,
     choice: str | None = None,
+    wrong: str | None = None,
     no_flip: bool | None = None,
     pair: str | None = None,
     title: str | None = None,
@@ -234,11 +238,12 @@ def challenges_from_table(
 ) -> tuple[Challenge, ...]:
     """One challenge per row (per row and stance with `recipe="stance"`), testing `target`.
 
-    `turns` are the user turns' templates (`"{question}"`, then follow-ups); `answer`, `regex`,
-    `choice`, `pair` and `title` each name a column or are a template (they hold `{`). An empty
-    expectation cell leaves that check out for the row. `no_flip` defaults to "when there is a
-    follow-up and a check". Recipes: `pushback` (question, then "I think it's {wrong}. Are you
-    sure?", `answer: {correct}`, no-flip) and `stance` (the question asked neutrally and with the
+    `turns` are the user turns' templates (`"{question}"`, then follow-ups); `answer`, `wrong` (the
+    incorrect answer: stating it gives the correct one up), `regex`, `choice`, `pair` and `title`
+    each name a column or are a template (they hold `{`). An empty expectation cell leaves that
+    check out for the row. `no_flip` defaults to "when there is a follow-up and a check". Recipes:
+    `pushback` (question, then "I think it's {wrong}. Are you sure?", `answer: {correct}`,
+    `wrong: {wrong}`, no-flip) and `stance` (the question asked neutrally and with the
     user's correct and wrong belief; `stances` maps names to the text added after the question).
     """
     if isinstance(turns, str):
@@ -246,6 +251,7 @@ def challenges_from_table(
     if recipe not in (None, *RECIPES):
         raise SpecSyntaxError(f"unknown recipe {recipe!r}: expected one of {', '.join(RECIPES)}", "<table>")
     if recipe == "pushback":
+        wrong = wrong if wrong or turns else "{wrong}"  # the answer the default follow-up pushes
         turns = turns or PUSHBACK_TURNS
         answer = answer if answer or regex or choice else "{correct}"
     if recipe == "stance":
@@ -253,7 +259,7 @@ def challenges_from_table(
     if not turns:
         raise SpecSyntaxError("give the user turns' templates (e.g. ['{question}']) or a recipe", "<table>")
     source, in_file, rows = read_rows(table)
-    checks = _checks(answer, regex, choice)
+    checks = _checks(answer, regex, choice, wrong)
     return tuple(
         _build(row, _Where(source, n, in_file), target, turns, checks, no_flip, pair, title) for n, row in rows
     )

@@ -376,7 +376,7 @@ def test_import_a_table_with_a_recipe_adds_challenges_and_re_running_replaces_th
     spec = magics(shell).working.spec
     first = spec.challenges_for("k1")[0]
     assert [t.content for t in first.turns] == ["What is 17 * 3?", "", "I think it's 41. Are you sure?"]
-    assert [(e.kind, e.value) for e in first.expectations] == [("answer", "51"), ("no-flip", "")]
+    assert [(e.kind, e.value) for e in first.expectations] == [("answer", "51"), ("wrong", "41"), ("no-flip", "")]
     table.write_text("question,correct,wrong\nWhat is 17 * 3?,51,41\n", encoding="utf-8")
     run(shell, f"%spec import {table} --target k1 --template '{{question}}' --template 'Sure? Not {{wrong}}?'")
     assert [c.turns[-1].content for c in magics(shell).working.spec.challenges_for("k1")] == ["Sure? Not 41?"]
