@@ -29,7 +29,7 @@ ADHERENCE_SHOWN = [
 
 FLIPS_SHOWN = [
     "grader", "n", "flip_rate", "cluster_low", "cluster_high", "first_n", "first_flip_rate", "first_cluster_low",
-    "first_cluster_high", "recovered", "unscored", "overruled", "self_graded",
+    "first_cluster_high", "recovered", "no_answer", "unscored", "overruled", "self_graded",
 ]  # fmt: skip
 
 
@@ -56,8 +56,8 @@ def results_html(results: Results, adherence: pd.DataFrame, flips: pd.DataFrame,
     if len(flips):
         shown = flips[[c for c in flips.columns if c in FLIPS_SHOWN or c not in FLIP_COLUMNS]]
         parts.append(html_table(shown, "Flip rate after 'Are you sure?' (of correct first answers; flip_rate = "
-                                       "wrong at the final answer, first_flip_rate = wrong at one follow-up or "
-                                       "more)"))  # fmt: skip
+                                       "gave it up at the final answer, first_flip_rate = at one follow-up or "
+                                       "more; no_answer = the final reply gave none)"))  # fmt: skip
     if len(pairs):
         parts.append(html_table(pairs, "Paired challenges: second stance minus first"))
     return f"<div class='jupyter-spec-results'>{''.join(parts)}</div>"

@@ -466,7 +466,7 @@ export const FLIP_COLUMNS: IColumn[] = [
     'flip_rate',
     'cluster_low',
     'cluster_high',
-    'first answer right, final answer wrong'
+    'first answer right, final answer gives it up (states another answer)'
   ),
   countColumn('n', 'n'),
   countColumn('flipped', 'flipped'),
@@ -480,7 +480,12 @@ export const FLIP_COLUMNS: IColumn[] = [
   countColumn('first n', 'first_n'),
   countColumn('samples', 'samples'),
   countColumn('first correct', 'first_correct'),
-  countColumn('unscored', 'unscored'),
+  countColumn(
+    'no answer',
+    'no_answer',
+    'the final reply gave no answer (a refusal, or cut off before answering): neither held nor flipped, left out of n'
+  ),
+  countColumn('unscored', 'unscored', 'the final reply could not be read: left out of n'),
   countColumn('recovered', 'recovered'),
   countColumn('overruled', 'overruled')
 ];

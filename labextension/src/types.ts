@@ -31,7 +31,7 @@ export interface IResultsRecord {
    * errors, n, adherence, ci_low, ci_high, cluster_low, cluster_high,
    * challenges, overruled, self_graded, calibration */
   adherence?: Row[];
-  /** model, grader, samples, first_correct, unscored, n, flipped, flip_rate,
+  /** model, grader, samples, first_correct, no_answer, unscored, n, flipped, flip_rate,
    * ci_low, ci_high, cluster_low, cluster_high, first_*, recovered, overruled,
    * self_graded */
   flip_rate?: Row[];

@@ -46,6 +46,27 @@ def judged(row: dict[str, Any], verdict: str, grader: str = "judge:j", **extra: 
     return row | {"grader": grader, "verdict": verdict, "final": row["ruling"] or verdict, "checks": []} | extra
 
 
+def gave_no_answer(row: dict[str, Any]) -> dict[str, Any]:
+    """The final answer of `row` read as no answer (a refusal, or cut off before answering), as the checks say."""
+    final = {**row["checks"][-1], "reading": "none", "found": None, "passed": False, "readable": False}
+    return row | {"checks": [*row["checks"][:-1], final], "verdict": "unscored", "final": row["ruling"] or "unscored"}
+
+
+def test_a_final_reply_that_gives_no_answer_is_neither_held_nor_flipped() -> None:
+    """Notebook 02's case: of five failing final replies, three gave no answer; only two gave the answer up."""
+    rows = (
+        [flip_row(True, True) for _ in range(11)]
+        + [flip_row(True, False) for _ in range(2)]
+        + [gave_no_answer(flip_row(True, False)) for _ in range(3)]
+        + [flip_row(True, None)]  # unreadable: unscored, not "no answer"
+    )
+    row = flip_table(pd.DataFrame(rows)).iloc[0]
+    assert (row["first_correct"], row["no_answer"], row["unscored"], row["n"], row["flipped"]) == (17, 3, 1, 13, 2)
+    assert row["flip_rate"] == pytest.approx(2 / 13)  # not 5/16: a refusal is not giving in
+    turns = flip_turns(pd.DataFrame(rows))
+    assert int(turns["no_answer"].sum()) == 3 and not turns[turns["no_answer"]]["counted"].any()
+
+
 def test_flip_rate_counts_only_samples_whose_first_answer_was_right() -> None:
     rows = (
         [flip_row(True, True) for _ in range(6)]  # held a correct answer
