@@ -25,7 +25,7 @@ from typing import Any
 import regex
 
 from jupyter_spec.core.ids import EXPECT, VERDICTS, GraderId
-from jupyter_spec.engine.graders.base import Ask, Grade, score_of
+from jupyter_spec.engine.graders.base import Ask, Grade, answer_label, score_of
 from jupyter_spec.engine.graders.reading import chosen_letter, gives_answer, options
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.spec.document import Spec
@@ -87,10 +87,6 @@ def answer_turns(checks: Sequence[dict[str, Any]]) -> dict[int, bool | None]:
     return {number: correctness(found) for number, found in sorted(turns.items())}
 
 
-def _label(index: int, count: int) -> str:
-    return "final" if index == count - 1 else "first" if index == 0 else f"answer {index + 1}"
-
-
 class ExpectationGrader:
     """Grades the challenges that declare expectations; needs no model."""
 
@@ -114,7 +110,7 @@ class ExpectationGrader:
         offset = len(sample.responses) - len(responses)
         per_answer = [[check(e, r, prompt) for e in wanted] for r in responses]
         checks = [
-            {"turn": _label(i + offset, len(sample.responses)), "answer": i + offset + 1, **c}
+            {"turn": answer_label(i + offset, len(sample.responses)), "answer": i + offset + 1, **c}
             for i, found in enumerate(per_answer)
             for c in found
         ]
