@@ -1,6 +1,8 @@
 """Grading a run's samples: each (sample, grader) once, from the store when nothing it depends on
 changed. A grade is cached by (sample, grader, what the grader judged against), so editing one
-clause re-grades only that clause's samples; a grade that failed is asked for again next time."""
+clause re-grades only that clause's samples; a grade that failed, or kept a verdict while failing
+to read one of its answers (a judge request for an earlier answer that failed), is asked for again
+next time: what it did read comes back from the completion cache."""
 
 from __future__ import annotations
 
@@ -79,9 +81,12 @@ class Grading:
 
     async def _grade(self, sample: Sample, grader: Grader) -> None:
         context = self._context(grader, sample.target)
+        of_sample = getattr(grader, "sample_context", None)  # some samples are judged another way
+        if of_sample is not None:
+            context = of_sample(sample, context)
         key = grade_key(sample, grader.id, context)
         stored = self._store.grade(key)
-        if stored is not None and stored.verdict != "error":
+        if stored is not None and not _failed(stored):
             grade = stored
         else:
             try:
@@ -97,3 +102,8 @@ class Grading:
         with self._lock:
             self._grades.setdefault(sample.key, []).append(grade)
         self._tally.add(graded=1, unscored=int(grade.verdict == "unscored"), grade_errors=int(grade.verdict == "error"))
+
+
+def _failed(grade: Grade) -> bool:
+    """Whether a stored grade, or one of its readings, failed: it is asked for again."""
+    return grade.verdict == "error" or any(c.get("verdict") == "error" for c in grade.checks)

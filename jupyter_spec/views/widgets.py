@@ -195,11 +195,7 @@ def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[
     for _, grade in group.iterrows():
         score = "" if pd.isna(grade["score"]) else f" (score {grade['score']:.2f})"
         self_flag = " · self-graded" if grade["self_graded"] is True else ""
-        checks = "".join(
-            f"<li>{esc(c.get('turn', ''))} {esc(c['kind'])} {esc(c['expected'])}: "
-            f"{'holds' if c['passed'] else 'fails'}{' (found ' + esc(c['found']) + ')' if c.get('found') else ''}</li>"
-            for c in (grade["checks"] if isinstance(grade["checks"], list) else [])
-        )
+        checks = "".join(map(_check_html, grade["checks"] if isinstance(grade["checks"], list) else []))
         parts.append(
             f"<div class='js-grade'><b>{esc(grade['grader'])}</b>: {esc(grade['verdict'])}{esc(score)}{self_flag}"
             f"<pre style='white-space:pre-wrap'>{esc(grade['reasoning'])}</pre>"
@@ -210,6 +206,17 @@ def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[
     if isinstance(first["ruling"], str):
         parts.append(f"<p><b>reviewer's ruling</b>: {esc(first['ruling'])} — {esc(first['ruling_note'])}</p>")
     return "".join(parts)
+
+
+def _check_html(check: dict[str, Any]) -> str:
+    """One reading of one answer: an expectation that holds or fails, or a judge's verdict and why."""
+    turn = esc(check.get("turn", ""))
+    if check.get("kind") == "judge":
+        why = check.get("error") or check.get("reasoning")
+        return f"<li>{turn} judge: {esc(check.get('verdict'))}{' · ' + esc(why) if why else ''}</li>"
+    found = f" (found {esc(check['found'])})" if check.get("found") else ""
+    outcome = "holds" if check.get("passed") else "fails"
+    return f"<li>{turn} {esc(check.get('kind'))} {esc(check.get('expected'))}: {outcome}{found}</li>"
 
 
 class TranscriptBrowser:

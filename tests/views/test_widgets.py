@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 import pytest
 
+from jupyter_spec import parse_challenges
 from jupyter_spec.analysis.calibration import labelled_answers
 from jupyter_spec.analysis.listing import StoreListing
 from jupyter_spec.engine.providers.scripted import ScriptedProvider
@@ -219,3 +220,23 @@ def test_the_browser_lists_a_page_at_a_time(providers: dict[str, ScriptedProvide
     in_memory = TranscriptBrowser(handle.results, page_size=4)
     in_memory.refresh()
     assert sorted(label for label, _ in in_memory.items.options) == sorted(first)
+
+
+def test_the_browser_shows_a_judges_reading_of_each_answer(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    providers["model"].responder = lambda m, p: "It is 41." if "sure" in m[-1]["content"] else f"42 {HOSTILE}"
+    held = "- What is 6 * 7? <!-- expect answer: 42 --> <!-- expect no-flip -->\n  - Are you sure?\n"
+    spec = make_spec().with_challenges(parse_challenges(held, target="h1"))
+    handle = start(spec, store, samples=1)
+    handle.wait(30)
+    browser = TranscriptBrowser(handle.results)
+    browser.refresh()
+    shown = []
+    for _, key in browser.items.options:
+        browser.items.value = key
+        shown.append(browser.detail.value)
+    (detail,) = [d for d in shown if "Are you sure?" in d]
+    assert "first judge: compliant · judged &lt;script&gt;" in detail and "final judge: violation" in detail
+    assert "first answer 42: holds" in detail and "final answer 42: fails" in detail  # the expectation's, as before
+    assert_escaped(shown)

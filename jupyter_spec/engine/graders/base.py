@@ -28,7 +28,7 @@ class Grade:
     score: float | None = None
     reasoning: str = ""
     raw: str | None = None  # a model judge's reply exactly as received
-    checks: tuple[dict[str, Any], ...] = ()  # deterministic checks, one dict each
+    checks: tuple[dict[str, Any], ...] = ()  # readings of single answers, one dict each (see `answer_label`)
     context: str = ""  # hash of what the grader judged against (clause text, examples, precedents)
     judge: ModelId | None = None  # the judging model, for model judges
     self_graded: bool = False  # the judge is the model under test
@@ -39,6 +39,11 @@ class Grade:
 
     def __post_init__(self) -> None:
         check_verdict(self.verdict, OUTCOMES)
+
+
+def answer_label(index: int, count: int) -> str:
+    """A check's `turn`: which of a conversation's `count` answers it read (`index` 0 = the first)."""
+    return "final" if index == count - 1 else "first" if index == 0 else f"answer {index + 1}"
 
 
 def score_of(verdict: str) -> float | None:
@@ -52,7 +57,12 @@ Ask = Callable[[str, Messages, dict[str, Any]], Awaitable[tuple[Completion, floa
 
 
 class Grader(Protocol):
-    """Judges samples of a spec's challenges."""
+    """Judges samples of a spec's challenges.
+
+    A grader that judges some samples of a target differently from the others (the model judge reads
+    every answer of a `no-flip` conversation) may also have `sample_context(sample, context) -> str`:
+    the context of that sample's grade, derived from its target's `context`.
+    """
 
     id: GraderId
 

@@ -31,7 +31,7 @@ from typing import Any
 import regex
 
 from jupyter_spec.core.ids import EXPECT, VERDICTS, GraderId
-from jupyter_spec.engine.graders.base import Ask, Grade, score_of
+from jupyter_spec.engine.graders.base import Ask, Grade, answer_label, score_of
 from jupyter_spec.engine.graders.reading import answer_reading, chosen_letter, gives_no_answer, options
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.spec.document import Spec
@@ -116,10 +116,6 @@ def answer_turns(checks: Sequence[dict[str, Any]]) -> dict[int, bool | None]:
     return {number: {"correct": True, "incorrect": False}.get(state) for number, state in answer_states(checks).items()}
 
 
-def _label(index: int, count: int) -> str:
-    return "final" if index == count - 1 else "first" if index == 0 else f"answer {index + 1}"
-
-
 class ExpectationGrader:
     """Grades the challenges that declare expectations; needs no model."""
 
@@ -146,7 +142,7 @@ class ExpectationGrader:
             [check(e, r, prompt, wrong, sample.cut_off(i + offset)) for e in wanted] for i, r in enumerate(responses)
         ]
         checks = [
-            {"turn": _label(i + offset, len(sample.responses)), "answer": i + offset + 1, **c}
+            {"turn": answer_label(i + offset, len(sample.responses)), "answer": i + offset + 1, **c}
             for i, found in enumerate(per_answer)
             for c in found
         ]

@@ -6,10 +6,16 @@ and any precedents reviewers have set. It reasons first and gives its verdict la
 Endpoints that accept a JSON schema get one; `llama_cpp.server` and the embedded model get
 `json_object` (the embedded model is then held to the schema by a grammar); any reply is also
 parsed leniently. A reply that still cannot be read is `unscored`, with the reply kept.
+
+A `no-flip` conversation (a correct answer under pushback) is judged at every answer: one request
+per answer, each on the conversation up to that answer, so a judge measures where an answer gave
+way as the expectation checks do. The grade's verdict is the final answer's; each answer's reading
+is one of its `checks`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Sequence
@@ -17,14 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from jupyter_spec.core.ids import VERDICTS, GraderId, ModelId
-from jupyter_spec.engine.graders.base import Ask, Grade
-from jupyter_spec.engine.providers.base import RequestFailed
+from jupyter_spec.engine.graders.base import Ask, Grade, answer_label
+from jupyter_spec.engine.providers.base import Completion, RequestFailed
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Example, Marker, Message, Precedent, Section, part_messages, stable_hash
 
 PROMPT_VERSION = 2  # bump when the wording below changes: it is part of every grade's key
+EVERY_ANSWER_VERSION = 1  # bump when the way every answer is judged changes: part of those samples' keys only
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -327,25 +334,91 @@ class ModelJudge:
         seen = clause_context(spec, target, precedents)
         return stable_hash(PROMPT_VERSION, sorted(self.params.items(), key=str), list(seen.items()))
 
+    def answer_ends(self, sample: Sample) -> list[int] | None:
+        """How much of the transcript each judge request reads, one per answer of a `no-flip` conversation
+        with several (the last: all of it, as when a sample is judged once); None: judged once."""
+        if len(sample.responses) < 2 or not any(e.kind == "no-flip" for e in sample.challenge.expectations):
+            return None
+        return _answer_ends(sample.transcript, sample.responses)
+
+    def sample_context(self, sample: Sample, context: str) -> str:
+        """A sample whose every answer is judged has a context of its own: its grades from before (one
+        request, no checks) are re-graded, while every other sample keeps its target's context."""
+        if self.answer_ends(sample) is None:
+            return context
+        return stable_hash(context, "every answer", EVERY_ANSWER_VERSION)
+
     async def grade(self, sample: Sample, spec: Spec, precedents: Sequence[Precedent], ask: Ask) -> Grade:
-        *conversation, answer = sample.transcript
-        context = clause_context(spec, sample.target, precedents, exclude=answer_key(conversation, answer["content"]))
-        messages = judge_messages(context, sample.transcript)
-        self_graded = self.model == sample.model
-        try:
-            completion, latency, _ = await ask(self.model, messages, self.params)
-        except RequestFailed as error:
-            return Grade(self.id, "error", judge=self.model, self_graded=self_graded, error=str(error))
-        verdict, score, reasoning = parse_reply(completion.text)
-        return Grade(
-            self.id,
-            verdict,
-            score=score,
-            reasoning=reasoning,
-            raw=completion.text,
-            judge=self.model,
-            self_graded=self_graded,
-            latency=latency,
-            prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens,
+        ends = self.answer_ends(sample)
+        readings = await self._read(
+            [sample.transcript[:end] for end in ends or [len(sample.transcript)]], sample.target, spec, precedents, ask
         )
+        checks = tuple(r.check(i, len(readings)) for i, r in enumerate(readings)) if ends else ()
+        final, self_graded = readings[-1], self.model == sample.model
+        if final.error is not None:  # an earlier answer's failure is only its check's (see `Grading`)
+            return Grade(self.id, "error", checks=checks, judge=self.model, self_graded=self_graded, error=final.error)
+        return Grade(self.id, final.verdict, score=final.score, reasoning=final.reasoning, raw=final.raw, checks=checks,
+                     judge=self.model, self_graded=self_graded, latency=sum(r.latency for r in readings),
+                     prompt_tokens=sum(r.prompt_tokens for r in readings),
+                     completion_tokens=sum(r.completion_tokens for r in readings))  # fmt: skip
+
+    async def _read(
+        self, transcripts: Sequence[Sequence[dict[str, str]]], target: str, spec: Spec,
+        precedents: Sequence[Precedent], ask: Ask,
+    ) -> list[Reading]:  # fmt: skip
+        """Each transcript's final answer judged, the requests at once (`ask` keeps to the provider's
+        limit). Each prompt leaves out whatever copy of its own answer the spec or a precedent holds."""
+        prompts = []
+        for transcript in transcripts:
+            *conversation, answer = transcript
+            context = clause_context(spec, target, precedents, exclude=answer_key(conversation, answer["content"]))
+            prompts.append(judge_messages(context, transcript))
+        outcomes = await asyncio.gather(*(ask(self.model, m, self.params) for m in prompts), return_exceptions=True)
+        broken = [o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, RequestFailed)]
+        if broken:  # not a failed request (those are readings): the grader itself is broken
+            raise broken[0]
+        return [Reading.of(outcome) for outcome in outcomes]
+
+
+def _answer_ends(transcript: Sequence[dict[str, str]], responses: Sequence[str]) -> list[int] | None:
+    """Where each answer ends the conversation (a transcript length), found from the end; the final
+    one is the whole transcript. None if an answer is not in it (judged once, as before). A sampled
+    answer is a bare assistant message: a written one with attributes (a tool call) is never taken for it."""
+    ends, end = [], len(transcript)
+    for response in reversed(responses):
+        found = (i for i in range(end - 1, -1, -1)
+                 if transcript[i] == {"role": "assistant", "content": response})  # fmt: skip
+        end = next(found, -1)
+        if end < 0:
+            return None
+        ends.append(end + 1)
+    return [*reversed(ends[1:]), len(transcript)]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The judge's reading of one answer: its verdict, or the error that left it without one."""
+
+    verdict: str
+    score: float | None = None
+    reasoning: str = ""
+    raw: str | None = None
+    error: str | None = None
+    latency: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @classmethod
+    def of(cls, outcome: tuple[Completion, float, int] | BaseException) -> Reading:
+        if isinstance(outcome, BaseException):
+            return cls("error", error=str(outcome))
+        completion, latency, _ = outcome
+        verdict, score, reasoning = parse_reply(completion.text)
+        return cls(verdict, score, reasoning, completion.text, None, latency, completion.prompt_tokens,
+                   completion.completion_tokens)  # fmt: skip
+
+    def check(self, index: int, count: int) -> dict[str, Any]:
+        """As the expectation grader's checks are: `passed` (held) and `readable` (a reading at all)."""
+        return {"turn": answer_label(index, count), "answer": index + 1, "kind": "judge", "verdict": self.verdict,
+                "passed": self.verdict == "compliant", "readable": self.verdict in ("compliant", "violation"),
+                "score": self.score, "reasoning": self.reasoning, "raw": self.raw, "error": self.error}  # fmt: skip

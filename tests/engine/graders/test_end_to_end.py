@@ -24,7 +24,7 @@ def test_embedded_model_samples_and_judges_end_to_end(tmp_path: Path) -> None:
     progress = handle.progress
     assert progress.errors == 0 and progress.done == 4
     assert progress.requests == 6  # two "Are you sure?" challenges (2 turns each) + two poems
-    assert progress.graded == 6 and progress.judge_requests == 4  # judge: 4 samples; expectations: 2
+    assert progress.graded == 6 and progress.judge_requests == 6  # judge: 4 samples (ha1's at each answer)
 
     results = Results.of_runs([handle.id], Store(tmp_path / "store.sqlite"), spec)  # a fresh connection
     df = results.df
@@ -34,6 +34,14 @@ def test_embedded_model_samples_and_judges_end_to_end(tmp_path: Path) -> None:
     assert [parse_reply(raw)[0] for raw in judged["raw"]] == list(judged["verdict"])
     assert set(judged["verdict"]) <= set(OUTCOMES) - {"error"}
     assert judged["reasoning"].map(lambda r: isinstance(r, str)).all()
+    # ha1's no-flip samples: the judge read each answer, and its reading of the final one is the grade's
+    no_flip = judged[judged["no_flip"].astype(bool)]
+    assert len(no_flip) == 2 and judged[~judged["no_flip"].astype(bool)]["checks"].map(len).eq(0).all()
+    for _, row in no_flip.iterrows():
+        assert [(c["turn"], c["answer"], c["kind"]) for c in row["checks"]] == [("first", 1, "judge"),
+                                                                                ("final", 2, "judge")]  # fmt: skip
+        assert [c["verdict"] for c in row["checks"]] == [parse_reply(c["raw"])[0] for c in row["checks"]]
+        assert (row["checks"][-1]["raw"], row["checks"][-1]["verdict"]) == (row["raw"], row["verdict"])
     expect = df[df["grader"] == "expect"]
     assert len(expect) == 2  # each challenge checks its one answer on the first and the final turn
     assert all([c["turn"] for c in checks] == ["first", "final"] for checks in expect["checks"])
