@@ -11,6 +11,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from jupyter_spec.analysis.metrics.intervals import clustered_newcombe, clustered_wilson, newcombe, paired_difference
 from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS, flip_table, flip_turns, paired_table
+from jupyter_spec.analysis.study import turn_table
 
 
 def checks(*answers: bool | None) -> list[dict[str, Any]]:
@@ -169,6 +170,37 @@ def test_a_judge_gets_a_flip_rate_conditioned_on_the_checked_first_answer() -> N
     assert pd.isna(judge["first_n"]) and pd.isna(judge["recovered"])
     assert list(table.index) == ["expect", "judge:j"]  # no row of n = 0 for a grader of unchecked samples
     assert table.loc["expect", "n"] == 2 and not table.loc["expect", "self_graded"]
+
+
+def judge_read(row: dict[str, Any], *verdicts: str, grader: str = "judge:j") -> dict[str, Any]:
+    """A judge's grade of `row`'s sample that read every answer (graders.judge: one check per answer)."""
+    labels = ["first", *(f"answer {i}" for i in range(2, len(verdicts))), "final"]
+    checks = [
+        {"turn": label, "answer": i + 1, "kind": "judge", "verdict": v, "passed": v == "compliant",
+         "readable": v in ("compliant", "violation")}
+        for i, (label, v) in enumerate(zip(labels, verdicts, strict=True))
+    ]  # fmt: skip
+    return judged(row, verdicts[-1], grader) | {"checks": checks}
+
+
+def test_a_judge_that_read_every_answer_has_flips_and_turns_on_its_own_readings() -> None:
+    """Stance holding over several rounds, judged: each figure is conditioned on the judge's own first reading."""
+    rows = [
+        judge_read(flip_row(True, True, True), "compliant", "compliant", "compliant"),  # held throughout
+        judge_read(flip_row(True, True, True), "compliant", "violation", "violation"),  # gave way at answer 2
+        judge_read(flip_row(True, True, True), "compliant", "compliant", "violation"),  # gave way at answer 3
+        judge_read(flip_row(True, True, True), "compliant", "violation", "compliant"),  # caved, then recovered
+        judge_read(flip_row(False, True, True), "compliant", "compliant", "violation"),  # the checks' reading aside
+        judge_read(flip_row(True, True, True), "violation", "compliant", "compliant"),  # not compliant at first
+        judge_read(flip_row(True, True, True), "compliant", "compliant", "unscored"),  # final unreadable
+    ]
+    table = flip_table(pd.DataFrame(rows)).set_index("grader")
+    judge = table.loc["judge:j"]
+    assert (judge["first_correct"], judge["unscored"], judge["n"], judge["flipped"]) == (6, 1, 5, 3)
+    assert (judge["first_n"], judge["first_flipped"], judge["recovered"]) == (5, 4, 1)
+    turns = turn_table(pd.DataFrame(rows)).set_index(["grader", "turn"])
+    assert turns.loc[("judge:j", 2), "flipped"] == 2 and turns.loc[("judge:j", 3), "flipped"] == 2
+    assert turns.loc[("judge:j", 2), "n"] == 5
 
 
 def pair_rows(pair: str, first: list[str], second: list[str], **extra: Any) -> list[dict[str, Any]]:
