@@ -42,5 +42,6 @@ class Sample:
 
     @property
     def content_hash(self) -> str:
-        """What a grader sees of the sample: the challenge (expectations too) and the answered conversation."""
-        return stable_hash(self.key, self.challenge, self.transcript)
+        """What a grader sees of the sample: the challenge (expectations too) and the answered conversation.
+        Each message by its sorted keys, as the store keeps it: a sample read back hashes as it was made."""
+        return stable_hash(self.key, self.challenge, [dict(sorted(m.items())) for m in self.transcript])

@@ -98,10 +98,11 @@ def test_every_sample_is_graded_and_grades_are_stored(providers: dict[str, Scrip
 
 def test_unchanged_rerun_samples_and_grades_nothing(providers: dict[str, ScriptedProvider], store: Store) -> None:
     start(make_spec(), store).wait(30)
-    calls = {name: len(p.calls) for name, p in providers.items()}
+    calls, grades = {name: len(p.calls) for name, p in providers.items()}, store.grade_count()
     again = start(make_spec(), store)
     again.wait(30)
     assert {name: len(p.calls) for name, p in providers.items()} == calls
+    assert store.grade_count() == grades  # every grade found by its key: none written again
     assert again.progress.requests == 0 and again.progress.judge_requests == 0 and again.progress.graded == 8
 
 
@@ -324,10 +325,9 @@ def test_grades_judged_once_are_regraded_only_where_every_answer_is_now_judged(
     by_answer: dict[str, ScriptedProvider], store: Store
 ) -> None:
     spec, settings = three_answer_spec(), Settings(judge_output="json_object")
-    for _ in range(2):  # (the second time from the stored samples, whose grade keys the next run's are)
-        before = start(spec, store, judges=[], graders=[JudgedOnce("scripted:judge", settings)], samples=1)
-        before.wait(30)
-    assert len(by_answer["judge"].calls) == 3 and before.progress.judge_requests == 0  # 1 + 2 judged once
+    before = start(spec, store, judges=[], graders=[JudgedOnce("scripted:judge", settings)], samples=1)
+    before.wait(30)
+    assert len(by_answer["judge"].calls) == before.progress.judge_requests == 3  # 1 + 2 judged once
     grades = store.grade_count()
     handle = start(spec, store, samples=1)
     handle.wait(30)
@@ -366,3 +366,20 @@ def test_a_failed_earlier_reading_keeps_the_verdict_and_is_asked_again_next_run(
     settled = start(spec, store, samples=1, ids=["h1"])
     settled.wait(30)
     assert settled.progress.judge_requests == 0
+
+
+def test_a_follow_up_cut_off_at_max_tokens_is_no_answer_not_a_flip(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    """Why each answer ended is kept with the sample: the checks read a cut-off reply as giving no answer."""
+    providers["model"].responder = lambda m, p: (
+        "Let me check that once more, step by step: six times seven is" if "sure" in m[-1]["content"] else "42."
+    )
+    handle = start(make_spec(), store, judges=[], ids=["h1"], samples=1, params={"max_tokens": 8})
+    handle.wait(30)
+    (sample,) = store.samples(handle.id)
+    assert sample["finish_reasons"] == ["stop", "length"]
+    (row,) = handle.results.df.to_dict("records")
+    assert row["verdict"] == "unscored" and [c["reading"] for c in row["checks"]] == ["correct", "none"]
+    flips = handle.results.flip_rate().iloc[0]
+    assert (flips["first_correct"], flips["no_answer"], flips["n"], flips["flipped"]) == (1, 1, 0, 0)

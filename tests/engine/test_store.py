@@ -103,6 +103,7 @@ def test_a_plan_kept_in_the_runs_row_moves_to_its_own_table_on_migration(tmp_pat
     Store(path).create_run("r1", {"models": ["m:x"]}, [])
     db = sqlite3.connect(path)
     db.execute("DROP TABLE run_plans")  # as schema 8 kept it: in the row
+    db.execute("ALTER TABLE samples DROP COLUMN finish_reasons")
     db.execute("UPDATE runs SET plan = ? WHERE id = 'r1'", (json.dumps(items),))
     db.execute("PRAGMA user_version=8")
     db.commit()
@@ -140,8 +141,24 @@ def test_runs_recorded_before_versions_were_kept_become_versions_on_migration(tm
     db.execute("DROP INDEX samples_by_replay")  # and before what samples replay was
     db.execute("ALTER TABLE samples DROP COLUMN replay")
     db.execute("DROP TABLE run_plans")  # and before plans had a table of their own
+    db.execute("ALTER TABLE samples DROP COLUMN finish_reasons")  # and before why answers ended was kept
     db.execute("PRAGMA user_version=3")
     db.commit()
     db.close()
     migrated = Store(path)
     assert [(v["hash"], v["markdown"]) for v in migrated.versions()] == [("abc123", "## A {#a}\n")]
+
+
+def test_a_sample_stored_before_finish_reasons_were_kept_reads_back_with_none(tmp_path: Path) -> None:
+    path = tmp_path / "v9.sqlite"
+    Store(path).create_run("r1", {}, [])
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE samples DROP COLUMN finish_reasons")
+    db.execute("INSERT INTO samples (run_id, key, target, clause, challenge, model, sample_index, status, transcript,"
+               " responses, latency, prompt_tokens, completion_tokens, requests, created) VALUES"
+               " ('r1', 'k', 't', 'c', 'h', 'm:x', 0, 'ok', '[]', '[\"a\"]', 0, 0, 0, 0, 0)")  # fmt: skip
+    db.execute("PRAGMA user_version=9")
+    db.commit()
+    db.close()
+    (row,) = Store(path).samples("r1")
+    assert row["responses"] == ["a"] and row["finish_reasons"] == []  # unknown: no answer reads as cut off

@@ -38,8 +38,11 @@ class ScriptedProvider:
             raise answer
         if isinstance(answer, Exception):
             raise ProviderError(str(answer), retryable=False)
+        words, limit = answer.split(), params.get("max_tokens")
+        cut = isinstance(limit, int) and len(words) > limit  # a word a token: cut off as an endpoint would
         return Completion(
-            answer,
+            " ".join(words[:limit]) if cut else answer,
             prompt_tokens=sum(len(m["content"].split()) for m in messages),
-            completion_tokens=len(answer.split()),
+            completion_tokens=min(len(words), limit) if cut else len(words),
+            finish_reason="length" if cut else "stop",
         )
