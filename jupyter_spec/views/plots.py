@@ -15,6 +15,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from jupyter_spec.core.ids import GraderId
+
 PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
 
 
@@ -50,6 +52,19 @@ def _whiskers(ax: Any, values: Any, ys: Any, lows: Any, highs: Any, keep: Any = 
         ax.errorbar(values[keep], ys[keep], xerr=xerr, fmt="none", ecolor="#222222", capsize=3, lw=1)
 
 
+GRADED = ["compliant", "violation", "not_applicable", "unscored", "errors"]
+
+
+def unscored_note(rows: pd.DataFrame, grader: str) -> str | None:
+    """What an empty panel means when its grader read nothing: "6 of 6 unscored: the judge's replies
+    could not be read", not a bare n=0."""
+    if not len(rows) or rows["n"].sum() or not rows["unscored"].sum():
+        return None
+    graded = int(rows[GRADED].to_numpy().sum())
+    why = "the judge's replies could not be read" if GraderId(grader).is_judge else "it gave no readable verdict"
+    return f"{int(rows['unscored'].sum())} of {graded} unscored: {why}"
+
+
 def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -> Figure:
     """Horizontal bars per clause, one colour per model, clustered 95% CI whiskers, n on each bar.
 
@@ -75,6 +90,10 @@ def adherence_figure(table: pd.DataFrame, title: str = "Adherence per clause") -
             _whiskers(ax, values, ys, bars["cluster_low"], bars["cluster_high"], scored)
             for y, n in zip(ys, bars["n"], strict=True):
                 ax.text(1.02, y, f"n={int(n)}", va="center", fontsize=8, transform=ax.get_yaxis_transform())
+        note = unscored_note(rows, grader)
+        if note:
+            ax.text(0.5, 0.5, note, ha="center", va="center", fontsize=9, transform=ax.transAxes,
+                    bbox={"facecolor": "white", "edgecolor": "#C44E52"})  # fmt: skip
         ax.set_yticks(range(len(clauses)), clauses)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
