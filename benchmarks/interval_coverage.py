@@ -95,12 +95,12 @@ def run_cell(challenges: int, samples: int, p: float, icc: float, reps: int, see
 
 def table(cells: list[Cell]) -> list[str]:
     head = f"{'design':<7}{'p':>5}{'ICC':>5}" + "".join(f"{m:>15}" for m in METHODS[:4])
-    lines = [head + f"{'default/CR1':>13}{'floor/CR1':>11}", f"{'':<17}" + "   coverage width" * 4]
+    lines = [head + f"{'default/CR1':>13}{'ICC-1/CR1':>11}{'floor/CR1':>11}", f"{'':<17}" + "   coverage width" * 4]
     for cell in cells:
         line = f"{cell.challenges}x{cell.samples:<4}{cell.p:>5.2f}{cell.icc:>5.1f}"
         line += "".join(f"{cell.coverage[m]:>9.3f}{cell.width[m]:>6.3f}" for m in METHODS[:4])
         floor = f"{cell.ratio('floor'):>11.2f}" if cell.icc == 0 else ""
-        lines.append(line + f"{cell.ratio('default'):>13.2f}" + floor)
+        lines.append(line + f"{cell.ratio('default'):>13.2f}{cell.ratio('ICC-1'):>11.2f}" + floor)
     return lines
 
 
