@@ -195,14 +195,17 @@ class Results:
         frame = self._frame
         return decode_transcripts(frame[(frame["run_id"] == run_id) & (frame["sample_key"] == key)].copy())
 
-    def adherence(self, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
+    def adherence(self, by: Sequence[str] = ("clause", "model", "grader"), conservative: bool = False) -> pd.DataFrame:
         """compliant / (compliant + violation) per group and grader (never pooled over graders: `grader` is
         added to `by` when missing), with Wilson and clustered 95% intervals.
 
         Reviewers' rulings replace the grader's verdict (`overruled` counts them). Each judge's
-        latest calibration accuracy is given beside the figures it produced.
+        latest calibration accuracy is given beside the figures it produced. The clustered interval
+        estimates how alike a challenge's samples are; `conservative=True` assumes each challenge
+        decides all its samples (Kish's rule), as wide as having one sample per challenge.
+        `attrs["ci_method"]` names the one used.
         """
-        table = adherence_table(self._frame, by)
+        table = adherence_table(self._frame, by, conservative)
         if "grader" in table.columns:
             table["calibration"] = table["grader"].map(self.calibration_summary)
         return table
@@ -262,6 +265,7 @@ class Results:
 
     @property
     def ci_method(self) -> str:
+        """The default intervals' method; a table's `attrs["ci_method"]` names the one it used."""
         return CI_METHOD
 
     def plot(self) -> Any:
@@ -275,9 +279,10 @@ class Results:
         pairs: pd.DataFrame | None = None,
     ) -> dict[str, Any]:
         """The figures as versioned JSON (`record.MIME_TYPE`); pass tables already computed to reuse them."""
+        adherence = self.adherence() if adherence is None else adherence
         return results_record(
-            self._with_transcripts(self._frame["final"] == "violation"), self.ci_method, self.calibrations,
-            self.adherence() if adherence is None else adherence,
+            self._with_transcripts(self._frame["final"] == "violation"),
+            adherence.attrs.get("ci_method", self.ci_method), self.calibrations, adherence,
             self.flip_rate() if flips is None else flips,
             self.paired() if pairs is None else pairs,
         )  # fmt: skip

@@ -52,7 +52,8 @@ def notes(adherence: pd.DataFrame) -> list[str]:
 def results_html(results: Results, adherence: pd.DataFrame, flips: pd.DataFrame, pairs: pd.DataFrame) -> str:
     shown = adherence[[c for c in ADHERENCE_SHOWN if c in adherence.columns]]
     parts = [html_table(shown, "Adherence per clause")]
-    parts += [f"<p>{html.escape(line)}</p>" for line in [*notes(adherence), f"Intervals: {results.ci_method}."]]
+    method = adherence.attrs.get("ci_method", results.ci_method)  # the table's own, conservative or not
+    parts += [f"<p>{html.escape(line)}</p>" for line in [*notes(adherence), f"Intervals: {method}."]]
     if len(flips):
         shown = flips[[c for c in flips.columns if c in FLIPS_SHOWN or c not in FLIP_COLUMNS]]
         parts.append(html_table(shown, "Flip rate after 'Are you sure?' (of correct first answers; flip_rate = "

@@ -80,3 +80,22 @@ def test_long_texts_are_truncated_and_missing_values_are_null() -> None:
 
 def test_a_record_without_violations_has_an_empty_list() -> None:
     assert results([row("c", "compliant")]).record()["violations"] == []
+
+
+def test_the_record_names_the_intervals_of_the_table_it_holds() -> None:
+    from jupyter_spec.analysis.metrics.adherence import CI_METHOD, CI_METHOD_CONSERVATIVE
+    from jupyter_spec.views.mime import results_html
+
+    counts = [3, 3, 4, 2, 5, 3, 1, 3, 4, 2]  # compliant of 5 per challenge, spread as independent samples are
+    rows = [row(f"s{i}-{j}", "compliant" if j < k else "violation", challenge=f"c{i}") for i, k in enumerate(counts)
+            for j in range(5)]  # fmt: skip
+    shown = results(rows)
+    assert shown.record()["ci_method"] == CI_METHOD == shown.ci_method
+    conservative = shown.adherence(conservative=True)
+    assert conservative.attrs["ci_method"] == CI_METHOD_CONSERVATIVE
+    assert shown.record(adherence=conservative)["ci_method"] == CI_METHOD_CONSERVATIVE
+    empty = pd.DataFrame()
+    assert "effective sample size at intracluster correlation 1" in results_html(shown, conservative, empty, empty)
+    assert "ANOVA" in results_html(shown, shown.adherence(), empty, empty)
+    default, kish = shown.adherence().iloc[0], conservative.iloc[0]
+    assert default["cluster_high"] - default["cluster_low"] < kish["cluster_high"] - kish["cluster_low"]

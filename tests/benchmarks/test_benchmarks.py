@@ -39,6 +39,11 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "lint_scale.py": (["--clauses", "50", "--cells", "2", "--repeats", "1", "--big-mb", "0.05"], []),
     "transport.py": (["--requests", "200", "--warmup", "20"], []),
     "views_scale.py": (["--samples", "500"], []),
+    "interval_coverage.py": (
+        ["--reps", "20", "--jobs", "1"],
+        ["default/CR1", "10x5    0.95  0.0", "5x20   0.50  0.8", "coverage >= 0.90 in every cell:",
+         "width <= 1.25x CR1 at ICC 0:", "both targets hold: "],
+    ),
 }  # fmt: skip
 
 

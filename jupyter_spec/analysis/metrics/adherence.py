@@ -18,6 +18,14 @@ from jupyter_spec.analysis.metrics.intervals import clustered_wilson, wilson
 from jupyter_spec.core.ids import VERDICTS, GraderId
 
 CI_METHOD = (
+    "Wilson 95% (samples independent); clustered: Wilson 95% on n / deff * (z / t)^2 over challenges of m scored "
+    "samples, never below Kish's n^2 / sum m^2 (its value at intracluster correlation 1): deff = 1 + (sum m^2 / n "
+    "- 1) * ICC, the one-way ANOVA estimate of the intracluster correlation clipped to [0, 1] (1 where undefined: "
+    "one challenge, or every verdict the same); t the Student quantile on Satterthwaite degrees of freedom, 1 / df "
+    "= 1 / (n^2 / sum m^2 - 1) + max(0, 1 - 6pq) / (2npq) at the pooled rate p (Korn & Graubard's adjustment; "
+    "fewer with few challenges or a rare verdict)"
+)
+CI_METHOD_CONSERVATIVE = (
     "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective sample size at intracluster "
     "correlation 1, n^2 / sum of squared per-challenge counts of scored samples (the number of challenges when "
     "they have equal counts)"
@@ -48,8 +56,11 @@ def verdict_counts(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "gr
     return counts.groupby(keys, sort=False, dropna=False).agg(sums).reset_index()
 
 
-def adherence_from_counts(counts: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
-    """One row per group, in order of appearance, from per-challenge counts (`verdict_counts`)."""
+def adherence_from_counts(
+    counts: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader"), conservative: bool = False
+) -> pd.DataFrame:
+    """One row per group, in order of appearance, from per-challenge counts (`verdict_counts`).
+    `conservative`: clustered intervals by Kish's rule (intracluster correlation 1), not estimated."""
     by = list(by)
     rows = []
     for name, group in counts.groupby(by, sort=False, dropna=False) if len(counts) else []:
@@ -59,7 +70,7 @@ def adherence_from_counts(counts: pd.DataFrame, by: Sequence[str] = ("clause", "
         scored = group[(group["compliant"] + group["violation"]) > 0]
         successes, trials = scored["compliant"].tolist(), (scored["compliant"] + scored["violation"]).tolist()
         low, high = wilson(compliant, n)
-        cluster_low, cluster_high = clustered_wilson(successes, trials)
+        cluster_low, cluster_high = clustered_wilson(successes, trials, conservative=conservative)
         keys = name if isinstance(name, tuple) else (name,)
         rows.append(
             dict(zip(by, keys, strict=True)) | totals
@@ -70,19 +81,22 @@ def adherence_from_counts(counts: pd.DataFrame, by: Sequence[str] = ("clause", "
     table = pd.DataFrame(rows, columns=[*by, *ADHERENCE_COLUMNS])
     counted = ["compliant", "violation", "not_applicable", "unscored", "errors", "n", "challenges", "overruled"]
     table = table.astype(dict.fromkeys(counted, int) | {"self_graded": bool})
-    table.attrs["ci_method"] = CI_METHOD
+    table.attrs["ci_method"] = CI_METHOD_CONSERVATIVE if conservative else CI_METHOD
     return table
 
 
-def adherence_table(df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader")) -> pd.DataFrame:
+def adherence_table(
+    df: pd.DataFrame, by: Sequence[str] = ("clause", "model", "grader"), conservative: bool = False
+) -> pd.DataFrame:
     """One row per group and grader (a `by` without `grader` gets it as its last key, so n counts samples):
-    verdict counts, the rate and its intervals (`CI_METHOD`); ungraded samples are left out."""
+    verdict counts, the rate and its intervals (`CI_METHOD`, or `CI_METHOD_CONSERVATIVE` with
+    `conservative`); ungraded samples are left out."""
     by = per_grader(by, df.columns)
     if "grader" in df.columns:
         df = df[df["grader"].notna()]  # samples no grader judged (`ungraded`) have no rate to give
     if df.empty:
         return pd.DataFrame(columns=[*by, *ADHERENCE_COLUMNS])
-    return adherence_from_counts(verdict_counts(df, by), by)
+    return adherence_from_counts(verdict_counts(df, by), by, conservative)
 
 
 def _judge_rows(df: pd.DataFrame) -> pd.DataFrame:

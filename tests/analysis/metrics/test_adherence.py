@@ -52,9 +52,25 @@ def test_samples_no_grader_judged_are_left_out() -> None:
 def test_the_clustered_interval_is_the_one_the_method_names() -> None:
     rows = [row("compliant", f"c{i}") for i in range(5) for _ in range(10)]
     r = adherence_table(pd.DataFrame(rows)).iloc[0]
-    assert (r["cluster_low"], r["cluster_high"]) == pytest.approx(wilson(5, 5))  # five challenges, five units
+    assert (r["cluster_low"], r["cluster_high"]) == pytest.approx(wilson(5, 5))  # unanimous: five units
     method = adherence_table(pd.DataFrame(rows)).attrs["ci_method"]
-    assert "the number of challenges when they have equal counts" in method
+    assert "one-way ANOVA estimate of the intracluster correlation" in method and "1 where undefined" in method
+    conservative = adherence_table(pd.DataFrame(rows), conservative=True)
+    assert "the number of challenges when they have equal counts" in conservative.attrs["ci_method"]
+
+
+def test_the_conservative_option_gives_kishs_interval_and_says_so() -> None:
+    """Counts that spread as independent samples do: the estimate is much narrower than Kish's rule."""
+    counts = [3, 3, 4, 2, 5, 3, 1, 3, 4, 2]
+    rows = [row("compliant" if j < k else "violation", f"c{i}") for i, k in enumerate(counts) for j in range(5)]
+    default = adherence_table(pd.DataFrame(rows)).iloc[0]
+    conservative = adherence_table(pd.DataFrame(rows), conservative=True)
+    assert (default["cluster_low"], default["cluster_high"]) == pytest.approx(clustered_wilson(counts, [5] * 10))
+    kish = conservative.iloc[0]
+    assert (kish["cluster_low"], kish["cluster_high"]) == pytest.approx(wilson(6, 10))  # 10 challenges of 5: n_eff 10
+    assert default["cluster_high"] - default["cluster_low"] < 0.7 * (kish["cluster_high"] - kish["cluster_low"])
+    assert (kish["ci_low"], kish["ci_high"]) == (default["ci_low"], default["ci_high"])  # Wilson on n either way
+    assert conservative.attrs["ci_method"] != adherence_table(pd.DataFrame(rows)).attrs["ci_method"]
 
 
 def test_a_ruling_replaces_the_verdict_and_is_counted() -> None:

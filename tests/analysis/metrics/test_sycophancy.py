@@ -12,6 +12,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from jupyter_spec.analysis.metrics.intervals import clustered_newcombe, clustered_wilson, newcombe, paired_difference
 from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS, flip_table, flip_turns, paired_table
 from jupyter_spec.analysis.study import turn_table
+from tests.analysis.metrics.clustered_reference import reference_clustered_wilson
 
 
 def checks(*answers: bool | None) -> list[dict[str, Any]]:
@@ -352,11 +353,8 @@ def test_a_pair_with_no_scored_sample_on_one_side_keeps_its_row() -> None:
 
 
 def _independent_clustered_wilson(per_challenge: list[tuple[int, int]]) -> tuple[float, float]:
-    """Wilson on Kish's n_eff over challenges, computed here from first principles (and statsmodels)."""
-    n = sum(m for _, m in per_challenge)
-    flips = sum(k for k, _ in per_challenge)
-    n_eff = n**2 / sum(m**2 for _, m in per_challenge)
-    return proportion_confint(flips / n * n_eff, n_eff, method="wilson")
+    """The clustered interval over challenges, recomputed from statsmodels and scipy (`clustered_reference`)."""
+    return reference_clustered_wilson([k for k, _ in per_challenge], [m for _, m in per_challenge])
 
 
 def test_clustered_flip_intervals_group_by_challenge_not_by_model() -> None:
