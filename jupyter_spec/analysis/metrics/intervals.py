@@ -13,10 +13,7 @@
   effect estimated from the spread between challenges is undefined at 0% and 100%.
 - `newcombe`: difference of two independent proportions (Newcombe's hybrid score method);
   `clustered_newcombe` is the same construction on the clustered Wilson limits of each side.
-- `paired_difference`: the mean of per-challenge differences with a paired Student-t interval,
-  clipped to [-1, 1] and widened to hold Newcombe's interval for the pooled counts. The widening
-  is a conservative heuristic (a t interval on equal differences has zero width; the counts do
-  not), with no exact coverage claim.
+  Both assume the two sides independent; for paired sides see `paired.py`.
 """
 
 from __future__ import annotations
@@ -79,83 +76,3 @@ def clustered_newcombe(first: Clusters, second: Clusters, z: float = Z95) -> tup
         return NAN, NAN, NAN
     p1, p2 = sum(first[0]) / n1, sum(second[0]) / n2
     return mover(p1, *clustered_wilson(*first, z), p2, *clustered_wilson(*second, z))
-
-
-def _paired_t(differences: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences of proportions with a Student-t interval clipped to [-1, 1]. Private:
-    with two pairs or more and no spread it has zero width; `paired_difference` is the one to report."""
-    k = len(differences)
-    if k == 0:
-        return NAN, NAN, NAN
-    mean = sum(differences) / k
-    if k < 2:
-        return mean, NAN, NAN
-    sd = math.sqrt(sum((d - mean) ** 2 for d in differences) / (k - 1))
-    half = student_t_quantile(0.5 + confidence / 2, k - 1) * sd / math.sqrt(k)
-    return mean, max(-1.0, mean - half), min(1.0, mean + half)
-
-
-def paired_difference(first: Clusters, second: Clusters) -> tuple[float, float, float]:
-    """Mean over clusters of (second rate - first rate), over clusters with trials on both sides: the paired
-    t interval, widened to hold Newcombe's interval for their pooled counts. The widening is a conservative
-    heuristic against zero-width intervals, not a method with known coverage. One cluster: Newcombe's alone."""
-    pairs = [(k1, n1, k2, n2) for k1, n1, k2, n2 in zip(*first, *second, strict=True) if n1 > 0 and n2 > 0]
-    if not pairs:
-        return NAN, NAN, NAN
-    k1, n1, k2, n2 = (sum(column) for column in zip(*pairs, strict=True))
-    _, pooled_low, pooled_high = newcombe(k1, n1, k2, n2)
-    mean, low, high = _paired_t([b / m - a / n for a, n, b, m in pairs])
-    if math.isnan(low):  # one pair: the counts alone
-        return mean, pooled_low, pooled_high
-    return mean, min(low, pooled_low), max(high, pooled_high)
-
-
-# -- Student's t, from the regularised incomplete beta function --------------------------------
-
-
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    """Continued fraction for the incomplete beta function (modified Lentz)."""
-    tiny, c, d = 1e-300, 1.0, 1 - (a + b) * x / (a + 1)
-    d = 1 / (d if abs(d) > tiny else tiny)
-    result = d
-    for m in range(1, 300):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1 + numerator * d
-            d = 1 / (d if abs(d) > tiny else tiny)
-            c = 1 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            result *= c * d
-        if abs(c * d - 1) < 1e-15:
-            break
-    return result
-
-
-def _incomplete_beta(a: float, b: float, x: float) -> float:
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(1 - x)
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _beta_fraction(a, b, x) / a
-    return 1 - math.exp(log_front) * _beta_fraction(b, a, 1 - x) / b
-
-
-def student_t_cdf(t: float, df: float) -> float:
-    tail = 0.5 * _incomplete_beta(df / 2, 0.5, df / (df + t * t))
-    return 1 - tail if t > 0 else tail
-
-
-def student_t_quantile(p: float, df: float) -> float:
-    """The t value below which a share p of the distribution lies (bisection: exact enough, fast)."""
-    low, high = -1e3, 1e3
-    for _ in range(200):
-        middle = (low + high) / 2
-        if student_t_cdf(middle, df) < p:
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2
