@@ -39,6 +39,12 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "lint_scale.py": (["--clauses", "50", "--cells", "2", "--repeats", "1", "--big-mb", "0.05"], []),
     "transport.py": (["--requests", "200", "--warmup", "20"], []),
     "views_scale.py": (["--samples", "500"], []),
+    "paired_coverage.py": (
+        ["--reps", "20"],
+        ["union (before): [-0.425, +0.019]", "paired:         [-0.378, -0.037], exact McNemar p = 0.0391",
+         "like notebook 02: 32 pairs, one sample a side", "  paired          coverage", "union (before)  coverage",
+         "width of the union / the paired interval:", "below 0.05 in"],
+    ),
 }  # fmt: skip
 
 
