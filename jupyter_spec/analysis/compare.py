@@ -1,14 +1,15 @@
 """Comparisons: two runs, two models or two wordings of a spec, and a clause's history.
 
-`difference` is always second minus first of the adherence figures printed beside it (pooled
-rates), with Newcombe's construction on the clustered Wilson limits of each side (the intervals
-printed beside it). Where two or more challenges have scored samples on both sides,
-`mean_paired_difference` gives the mean over those challenges of per-challenge differences
-(`intervals.paired_difference`: a paired t interval clipped to [-1, 1], widened to hold Newcombe's
-for their pooled counts, a conservative heuristic). The two can differ, even in sign, when
-challenges have different numbers of scored samples: read the one the method names, not one for
-the other. Samples without a challenge ID count as one challenge of their own on each side, and
-are never paired.
+`difference` is second minus first of the adherence figures printed beside it (pooled rates over
+each side's samples). The challenges scored on both sides are pairs, so its 95% interval, p-value
+and `pairs` come from `metrics.paired.paired_difference`: with one scored sample per challenge and
+side, Newcombe's interval for paired proportions (1998, method 10) and the exact McNemar p-value;
+with more, the same construction on the clustered Wilson limits of each side and the correlation
+of per-challenge rates, and the exact sign-flip test over challenges. Challenges scored on one side
+only count in that side's figures, not in the correlation or the test; with no shared challenge the
+sides are independent samples (Newcombe's construction on the clustered limits, no p-value).
+`method` says which. Samples without a challenge ID count as one challenge of their own on each
+side, and are never paired.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import pandas as pd
 
 from jupyter_spec.analysis.metrics.adherence import adherence_table
 from jupyter_spec.analysis.metrics.counts import clusters, scored_counts, self_graded
-from jupyter_spec.analysis.metrics.intervals import clustered_newcombe, clustered_wilson, paired_difference
+from jupyter_spec.analysis.metrics.intervals import clustered_wilson
+from jupyter_spec.analysis.metrics.paired import DIFFERENCE_COLUMNS, paired_difference
 from jupyter_spec.analysis.record import MIME_TYPE, comparison_record
 from jupyter_spec.analysis.results import results_frame
 from jupyter_spec.core import hooks
@@ -31,13 +33,7 @@ from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.markdown import parse_spec
 
 COMPARE_COLUMNS = ["clause", "grader", "self_graded", "n_first", "adherence_first", "low_first", "high_first",
-                   "n_second", "adherence_second", "low_second", "high_second", "difference", "ci_low", "ci_high",
-                   "mean_paired_difference", "paired_low", "paired_high", "shared_challenges", "method"]  # fmt: skip
-POOLED_METHOD = "difference of pooled adherence: Newcombe's construction on the clustered Wilson 95% limits"
-PAIRED_METHOD = (
-    "; mean_paired_difference: mean over {k} challenges scored on both sides of per-challenge differences, "
-    "paired t 95% clipped to [-1, 1], widened to hold Newcombe's for their pooled counts (a conservative heuristic)"
-)
+                   "n_second", "adherence_second", "low_second", "high_second", *DIFFERENCE_COLUMNS]  # fmt: skip
 
 
 def preferred_grader(graders: Iterable[str]) -> str | None:
@@ -72,21 +68,17 @@ def compare_frames(first: pd.DataFrame, second: pd.DataFrame, grader: str | None
         per_a, per_b = (scored_counts(frame) for frame in frames)
         n_a, adherence_a, low_a, high_a = _figures(per_a)
         n_b, adherence_b, low_b, high_b = _figures(per_b)
-        difference, low, high = clustered_newcombe(clusters(per_a.values()), clusters(per_b.values()))
-        shared = [c for c in per_a if c in per_b and not pd.isna(c)]
-        paired, paired_low, paired_high, method = math.nan, math.nan, math.nan, POOLED_METHOD
-        if len(shared) >= 2:
-            first_side, second_side = clusters(per_a[c] for c in shared), clusters(per_b[c] for c in shared)
-            paired, paired_low, paired_high = paired_difference(first_side, second_side)
-            method += PAIRED_METHOD.format(k=len(shared))
+        shared = [c for c in per_a if c in per_b and not pd.isna(c)]  # an ID-less challenge pairs with nothing
+        pairs = [(*per_a[c], *per_b[c]) for c in shared]
+        first_only = [counts for c, counts in per_a.items() if c not in shared]
+        second_only = [counts for c, counts in per_b.items() if c not in shared]
         rows.append(
             {"clause": clause, "grader": grader, "self_graded": self_graded(frames[0]) or self_graded(frames[1]),
              "n_first": n_a, "adherence_first": adherence_a, "low_first": low_a, "high_first": high_a,
              "n_second": n_b, "adherence_second": adherence_b, "low_second": low_b, "high_second": high_b,
-             "difference": difference, "ci_low": low, "ci_high": high, "mean_paired_difference": paired,
-             "paired_low": paired_low, "paired_high": paired_high, "shared_challenges": len(shared), "method": method}
+             **paired_difference(pairs, first_only, second_only)._asdict()}
         )  # fmt: skip
-    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS).astype({"pairs": "Int64"})
 
 
 class RunComparison:

@@ -5,7 +5,10 @@ extension; the views wrap it with escaped HTML and a chart for readers without t
 A results record also lists the violations behind the rates (final verdicts, so rulings count),
 with the judge's reasoning, capped per group and truncated so a notebook stays small. A
 calibration is its own record (`schema: jupyter-spec/calibration`) under the same MIME type.
-Fields are only ever added within a version: a reader ignores what it does not know.
+Fields are only ever added within a version: a reader ignores what it does not know. Version 2
+replaced the paired columns of `paired` rows and comparison rows (`mean_paired_difference`,
+`paired_low`, `paired_high`, `shared_challenges`: a union with an unpaired interval) with a paired
+method's `ci_low`/`ci_high`, `p_value` and `pairs`; readers still show version 1 records as saved.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 MIME_TYPE = "application/vnd.jupyter-spec.results+json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: paired differences by a paired method (see above)
 VIOLATIONS_PER_GROUP = 25  # (clause, model, grader): enough to read, not a whole run in the notebook
 TEXT_LIMIT = 2000  # characters of a prompt, answer or reasoning kept in a record
 VIOLATION_KEYS = ["sample_key", "clause", "target", "model", "grader", "challenge_title", "prompt", "response",

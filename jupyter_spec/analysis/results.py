@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from jupyter_spec.analysis.metrics.adherence import CI_METHOD, adherence_table, agreement_table, majority
-from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns, paired_table
+from jupyter_spec.analysis.metrics.pairs import paired_table
+from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns
 from jupyter_spec.analysis.record import MIME_TYPE, results_record
 from jupyter_spec.core import hooks
 from jupyter_spec.core.ids import EXPECT, GraderId
@@ -249,6 +250,8 @@ class Results:
         return flip_turns(self._frame)
 
     def paired(self, by: Sequence[str] = ("model", "grader")) -> pd.DataFrame:
+        """Paired challenges: second stance minus first per pair, and across pairs (`(all pairs)`) with a paired
+        interval, its p-value and the number of pairs (`metrics/pairs.py`)."""
         return paired_table(self._frame, by)
 
     def study(self) -> dict[str, pd.DataFrame]:

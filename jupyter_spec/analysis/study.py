@@ -9,7 +9,8 @@ each with n and 95% intervals from the metrics (nothing here computes statistics
 - `flips`: the flip table (Sharma et al.'s denominators) per model;
 - `flip_turns`: per model x grader, the answer at which a correct first answer was first
   abandoned (2 = the first follow-up), as a share of the samples that count for `first_flip_rate`;
-- `pairs`: paired differences (second stance minus first) per model x grader;
+- `pairs`: second stance minus first per pair and, across pairs, by a paired method with its
+  p-value (`metrics/pairs.py`), per model x grader;
 - `models`: adherence per stance and grader, one column group per model, side by side.
 """
 
@@ -22,7 +23,8 @@ import pandas as pd
 from jupyter_spec.analysis.metrics.adherence import adherence_table
 from jupyter_spec.analysis.metrics.counts import challenge_counts, clusters
 from jupyter_spec.analysis.metrics.intervals import NAN, clustered_wilson, wilson
-from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns, paired_table
+from jupyter_spec.analysis.metrics.pairs import paired_table
+from jupyter_spec.analysis.metrics.sycophancy import flip_table, flip_turns
 from jupyter_spec.spec.tables import stance_of
 
 NO_STANCE = "(no stance)"

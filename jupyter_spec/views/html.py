@@ -137,12 +137,20 @@ class SpecReport:
         )
 
 
+def p_value_text(p: Any) -> str:
+    """A p-value as read: 0.039, 0.50, <0.001 (never 0.000, which reads as certainty); empty when missing."""
+    if not isinstance(p, (int, float)) or p != p:
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
+
+
 def html_table(table: Any, caption: str) -> str:
     """A DataFrame as HTML: pandas escapes every cell, the caption is escaped here."""
-    body = (
-        table.to_html(index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.3f}", border=0)
-        if len(table)
-        else "<p>(none)</p>"
+    if not len(table):
+        return f"<p><strong>{escape(caption)}</strong></p><p>(none)</p>"
+    formatters = {"p_value": p_value_text} if "p_value" in table.columns else None
+    body = table.to_html(
+        index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.3f}", border=0, formatters=formatters
     )
     return f"<p><strong>{escape(caption)}</strong></p>{body}"
 

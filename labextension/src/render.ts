@@ -99,6 +99,22 @@ export function points(value: unknown): string {
   return `${sign}${Math.abs(rounded)} pp`;
 }
 
+/** A p-value: 0.0390625 -> "0.039", 0.5 -> "0.50", below 0.001 -> "<0.001". */
+export function pValue(value: unknown): string {
+  if (!isNumber(value)) {
+    return '\u2013';
+  }
+  if (value < 0.001) {
+    return '<0.001';
+  }
+  return value < 0.1 ? value.toFixed(3) : value.toFixed(2);
+}
+
+/** Records before version 2 carry a union of a paired t interval and an unpaired one, not a paired method. */
+function isVersion1(record: { version?: unknown }): boolean {
+  return !isNumber(record.version) || record.version < 2;
+}
+
 function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
@@ -382,6 +398,10 @@ function countColumn(label: string, key: string, title?: string): IColumn {
   return { ...textColumn(label, key, title), numeric: true };
 }
 
+function pValueColumn(key: string, title: string): IColumn {
+  return { label: 'p', title, numeric: true, sortValue: row => row[key], render: row => pValue(row[key]) };
+}
+
 /** A point with its interval, drawn as a bar on the scale of a rate or a difference. */
 function intervalColumn(
   scale: IBarOptions,
@@ -490,6 +510,9 @@ export const FLIP_COLUMNS: IColumn[] = [
   countColumn('overruled', 'overruled')
 ];
 
+const DIFFERENCE_TITLE = 'second minus first, with the 95% interval of the method named below';
+const P_TITLE = 'the p-value of the test the method below names';
+
 export const PAIRED_COLUMNS: IColumn[] = [
   textColumn('model', 'model'),
   textColumn('grader', 'grader'),
@@ -499,22 +522,25 @@ export const PAIRED_COLUMNS: IColumn[] = [
   selfGradedColumn(),
   percentColumn('rate first', 'rate_first'),
   percentColumn('rate second', 'rate_second'),
-  differenceColumn(
-    'difference',
-    'difference',
-    'ci_low',
-    'ci_high',
-    'second minus first'
-  ),
-  differenceColumn(
-    'mean paired difference',
-    'mean_paired_difference',
-    'paired_low',
-    'paired_high'
-  ),
+  differenceColumn('difference', 'difference', 'ci_low', 'ci_high', DIFFERENCE_TITLE),
+  pValueColumn('p_value', P_TITLE),
+  countColumn('pairs', 'pairs', 'pairs with scored samples on both sides'),
   countColumn('n first', 'n_first'),
   countColumn('n second', 'n_second')
 ];
+
+/** Paired rows of a version 1 record, as they were saved. */
+export const PAIRED_COLUMNS_V1: IColumn[] = [
+  ...PAIRED_COLUMNS.slice(0, 8),
+  differenceColumn('difference', 'difference', 'ci_low', 'ci_high', 'second minus first'),
+  differenceColumn('mean paired difference', 'mean_paired_difference', 'paired_low', 'paired_high'),
+  countColumn('n first', 'n_first'),
+  countColumn('n second', 'n_second')
+];
+
+const VERSION_1_NOTE =
+  'Saved by an older jupyter-spec (record version 1): its paired interval is the union of a paired t ' +
+  'interval and an unpaired one, a heuristic without known coverage; re-run the cell for a paired method.';
 
 export const RULING_COLUMNS: IColumn[] = [
   textColumn('clause', 'clause'),
@@ -647,12 +673,14 @@ export function renderResults(doc: Document, record: IResultsRecord): HTMLElemen
   }
   const paired = asRows(record.paired);
   if (paired.length) {
+    const old = isVersion1(record);
     root.appendChild(
       section(
         doc,
         'Paired differences',
-        sortableTable(doc, PAIRED_COLUMNS, paired),
-        ...notes(doc, paired, 'method')
+        sortableTable(doc, old ? PAIRED_COLUMNS_V1 : PAIRED_COLUMNS, paired),
+        ...notes(doc, paired, 'method'),
+        ...(old ? [el(doc, 'p', CSS.note, VERSION_1_NOTE)] : [])
       )
     );
   }
@@ -692,8 +720,16 @@ export const COMPARISON_COLUMNS: IColumn[] = [
     'difference',
     'ci_low',
     'ci_high',
-    'second minus first, pooled adherence'
+    'second minus first of the adherence beside it, with the 95% interval of the method named below'
   ),
+  pValueColumn('p_value', P_TITLE),
+  countColumn('pairs', 'pairs', 'challenges scored on both sides')
+];
+
+/** Comparison rows of a version 1 record, as they were saved. */
+export const COMPARISON_COLUMNS_V1: IColumn[] = [
+  ...COMPARISON_COLUMNS.slice(0, 7),
+  differenceColumn('difference', 'difference', 'ci_low', 'ci_high', 'second minus first, pooled adherence'),
   differenceColumn(
     'mean paired difference',
     'mean_paired_difference',
@@ -712,8 +748,13 @@ export function renderComparison(doc: Document, record: IComparisonRecord): HTML
   summary.appendChild(summaryLine(doc, 'second', [text(record.second)]));
   root.appendChild(summary);
   const rows = asRows(record.clauses);
+  const old = isVersion1(record);
   const parts: Node[] = rows.length
-    ? [sortableTable(doc, COMPARISON_COLUMNS, rows), ...notes(doc, rows, 'method')]
+    ? [
+        sortableTable(doc, old ? COMPARISON_COLUMNS_V1 : COMPARISON_COLUMNS, rows),
+        ...notes(doc, rows, 'method'),
+        ...(old ? [el(doc, 'p', CSS.note, VERSION_1_NOTE)] : [])
+      ]
     : [el(doc, 'p', CSS.muted, 'No clause scored on both sides.')];
   root.appendChild(section(doc, 'Differences per clause (second \u2212 first)', ...parts));
   return root;

@@ -11,8 +11,11 @@ export const MIME_TYPE = 'application/vnd.jupyter-spec.results+json';
 export const RESULTS_SCHEMA = 'jupyter-spec/results';
 export const COMPARISON_SCHEMA = 'jupyter-spec/comparison';
 export const CALIBRATION_SCHEMA = 'jupyter-spec/calibration';
-/** The highest record version this renderer understands. */
-export const SCHEMA_VERSION = 1;
+/** The highest record version this renderer understands. Version 2 reports
+ * paired differences by a paired method (`ci_low`, `ci_high`, `p_value`,
+ * `pairs`, `method`); version 1 rows (`mean_paired_difference`, `paired_low`,
+ * `paired_high`, `shared_challenges`) are still shown as they were saved. */
+export const SCHEMA_VERSION = 2;
 
 /** A JSON scalar as a record cell holds it (NaN arrives as null). */
 export type Cell = string | number | boolean | null | undefined;
@@ -36,8 +39,9 @@ export interface IResultsRecord {
    * self_graded */
   flip_rate?: Row[];
   /** model, grader, pair, first, second, n_first, n_second, rate_first,
-   * rate_second, difference, ci_low, ci_high, mean_paired_difference,
-   * paired_low, paired_high, self_graded, method */
+   * rate_second, difference, ci_low, ci_high, p_value, pairs, method,
+   * self_graded (version 1: mean_paired_difference, paired_low, paired_high
+   * instead of p_value and pairs) */
   paired?: Row[];
   /** sample_key, clause, target, model, ruling, ruling_note */
   rulings?: Row[];
@@ -57,8 +61,9 @@ export interface IComparisonRecord {
   second?: string;
   /** clause, grader, self_graded, n_first, adherence_first, low_first,
    * high_first, n_second, adherence_second, low_second, high_second,
-   * difference, ci_low, ci_high, mean_paired_difference, paired_low,
-   * paired_high, shared_challenges, method */
+   * difference, ci_low, ci_high, p_value, pairs, method (version 1:
+   * mean_paired_difference, paired_low, paired_high, shared_challenges
+   * instead of p_value and pairs) */
   clauses?: Row[];
 }
 

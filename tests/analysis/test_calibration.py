@@ -395,8 +395,8 @@ def test_a_calibration_is_its_own_record() -> None:
     calibration = Calibration("scripted:judge", answers, ["a", "b"])
     record = calibration.record()
     assert list(record) == ["schema", "version", "judge", "ids", "overall", "confusion", "clauses", "answers"]
-    assert (record["schema"], record["version"], record["judge"], record["ids"]) == (
-        "jupyter-spec/calibration", 1, "scripted:judge", ["a", "b"])  # fmt: skip
+    assert (record["schema"], record["version"], record["judge"], record["ids"]) == (  # one version for all records
+        "jupyter-spec/calibration", 2, "scripted:judge", ["a", "b"])  # fmt: skip
     assert record["overall"] == {"answers": 5, "n": 4, "correct": 2, "accuracy": 0.5, "violation_precision": 0.5,
                                  "violation_recall": 1.0, "unscored": 1, "errors": 1}  # fmt: skip
     assert record["confusion"] == [

@@ -42,7 +42,7 @@ def test_violations_carry_the_judges_reasoning_and_the_prompt_they_answered() ->
         "challenge_title": "A title", "prompt": "are you sure v?", "response": "answer v", "reasoning": "because v",
         "score": 0.25, "ruling": None,
     }  # fmt: skip
-    assert record["version"] == 1
+    assert record["version"] == 2  # 2: paired differences by a paired method
     json.dumps(record, allow_nan=False)
 
 

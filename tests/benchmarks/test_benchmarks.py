@@ -44,6 +44,12 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
         ["default/CR1", "10x5    0.95  0.0", "5x20   0.50  0.8", "coverage >= 0.90 in every cell:",
          "width <= 1.25x CR1 at ICC 0:", "both targets hold: "],
     ),
+    "paired_coverage.py": (
+        ["--reps", "20"],
+        ["union (before): [-0.425, +0.019]", "paired:         [-0.378, -0.037], exact McNemar p = 0.0391",
+         "like notebook 02: 32 pairs, one sample a side", "  paired          coverage", "union (before)  coverage",
+         "width of the union / the paired interval:", "below 0.05 in"],
+    ),
 }  # fmt: skip
 
 

@@ -76,6 +76,8 @@ def test_sycophancy_study_from_a_table_reports_flips_stances_and_pairs(tmp_path:
     (pooled,) = [p for p in results["paired"] if p["pair"] == "(all pairs)"]
     assert pooled["n_first"] + pooled["n_second"] <= 64
     assert -1 <= pooled["ci_low"] <= pooled["difference"] <= pooled["ci_high"] <= 1
+    assert 0 <= pooled["p_value"] <= 1 and 2 <= pooled["pairs"] <= 32  # one sample a side: Newcombe's paired, McNemar
+    assert "method 10" in pooled["method"] and "exact McNemar" in pooled["method"]
     assert len([p for p in results["paired"] if p["pair"] != "(all pairs)"]) == 32  # a pair per question
 
     stances = "".join(d["text/plain"] for d in data_of(nb, 'study["stances"]'))

@@ -24,7 +24,7 @@ def test_quickstart_runs_headless_and_records_its_results(tmp_path: Path) -> Non
     (record,) = data_of(nb, "run.wait()")
     assert {MIME_TYPE, "text/html", "image/png"} <= set(record)
     payload = record[MIME_TYPE]
-    assert payload["schema"] == "jupyter-spec/results" and payload["version"] == 1
+    assert payload["schema"] == "jupyter-spec/results" and payload["version"] == 2
     rows = {(r["clause"], r["grader"]): r for r in payload["adherence"]}
     assert ("keep_answer", "judge:local:smollm2") in rows and ("keep_answer", "expect") in rows
     assert ("honest_feedback", "judge:local:smollm2") in rows

@@ -20,3 +20,16 @@ def test_reports_escape_titles_ids_and_findings() -> None:
 def test_text_views_escape() -> None:
     html = TextView(HOSTILE)._repr_html_()
     assert html.startswith("<pre>") and "<script>" not in html
+
+
+def test_p_values_read_as_p_values_in_html_tables() -> None:
+    """A table's floats show 3 decimals; a p-value of 2e-7 must not read as 0.000 (certainty)."""
+    import pandas as pd
+
+    from jupyter_spec.views.html import html_table, p_value_text
+
+    table = pd.DataFrame({"pair": ["(all pairs)", "a", "b"], "difference": [-0.21875, 0.5, float("nan")],
+                          "p_value": [0.0390625, 2e-7, float("nan")]})  # fmt: skip
+    cells = [cell.split("</td>")[0] for cell in html_table(table, "pairs").split("<td>")[1:]]
+    assert cells == ["(all pairs)", "-0.219", "0.039", "a", "0.500", "&lt;0.001", "b", "", ""]
+    assert [p_value_text(p) for p in (0.5, 1.0, 0.0999, None)] == ["0.50", "1.00", "0.100", ""]

@@ -1,1 +1,2 @@
-"""Metrics: pure functions of the results table (adherence, intervals, agreement, sycophancy)."""
+"""Metrics: pure functions of the results table (adherence, intervals, paired differences, agreement,
+sycophancy)."""

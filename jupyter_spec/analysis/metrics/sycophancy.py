@@ -26,12 +26,6 @@ Sycophancy in Language Models".
   reading of the first answer: its `final` verdict violation is a flip, compliant is held, anything
   else no reading, and it has no per-answer figures (`first_*`, `recovered`: NA). Samples no grader
   reads per answer (a `no-flip` challenge with no answer check, graded once) are in no flip figure.
-- Paired difference: the same request with two user stances (`<!-- expect pair: NAME -->` on both
-  challenges). The share of compliant answers under the second stance minus under the first, per
-  pair with Newcombe's interval. Across two or more pairs with scored samples on both sides, the
-  `difference` is that of the pooled rates (Newcombe's construction on the clustered Wilson limits)
-  and `mean_paired_difference` the mean of per-pair differences (`intervals.paired_difference`).
-  The two can differ in sign when pairs have different numbers of scored samples.
 """
 
 from __future__ import annotations
@@ -41,15 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from jupyter_spec.analysis.metrics.counts import challenge_counts, clusters, scored_counts, self_graded
-from jupyter_spec.analysis.metrics.intervals import (
-    NAN,
-    clustered_newcombe,
-    clustered_wilson,
-    newcombe,
-    paired_difference,
-    wilson,
-)
+from jupyter_spec.analysis.metrics.counts import challenge_counts, clusters, self_graded
+from jupyter_spec.analysis.metrics.intervals import NAN, clustered_wilson, wilson
 from jupyter_spec.core.ids import EXPECT
 from jupyter_spec.engine.graders.deterministic import answer_states
 
@@ -62,9 +49,6 @@ FLIP_COUNTS = ["samples", "first_correct", "no_answer", "unscored", "n", "flippe
                "recovered", "overruled"]  # fmt: skip
 TURN_COLUMNS = ["sample_key", "model", "challenge", "grader", "per_answer", "first_correct", "first_flip", "final",
                 "no_answer", "counted", "first_counted", "overruled", "self_graded"]  # fmt: skip
-PAIR_COLUMNS = ["pair", "first", "second", "n_first", "n_second", "rate_first", "rate_second", "difference",
-                "ci_low", "ci_high", "mean_paired_difference", "paired_low", "paired_high", "self_graded",
-                "method"]  # fmt: skip
 HEADLINE = "flip_rate"  # wrong at the final answer
 
 
@@ -185,58 +169,3 @@ def flip_table(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFrame
     table = table.astype(dict.fromkeys(FLIP_COUNTS, "Int64") | {"self_graded": bool})
     table.attrs["headline"] = HEADLINE
     return table
-
-
-PAIR_METHOD = "Newcombe hybrid score 95%"
-ALL_PAIRS_METHOD = (
-    "over {k} pairs with scored samples on both sides; difference: of the pooled rates, Newcombe's construction "
-    "on clustered Wilson 95% limits (pairs as clusters); mean_paired_difference: mean of per-pair differences, "
-    "paired t 95% clipped to [-1, 1] and widened to hold Newcombe's interval for the pooled counts (a "
-    "conservative heuristic)"
-)
-
-
-def _compliant(rows: pd.DataFrame) -> tuple[int, int]:
-    """(compliant, scored) over all of these rows."""
-    successes, trials = clusters(scored_counts(rows).values())
-    return sum(successes), sum(trials)
-
-
-def paired_table(df: pd.DataFrame, by: Sequence[str] = ("model", "grader")) -> pd.DataFrame:
-    """Per pair (n = 0 and nan rates where a side has no scored sample) and, with two or more pairs
-    scored on both sides, across them: second stance minus first."""
-    by = list(by)
-    rows = df[df["pair"].notna() & (df["grader"].notna() if "grader" in df else True)]
-    out = []
-    for keys, group in rows.groupby(by, sort=False, dropna=False):
-        labels = dict(zip(by, keys if isinstance(keys, tuple) else (keys,), strict=True))
-        counts = []  # (k1, n1, k2, n2) per pair
-        for pair, members in group.groupby("pair", sort=False):
-            ordered = members.sort_values("plan_index", kind="stable")
-            sides = [side for _, side in ordered.groupby("challenge", sort=False, dropna=False)]
-            if len(sides) != 2:
-                continue  # a pair is two challenges; anything else is reported by lint, not measured
-            (k1, n1), (k2, n2) = _compliant(sides[0]), _compliant(sides[1])
-            difference, low, high = newcombe(k1, n1, k2, n2)
-            counts.append((k1, n1, k2, n2))
-            out.append(
-                {**labels, "pair": pair, "first": sides[0]["challenge_title"].iloc[0],
-                 "second": sides[1]["challenge_title"].iloc[0], "n_first": n1, "n_second": n2,
-                 "rate_first": k1 / n1 if n1 else NAN, "rate_second": k2 / n2 if n2 else NAN,
-                 "difference": difference, "ci_low": low, "ci_high": high, "mean_paired_difference": NAN,
-                 "paired_low": NAN, "paired_high": NAN, "self_graded": self_graded(members), "method": PAIR_METHOD}
-            )  # fmt: skip
-        both = [c for c in counts if c[1] and c[3]]
-        if len(both) >= 2:
-            first, second = clusters((k1, n1) for k1, n1, _, _ in both), clusters((k2, n2) for _, _, k2, n2 in both)
-            difference, low, high = clustered_newcombe(first, second)
-            mean, paired_low, paired_high = paired_difference(first, second)
-            n1, n2 = sum(first[1]), sum(second[1])
-            out.append(
-                {**labels, "pair": "(all pairs)", "first": "", "second": "", "n_first": n1, "n_second": n2,
-                 "rate_first": sum(first[0]) / n1, "rate_second": sum(second[0]) / n2, "difference": difference,
-                 "ci_low": low, "ci_high": high, "mean_paired_difference": mean, "paired_low": paired_low,
-                 "paired_high": paired_high, "self_graded": self_graded(group),
-                 "method": ALL_PAIRS_METHOD.format(k=len(both))}
-            )  # fmt: skip
-    return pd.DataFrame(out, columns=[*by, *PAIR_COLUMNS])

@@ -11,6 +11,7 @@ import {
   intervalBar,
   percent,
   points,
+  pValue,
   renderComparison,
   renderRecord,
   renderResults,
@@ -20,7 +21,9 @@ import { ICalibrationRecord, IComparisonRecord, IResultsRecord, Row } from '../t
 
 import calibrationFixture from './fixtures/calibration.json';
 import comparisonFixture from './fixtures/comparison.json';
+import comparisonV1Fixture from './fixtures/comparison-v1.json';
 import resultsFixture from './fixtures/results.json';
+import resultsV1Fixture from './fixtures/results-v1.json';
 
 const HOSTILE_IMG = '<img src=x onerror=alert(1)>';
 const HOSTILE_SCRIPT = '</script><script>alert(2)</script>';
@@ -36,6 +39,15 @@ function results(): IResultsRecord {
 
 function comparison(): IComparisonRecord {
   return copy(comparisonFixture) as unknown as IComparisonRecord;
+}
+
+/** Records saved by jupyter-spec before version 2 (kept as they were: notebooks still hold them). */
+function resultsV1(): IResultsRecord {
+  return copy(resultsV1Fixture) as unknown as IResultsRecord;
+}
+
+function comparisonV1(): IComparisonRecord {
+  return copy(comparisonV1Fixture) as unknown as IComparisonRecord;
 }
 
 /** Renders into the live jsdom document, so that an injected element would really be created. */
@@ -154,17 +166,33 @@ describe('results record', () => {
     const flips = bodyRows(tableUnder(root, 'Flip rates (no-flip challenges)'));
     expect(flips.length).toBe(record.flip_rate!.length);
     expect(flips[0]['flip rate']).toContain(percent(record.flip_rate![0].flip_rate));
-    const paired = bodyRows(tableUnder(root, 'Paired differences'));
+    const table = tableUnder(root, 'Paired differences');
+    expect(headers(table)).toEqual([
+      'model',
+      'grader',
+      'pair',
+      'first',
+      'second',
+      'self-graded',
+      'rate first',
+      'rate second',
+      'difference',
+      'p',
+      'pairs',
+      'n first',
+      'n second'
+    ]);
+    const paired = bodyRows(table);
     expect(paired.map(r => r.pair)).toEqual(record.paired!.map(r => String(r.pair)));
     const allPairs = record.paired!.findIndex(r => r.pair === '(all pairs)');
-    if (allPairs >= 0) {
-      expect(paired[allPairs]['mean paired difference']).toContain(
-        points(record.paired![allPairs].mean_paired_difference)
-      );
-    }
-    // a single pair has no paired mean: shown as a dash, not as 0
-    const single = record.paired!.findIndex(r => r.mean_paired_difference === null);
-    expect(paired[single]['mean paired difference']).toBe('\u2013');
+    expect(allPairs).toBeGreaterThanOrEqual(0);
+    const source = record.paired![allPairs];
+    expect(paired[allPairs].difference).toBe(
+      `${points(source.difference)} [${points(source.ci_low)}, ${points(source.ci_high)}]`
+    );
+    expect(paired[allPairs].p).toBe(pValue(source.p_value));
+    expect(paired[allPairs].pairs).toBe(String(source.pairs));
+    expect(root.textContent).not.toContain('record version 1');
     // the methods are stated once each
     const methods = new Set(record.paired!.map(r => r.method));
     const notes = Array.from(root.querySelectorAll('section p.jp-SpecRecord-note')).map(
@@ -173,6 +201,20 @@ describe('results record', () => {
     for (const method of methods) {
       expect(notes.filter(n => n === method).length).toBe(1);
     }
+  });
+
+  it('shows the paired rows of a version 1 record as they were saved', () => {
+    const record = resultsV1();
+    expect(record.version).toBe(1);
+    const root = mount(renderRecord(document, record));
+    const paired = bodyRows(tableUnder(root, 'Paired differences'));
+    const allPairs = record.paired!.findIndex(r => r.pair === '(all pairs)');
+    expect(paired[allPairs]['mean paired difference']).toContain(
+      points(record.paired![allPairs].mean_paired_difference)
+    );
+    const single = record.paired!.findIndex(r => r.mean_paired_difference === null);
+    expect(paired[single]['mean paired difference']).toBe('\u2013'); // a dash, not 0
+    expect(root.textContent).toContain('record version 1');
   });
 
   it('leaves out flip, paired, calibration and ruling tables when empty', () => {
@@ -321,8 +363,8 @@ describe('comparison record', () => {
       'second',
       'n second',
       'difference',
-      'mean paired difference',
-      'shared challenges'
+      'p',
+      'pairs'
     ]);
     const source = record.clauses![0];
     const row = bodyRows(table)[0];
@@ -330,7 +372,9 @@ describe('comparison record', () => {
       `${points(source.difference)} [${points(source.ci_low)}, ${points(source.ci_high)}]`
     );
     expect(row.first).toContain(percent(source.adherence_first));
-    expect(row['shared challenges']).toBe(String(source.shared_challenges));
+    expect(row.p).toBe(pValue(source.p_value));
+    expect(row.pairs).toBe(String(source.pairs));
+    expect(root.textContent).not.toContain('record version 1');
     // a difference bar has a zero line at the middle of a -1..1 scale
     const zero = table.querySelector<HTMLElement>('tbody .jp-SpecRecord-barZero')!;
     expect(zero.style.left).toBe('50%');
@@ -338,6 +382,19 @@ describe('comparison record', () => {
     const summary = root.querySelector('.jp-SpecRecord-summary')!.textContent!;
     expect(summary).toContain(String(record.first));
     expect(summary).toContain(String(record.second));
+  });
+
+  it('shows a version 1 record as it was saved, and says what its paired interval was', () => {
+    const record = comparisonV1();
+    expect(record.version).toBe(1);
+    const root = mount(renderRecord(document, record));
+    const table = root.querySelector('table')!;
+    expect(headers(table).slice(7)).toEqual(['difference', 'mean paired difference', 'shared challenges']);
+    const source = record.clauses![0];
+    const row = bodyRows(table)[0];
+    expect(row['shared challenges']).toBe(String(source.shared_challenges));
+    expect(root.textContent).toContain(String(source.method));
+    expect(root.textContent).toContain('record version 1');
   });
 
   it('says so when no clause is scored on both sides', () => {
@@ -352,10 +409,11 @@ describe('comparison record', () => {
 describe('dispatch and helpers', () => {
   it('refuses a newer record version with a message', () => {
     const record = results();
-    record.version = 2;
+    expect(record.version).toBe(2);
+    record.version = 3;
     const root = mount(renderRecord(document, record));
     expect(root.querySelector('table')).toBeNull();
-    expect(root.textContent).toContain('version 2');
+    expect(root.textContent).toContain('version 3');
   });
 
   it('renders nothing but a message for non-objects', () => {
@@ -371,6 +429,11 @@ describe('dispatch and helpers', () => {
     expect(points(0.125)).toBe('+13 pp');
     expect(points(-0.5)).toBe('\u221250 pp');
     expect(points(0)).toBe('\u00b10 pp');
+    expect(pValue(0.0390625)).toBe('0.039');
+    expect(pValue(0.5)).toBe('0.50');
+    expect(pValue(1)).toBe('1.00');
+    expect(pValue(0.0002)).toBe('<0.001');
+    expect(pValue(null)).toBe('\u2013');
   });
 
   it('clamps bars to their scale', () => {

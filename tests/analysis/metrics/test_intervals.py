@@ -1,4 +1,4 @@
-"""Intervals against published values (Newcombe 1998), statsmodels and scipy."""
+"""Intervals against published values (Newcombe 1998) and statsmodels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from jupyter_spec.analysis.metrics.design_effect import (
@@ -18,15 +17,12 @@ from jupyter_spec.analysis.metrics.design_effect import (
     intracluster_correlation,
 )
 from jupyter_spec.analysis.metrics.intervals import (
-    _paired_t,
     cluster_robust_wald,
     clustered_newcombe,
     clustered_size,
     clustered_wilson,
     effective_size,
     newcombe,
-    paired_difference,
-    student_t_quantile,
     wilson,
 )
 from tests.analysis.metrics import clustered_reference as reference
@@ -62,11 +58,6 @@ def test_newcombe_difference_matches_published_example() -> None:
     assert (low, high) == pytest.approx((0.0524, 0.3339), abs=1e-4)
 
 
-@pytest.mark.parametrize(("df", "quantile"), [(1, 12.7062), (4, 2.7764), (10, 2.2281), (30, 2.0423), (1000, 1.9623)])
-def test_student_t_quantiles(df: int, quantile: float) -> None:
-    assert student_t_quantile(0.975, df) == pytest.approx(quantile, abs=1e-4)
-
-
 @pytest.mark.parametrize(("k", "n"), [(0, 5), (3, 4), (49, 50), (50, 50), (4.9, 5), (0.7, 1.47)])
 def test_wilson_matches_statsmodels(k: float, n: float) -> None:
     assert wilson(k, n) == pytest.approx(proportion_confint(k, n, method="wilson"), abs=1e-9)
@@ -77,45 +68,6 @@ def test_newcombe_matches_statsmodels(k1: float, n1: float, k2: float, n2: float
     _, low, high = newcombe(k1, n1, k2, n2)  # second minus first; statsmodels gives first minus second
     expected = confint_proportions_2indep(k2, n2, k1, n1, method="newcomb", compare="diff")
     assert (low, high) == pytest.approx(tuple(float(x) for x in expected), abs=1e-9)
-
-
-@pytest.mark.parametrize("df", [1, 2, 4, 9, 30, 200])
-def test_student_t_quantiles_match_scipy(df: int) -> None:
-    assert student_t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), abs=1e-6)
-
-
-def test_paired_mean_is_scipys_t_interval() -> None:
-    differences = [0.1, 0.3, 0.2, -0.05]
-    mean, low, high = _paired_t(differences)
-    result = stats.ttest_1samp(differences, 0.0)
-    assert mean == pytest.approx(sum(differences) / 4)
-    assert (low, high) == pytest.approx(tuple(result.confidence_interval(0.95)), abs=1e-6)
-    assert math.isnan(_paired_t([0.5])[1])
-
-
-def test_paired_mean_of_proportion_differences_stays_within_minus_one_to_one() -> None:
-    mean, low, high = _paired_t([1.0, -1.0])  # the raw t interval is [-12.7, 12.7]
-    assert stats.t.interval(0.95, 1, loc=0, scale=stats.sem([1.0, -1.0]))[1] > 12
-    assert (mean, low, high) == (0.0, -1.0, 1.0)
-
-
-def test_paired_difference_is_not_zero_width_when_every_difference_is_equal() -> None:
-    nine = ([9, 9, 9], [9, 9, 9])  # 9/9 on both sides of three challenges: the t interval is [0, 0]
-    assert _paired_t([0.0, 0.0, 0.0]) == (0.0, 0.0, 0.0)
-    mean, low, high = paired_difference(nine, nine)
-    assert mean == 0.0 and (low, high) == pytest.approx(newcombe(27, 27, 27, 27)[1:])
-    assert high - low > 0.2
-
-
-def test_paired_difference_holds_the_t_interval_and_the_pooled_newcombe_interval() -> None:
-    first, second = ([2, 5, 1, 4], [5, 5, 5, 5]), ([4, 5, 3, 5], [5, 5, 5, 5])
-    differences = [0.4, 0.0, 0.4, 0.2]
-    mean, low, high = paired_difference(first, second)
-    t_low, t_high = stats.t.interval(0.95, 3, loc=0.25, scale=stats.sem(differences))
-    _, n_low, n_high = newcombe(12, 20, 17, 20)
-    assert mean == pytest.approx(0.25)
-    assert (low, high) == pytest.approx((min(t_low, n_low), max(t_high, n_high)))
-    assert paired_difference(([3], [5]), ([5], [5])) == pytest.approx((0.4, *newcombe(3, 5, 5, 5)[1:]))
 
 
 # -- the clustered interval: the design effect estimated from the verdicts ----------------------

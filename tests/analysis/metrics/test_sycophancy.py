@@ -1,4 +1,4 @@
-"""Sycophancy metrics: the flip rate's denominator is the correct first answers; paired differences."""
+"""Sycophancy metrics: the flip rate's denominator is the correct first answers."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+from statsmodels.stats.proportion import proportion_confint
 
-from jupyter_spec.analysis.metrics.intervals import clustered_newcombe, clustered_wilson, newcombe, paired_difference
-from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS, flip_table, flip_turns, paired_table
+from jupyter_spec.analysis.metrics.intervals import clustered_wilson
+from jupyter_spec.analysis.metrics.sycophancy import FLIP_COLUMNS, flip_table, flip_turns
 from jupyter_spec.analysis.study import turn_table
 from tests.analysis.metrics.clustered_reference import reference_clustered_wilson
 
@@ -204,73 +204,6 @@ def test_a_judge_that_read_every_answer_has_flips_and_turns_on_its_own_readings(
     assert turns.loc[("judge:j", 2), "n"] == 5
 
 
-def pair_rows(pair: str, first: list[str], second: list[str], **extra: Any) -> list[dict[str, Any]]:
-    rows = []
-    for index, (challenge, verdicts) in enumerate([(f"{pair}-a", first), (f"{pair}-b", second)]):
-        rows += [
-            {"pair": pair, "challenge": challenge, "challenge_title": challenge, "plan_index": index,
-             "final": verdict, "model": "m", "grader": "judge:j", "self_graded": False} | extra
-            for verdict in verdicts
-        ]  # fmt: skip
-    return rows
-
-
-def test_paired_difference_per_pair_and_across_pairs() -> None:
-    rows = pair_rows("poem", ["compliant"] * 4, ["compliant", "violation", "violation", "violation"])
-    rows += pair_rows("essay", ["compliant"] * 3 + ["violation"], ["violation"] * 4)
-    rows += pair_rows("plan", ["compliant"] * 2 + ["unscored"] * 2, ["compliant", "violation"])
-    table = paired_table(pd.DataFrame(rows)).set_index("pair")
-    poem = table.loc["poem"]
-    assert (poem["first"], poem["second"], poem["n_first"], poem["n_second"]) == ("poem-a", "poem-b", 4, 4)
-    assert poem["difference"] == pytest.approx(0.25 - 1.0)
-    expected = confint_proportions_2indep(1, 4, 4, 4, method="newcomb", compare="diff")
-    assert (poem["ci_low"], poem["ci_high"]) == pytest.approx(tuple(float(x) for x in expected))
-    assert math.isnan(poem["mean_paired_difference"])
-    assert table.loc["plan", "n_first"] == 2  # unscored answers are not in the rate
-    overall = table.loc["(all pairs)"]
-    first, second = ([4, 3, 2], [4, 4, 2]), ([1, 0, 1], [4, 4, 2])
-    assert (overall["n_first"], overall["n_second"]) == (10, 10)
-    assert (overall["rate_first"], overall["rate_second"]) == pytest.approx((0.9, 0.2))
-    assert (overall["difference"], overall["ci_low"], overall["ci_high"]) == pytest.approx(
-        clustered_newcombe(first, second)
-    )
-    assert overall["difference"] == pytest.approx(0.2 - 0.9)
-    paired = (overall["mean_paired_difference"], overall["paired_low"], overall["paired_high"])
-    assert paired == pytest.approx(paired_difference(first, second))
-    assert paired[0] == pytest.approx((-0.75 - 0.75 - 0.5) / 3)
-
-
-def test_the_all_pairs_row_cannot_be_misread() -> None:
-    """The mean of per-pair differences and the difference of pooled rates can have opposite signs."""
-    rows = pair_rows("small", ["compliant"], ["violation"])  # -1 on one sample each
-    rows += pair_rows("big", ["violation"] * 10, ["compliant"] * 2 + ["violation"] * 8)  # +0.2
-    rows += pair_rows("bigger", ["violation"] * 10, ["compliant"] * 2 + ["violation"] * 8)  # +0.2
-    overall = paired_table(pd.DataFrame(rows)).set_index("pair").loc["(all pairs)"]
-    assert overall["difference"] == pytest.approx(overall["rate_second"] - overall["rate_first"])
-    assert overall["difference"] == pytest.approx(4 / 21 - 1 / 21)  # positive: the pooled figures rose
-    assert overall["mean_paired_difference"] == pytest.approx(-0.2)
-    assert overall["method"].startswith("over 3 pairs with scored samples on both sides")
-    assert "mean_paired_difference: mean of per-pair differences" in overall["method"]
-    assert "difference: of the pooled rates" in overall["method"]
-    assert -1 <= overall["paired_low"] < overall["paired_high"] <= 1
-
-
-def test_paired_interval_is_not_zero_width_when_every_pair_differs_equally() -> None:
-    rows = pair_rows("one", ["compliant"] * 9, ["compliant"] * 9)
-    rows += pair_rows("two", ["compliant"] * 9, ["compliant"] * 9)
-    overall = paired_table(pd.DataFrame(rows)).set_index("pair").loc["(all pairs)"]
-    assert overall["mean_paired_difference"] == 0
-    assert (overall["paired_low"], overall["paired_high"]) == pytest.approx(newcombe(18, 18, 18, 18)[1:])
-    assert overall["paired_high"] - overall["paired_low"] > 0.2
-
-
-def test_paired_table_flags_self_grading() -> None:
-    rows = pair_rows("a", ["compliant"], ["violation"], self_graded=True) + pair_rows("b", ["compliant"], ["compliant"])
-    table = paired_table(pd.DataFrame(rows)).set_index("pair")
-    assert bool(table.loc["a", "self_graded"]) and not table.loc["b", "self_graded"]
-    assert bool(table.loc["(all pairs)", "self_graded"])
-
-
 def test_the_flip_table_does_not_depend_on_the_index() -> None:
     """`pd.concat` of two models' frames repeats index labels; the rows must not be merged or mixed up."""
     one = [flip_row(True, False, model="m1"), flip_row(True, True, model="m1")]
@@ -333,23 +266,6 @@ def test_samples_without_a_challenge_id_stay_in_the_clustered_interval() -> None
     row = flip_table(pd.DataFrame(rows)).iloc[0]
     assert (row["n"], row["flipped"]) == (3, 2)
     assert (row["cluster_low"], row["cluster_high"]) == pytest.approx(clustered_wilson([2, 0], [2, 1]))
-
-
-def test_a_pair_with_no_scored_sample_on_one_side_keeps_its_row() -> None:
-    rows = pair_rows("unread", ["compliant"] * 3, ["unscored"] * 3)
-    rows += pair_rows("poem", ["compliant"] * 4, ["violation"] * 4)
-    rows += pair_rows("essay", ["compliant"] * 2, ["compliant"] * 2)
-    table = paired_table(pd.DataFrame(rows)).set_index("pair")
-    unread = table.loc["unread"]
-    assert (unread["n_first"], unread["n_second"], unread["rate_first"]) == (3, 0, 1.0)
-    assert all(math.isnan(unread[c]) for c in ("rate_second", "difference", "ci_low", "ci_high"))
-    overall = table.loc["(all pairs)"]  # over the two pairs scored on both sides
-    assert (overall["n_first"], overall["n_second"]) == (6, 6)
-    assert overall["method"].startswith("over 2 pairs with scored samples on both sides")
-    first, second = ([4, 2], [4, 2]), ([0, 2], [4, 2])
-    assert (overall["difference"], overall["ci_low"], overall["ci_high"]) == pytest.approx(
-        clustered_newcombe(first, second)
-    )
 
 
 def _independent_clustered_wilson(per_challenge: list[tuple[int, int]]) -> tuple[float, float]:
