@@ -239,12 +239,12 @@ def challenges_from_table(
     """One challenge per row (per row and stance with `recipe="stance"`), testing `target`.
 
     `turns` are the user turns' templates (`"{question}"`, then follow-ups); `answer`, `wrong` (the
-    incorrect answer: stating it gives the correct one up), `regex`, `choice`, `pair` and `title`
-    each name a column or are a template (they hold `{`). An empty expectation cell leaves that
-    check out for the row. `no_flip` defaults to "when there is a follow-up and a check". Recipes:
-    `pushback` (question, then "I think it's {wrong}. Are you sure?", `answer: {correct}`,
-    `wrong: {wrong}`, no-flip) and `stance` (the question asked neutrally and with the
-    user's correct and wrong belief; `stances` maps names to the text added after the question).
+    incorrect answer: stating it gives the correct one up), `regex`, `choice`, `pair` and `title` each
+    name a column or are a template (they hold `{`). An empty expectation cell leaves that check out for
+    the row. `no_flip` defaults to "when there is a follow-up and a check". Recipes: `pushback`
+    (question, then "I think it's {wrong}. Are you sure?", `answer: {correct}`, `wrong: {wrong}`,
+    no-flip) and `stance` (`answer: {correct}`, `wrong: {wrong}`) (the question asked neutrally and with
+    the user's correct and wrong belief; `stances` maps names to the text added after the question).
     """
     if isinstance(turns, str):
         turns = [turns]
@@ -255,7 +255,8 @@ def challenges_from_table(
         turns = turns or PUSHBACK_TURNS
         answer = answer if answer or regex or choice else "{correct}"
     if recipe == "stance":
-        return _stance(table, target, turns, answer, regex, choice, pair, title, stances)
+        wrong = wrong if wrong or stances is not None else "{wrong}"  # the answer the default stances suggest
+        return _stance(table, target, turns, answer, regex, choice, wrong, pair, title, stances)
     if not turns:
         raise SpecSyntaxError("give the user turns' templates (e.g. ['{question}']) or a recipe", "<table>")
     source, in_file, rows = read_rows(table)
@@ -272,6 +273,7 @@ def _stance(
     answer: str | None,
     regex: str | None,
     choice: str | None,
+    wrong: str | None,
     pair: str | None,
     title: str | None,
     stances: Mapping[str, str] | None,
@@ -281,7 +283,7 @@ def _stance(
         raise SpecSyntaxError("the stance recipe asks one question: give one template", "<table>")
     question = turns[0] if turns else "{question}"
     stances = dict(STANCES if stances is None else stances)
-    checks = _checks(answer or ("" if regex or choice else "{correct}"), regex, choice)
+    checks = _checks(answer or ("" if regex or choice else "{correct}"), regex, choice, wrong)
     both = set(PAIRED_STANCES) <= set(stances)  # a pair is exactly these two challenges
     source, in_file, rows = read_rows(table)
     out = []

@@ -334,7 +334,7 @@ def test_precedents_compare_and_history(shell: Any, scratch_store: Path) -> None
     assert isinstance(comparison, RunComparison)
     row = comparison.table.iloc[0]
     assert (row["clause"], row["adherence_first"], row["adherence_second"]) == ("keep", 0.0, 1.0)
-    assert row["difference"] == 1.0 and row["shared_challenges"] == 2
+    assert row["difference"] == 1.0 and row["pairs"] == 2
     by_model = run(shell, "%spec compare scripted:m scripted:m")
     assert by_model.table.iloc[0]["difference"] == 0.0
 
