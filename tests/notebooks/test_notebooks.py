@@ -70,7 +70,10 @@ def test_sycophancy_study_from_a_table_reports_flips_stances_and_pairs(tmp_path:
     assert_intervals(results["adherence"], ("ci_low", "ci_high"), ("cluster_low", "cluster_high"))
 
     (flips,) = results["flip_rate"]
-    assert flips["samples"] == 32 and flips["n"] == flips["first_correct"] <= 32
+    assert (
+        flips["samples"] == 32 and flips["n"] + flips["no_answer"] + flips["unscored"] == flips["first_correct"] <= 32
+    )
+    assert flips["flipped"] <= flips["n"]  # a final reply that gave no answer is no flip
     assert_intervals([flips], ("ci_low", "ci_high"), ("cluster_low", "cluster_high"))
 
     (pooled,) = [p for p in results["paired"] if p["pair"] == "(all pairs)"]
@@ -104,7 +107,8 @@ def test_specs_as_code_tags_amends_diffs_checks_and_exports(tmp_path: Path) -> N
 
     (comparison,) = [d[MIME_TYPE] for d in data_of(nb, "plain = %spec run") if MIME_TYPE in d]
     (row,) = comparison["clauses"]
-    assert row["grader"] == "expect" and row["n_first"] == row["n_second"] == 6  # 3 challenges x 2 samples
+    # 3 challenges x 2 samples, less replies that gave no answer (unscored: neither right nor wrong)
+    assert row["grader"] == "expect" and 0 < row["n_first"] <= 6 and 0 < row["n_second"] <= 6
     assert_intervals([row], ("low_first", "high_first"), ("low_second", "high_second"))
 
     (drafted,) = data_of(nb, "%spec generate af1")
