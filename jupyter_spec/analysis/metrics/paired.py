@@ -15,18 +15,13 @@ has no known coverage. What is computed, 95% throughout:
   That correction keeps a table of concordant pairs only from a zero-width interval. Beside it, the
   exact McNemar p-value: the two-sided binomial test of c successes in b + c trials at 1/2.
 - **Several samples a side** (each pair a cluster of samples): method 10 generalised by the same
-  construction (MOVER, Zou & Donner 2008), pairs as the units. Each side's rate gets Wilson limits
-  on its effective sample size p(1 - p) / V, V the cluster-robust variance of the pooled rate from
-  per-pair residuals k - p m (with the K / (K - 1) small-sample factor), kept between Kish's size at
-  intracluster correlation 1 (`intervals.effective_size`: the number of pairs when they have equal
-  counts; used as it is at a rate of 0 or 1, where V says nothing) and the number of samples. The
-  rates' correlation comes from the same residuals (with equal counts, the correlation of per-pair
-  rates), Newcombe's correction carried over as 1 / (2 n sqrt(p1 q1 p2 q2)) taken off a positive
-  correlation, n the geometric mean of the two effective sizes. With one sample a side, or several
-  identical ones, every step is method 10's on the pairs. Why not the clustered Wilson limits of
-  the adherence tables (intracluster correlation 1): they discard the samples within a pair while
-  the correlation counts them (24 pairs x 3 samples, question rates Beta(2, 2): 99.8% coverage at
-  mean width 0.47, where these limits give 95.4% at 0.30; `benchmarks/paired_coverage.py`).
+  construction (MOVER, Zou & Donner 2008), pairs as the units. Each side's rate gets the adherence
+  tables' own clustered Wilson limits (`intervals.clustered_size`: the design effect estimated from
+  the spread of per-pair rates, t on its degrees of freedom). The rates' correlation comes from
+  per-pair residuals k - p m (with equal counts, the correlation of per-pair rates), Newcombe's
+  correction carried over as 1 / (2 n sqrt(p1 q1 p2 q2)) taken off a positive correlation, n the
+  geometric mean of the two effective sizes. With one sample a side, or several identical ones,
+  every step is method 10's on the pairs.
   Beside it, the exact sign-flip test over pairs (Fisher's randomisation test for matched pairs):
   if the two sides of each pair are exchangeable, each pair's difference is as likely negated as
   not; the statistic sums k2 n1 - k1 n2 over pairs, and the p-value counts the sign patterns giving
@@ -54,7 +49,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from jupyter_spec.analysis.metrics.intervals import NAN, Z95, clustered_newcombe, effective_size, newcombe, wilson
+from jupyter_spec.analysis.metrics.intervals import NAN, Z95, clustered_newcombe, clustered_size, newcombe, wilson
 
 Pair = tuple[float, float, float, float]  # (successes, trials) of the first side, then of the second
 Side = tuple[float, float]  # (successes, trials) of a challenge on one side only
@@ -65,8 +60,8 @@ TABLE_METHOD = (
 )
 CLUSTERED_METHOD = (
     "over {k} pairs of several scored samples: Newcombe's method 10 for paired proportions generalised to pairs "
-    "of samples (Wilson 95% limits of both rates on effective sizes from the spread of per-pair rates, their "
-    "correlation from per-pair rates); exact sign-flip p-value over pairs"
+    "of samples (clustered Wilson 95% limits of both rates, the design effect estimated from per-pair rates; "
+    "their correlation from per-pair rates); exact sign-flip p-value over pairs"
 )
 UNPAIRED_NOTE = "; {u} challenges scored on one side only count in the rates, not in the correlation or the p-value"
 NO_PAIRS_METHOD = (
@@ -150,17 +145,6 @@ def sign_flip_p_value(pairs: Sequence[Pair]) -> float:
     return float(min(1.0, distribution[: reach - observed + 1].sum() + distribution[reach + observed :].sum()))
 
 
-def _effective_size(sides: Sequence[Side], p: float) -> float:
-    """p(1 - p) / V for a pooled rate p, V its cluster-robust variance, between Kish's size at intracluster
-    correlation 1 and the number of samples (Kish's where p is 0 or 1 or there is one cluster)."""
-    trials = [n for _, n in sides]
-    total, kish, clusters = sum(trials), effective_size(trials), len(sides)
-    if p <= 0 or p >= 1 or clusters < 2:
-        return kish
-    variance = clusters / (clusters - 1) * sum((k - p * n) ** 2 for k, n in sides) / total**2
-    return total if variance <= 0 else min(total, max(kish, p * (1 - p) / variance))
-
-
 def _pair_correlation(pairs: Sequence[Pair], first: Sequence[Side], second: Sequence[Side], p1: float, p2: float,
                       size: float) -> float:  # fmt: skip
     """Correlation of the two pooled rates from per-pair residuals, with Newcombe's correction generalised.
@@ -198,7 +182,7 @@ def paired_difference(
         method = TABLE_METHOD.format(k=len(pairs))
         return PairedDifference(*newcombe_paired(a, b, c, d), mcnemar_exact(b, c), len(pairs), method)
     p1, p2 = sum(k for k, _ in first) / sum(n for _, n in first), sum(k for k, _ in second) / sum(n for _, n in second)
-    size1, size2 = _effective_size(first, p1), _effective_size(second, p2)
+    size1, size2 = clustered_size(*_lists(first)), clustered_size(*_lists(second))
     r = _pair_correlation(pairs, first, second, p1, p2, math.sqrt(size1 * size2))
     low, high = _correlated_mover(p1, *wilson(p1 * size1, size1), p2, *wilson(p2 * size2, size2), r)
     method = CLUSTERED_METHOD.format(k=len(pairs))

@@ -9,14 +9,19 @@ import random
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 
-from jupyter_spec.analysis.metrics.intervals import clustered_newcombe, effective_size, newcombe, wilson
+from jupyter_spec.analysis.metrics.intervals import (
+    clustered_newcombe,
+    clustered_size,
+    clustered_wilson,
+    newcombe,
+    wilson,
+)
 from jupyter_spec.analysis.metrics.paired import (
     DIFFERENCE_COLUMNS,
-    _effective_size,
+    _correlated_mover,
     _pair_correlation,
     mcnemar_exact,
     newcombe_paired,
@@ -164,20 +169,20 @@ def test_residual_correlation_is_phi_with_newcombes_correction() -> None:
         assert found == pytest.approx(table_phi(*cells), abs=1e-12), cells
 
 
-def test_effective_sizes_come_from_the_cluster_robust_variance() -> None:
-    """p(1 - p) / V with V statsmodels' cluster-robust variance of a mean (OLS on a constant, clusters = pairs,
-    times G / (G - 1)), kept between Kish's size at intracluster correlation 1 and the number of samples."""
-    sides = [(3, 4), (0, 4), (4, 4), (1, 4), (2, 4), (4, 4)]
-    y = np.concatenate([[1.0] * k + [0.0] * (n - k) for k, n in sides])
-    groups = np.repeat(np.arange(len(sides)), [n for _, n in sides])
-    fit = sm.OLS(y, np.ones_like(y)).fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
-    variance = fit.bse[0] ** 2 * len(sides) / (len(sides) - 1)
-    p = y.mean()
-    assert 6 < p * (1 - p) / variance < 24
-    assert _effective_size(sides, p) == pytest.approx(p * (1 - p) / variance)
-    assert _effective_size([(2, 4)] * 5, 0.5) == 20  # no spread between pairs: the samples count as independent
-    assert _effective_size([(4, 4), (0, 4)] * 3, 0.5) == 6  # all or nothing per pair: the pairs count
-    assert _effective_size([(4, 4), (3, 3)], 1.0) == pytest.approx(effective_size([4, 3]))  # 0 or 1: Kish's
+def test_several_samples_a_side_use_the_adherence_tables_clustered_limits() -> None:
+    """One effective size in the package: each side's limits are `clustered_wilson`'s, whatever the pairing."""
+    pairs = [(3, 4, 1, 4), (0, 4, 0, 4), (4, 4, 2, 4), (1, 4, 1, 4), (2, 4, 0, 4), (4, 4, 3, 4)]
+    first, second = ([k1 for k1, *_ in pairs], [4] * 6), ([k2 for _, _, k2, _ in pairs], [4] * 6)
+    found = paired_difference(pairs)
+    p1, p2 = sum(first[0]) / 24, sum(second[0]) / 24
+    size = math.sqrt(clustered_size(*first) * clustered_size(*second))
+    r = _pair_correlation(pairs, list(zip(*first, strict=True)), list(zip(*second, strict=True)), p1, p2, size)
+    low, high = _correlated_mover(p1, *clustered_wilson(*first), p2, *clustered_wilson(*second), r)
+    assert (found.difference, found.ci_low, found.ci_high) == pytest.approx((p2 - p1, low, high), abs=1e-12)
+    assert (
+        0 < r < 1
+        and found.ci_high - found.ci_low < clustered_newcombe(first, second)[2] - clustered_newcombe(first, second)[1]
+    )  # positively correlated sides: narrower than treating them as independent
 
 
 @pytest.mark.parametrize(
@@ -199,11 +204,10 @@ def test_every_pair_alike_still_leaves_an_interval() -> None:
 
 
 def test_without_a_correlation_the_pairs_are_independent_samples() -> None:
-    """No spread on the first side (4/4 everywhere): correlation 0, so Newcombe's unpaired construction on the
-    effective sizes, 3 for the first side (a rate of 1: the pairs) and 12 for the second (per-pair rates 1/4,
-    3/4, 2/4 spread no more than binomial sampling would)."""
+    """No spread on the first side (4/4 everywhere): correlation 0, so Newcombe's unpaired construction on both
+    sides' clustered limits."""
     found = paired_difference([(4, 4, 1, 4), (4, 4, 3, 4), (4, 4, 2, 4)])
-    assert found[:3] == pytest.approx(newcombe(3, 3, 6, 12))
+    assert found[:3] == pytest.approx(clustered_newcombe(([4, 4, 4], [4, 4, 4]), ([1, 3, 2], [4, 4, 4])))
 
 
 def test_challenges_on_one_side_only_count_in_the_rates_and_nowhere_else() -> None:
