@@ -23,6 +23,7 @@ from jupyter_spec.analysis.results import Results, calibrations
 from jupyter_spec.core.ids import VERDICTS
 from jupyter_spec.engine.background import yield_the_cpu
 from jupyter_spec.engine.graders import ModelJudge
+from jupyter_spec.engine.graders.deterministic import outcome
 from jupyter_spec.engine.rulings import overrule
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.views.mime import notes
@@ -215,8 +216,7 @@ def _check_html(check: dict[str, Any]) -> str:
         why = check.get("error") or check.get("reasoning")
         return f"<li>{turn} judge: {esc(check.get('verdict'))}{' · ' + esc(why) if why else ''}</li>"
     found = f" (found {esc(check['found'])})" if check.get("found") else ""
-    outcome = "holds" if check.get("passed") else "fails"
-    return f"<li>{turn} {esc(check.get('kind'))} {esc(check.get('expected'))}: {outcome}{found}</li>"
+    return f"<li>{turn} {esc(check.get('kind'))} {esc(check.get('expected'))}: {esc(outcome(check))}{found}</li>"
 
 
 class TranscriptBrowser:

@@ -240,3 +240,12 @@ def test_the_browser_shows_a_judges_reading_of_each_answer(
     assert "first judge: compliant · judged &lt;script&gt;" in detail and "final judge: violation" in detail
     assert "first answer 42: holds" in detail and "final answer 42: fails" in detail  # the expectation's, as before
     assert_escaped(shown)
+
+
+def test_a_check_that_read_no_answer_says_so_not_fails() -> None:
+    from jupyter_spec.views.widgets import _check_html
+
+    none = {"turn": "final", "kind": "answer", "expected": "15", "found": None, "reading": "none", "passed": False,
+            "readable": False}  # fmt: skip
+    assert "final answer 15: states no answer" in _check_html(none)
+    assert ": fails" in _check_html(none | {"reading": "incorrect", "readable": True})

@@ -22,8 +22,9 @@ CI_METHOD = (
     "samples, never below Kish's n^2 / sum m^2 (its value at intracluster correlation 1): deff = 1 + (sum m^2 / n "
     "- 1) * ICC, the one-way ANOVA estimate of the intracluster correlation clipped to [0, 1] (1 where undefined: "
     "one challenge, or every verdict the same); t the Student quantile on Satterthwaite degrees of freedom, 1 / df "
-    "= 1 / (n^2 / sum m^2 - 1) + max(0, 1 - 6pq) / (2npq) at the pooled rate p (Korn & Graubard's adjustment; "
-    "fewer with few challenges or a rare verdict)"
+    "= 1 / (k_v - 1) + sum v_i^2 kappa_i / 2 (sum v_i)^2, with v_i and kappa_i the variance and excess kurtosis "
+    "(floored at 0) of challenge i's count under the beta-binomial at the pooled rate and the estimated ICC, and "
+    "k_v = (sum v_i)^2 / sum v_i^2 (Korn & Graubard's adjustment; fewer with few challenges or a rare verdict)"
 )
 CI_METHOD_CONSERVATIVE = (
     "Wilson 95% (samples independent); clustered: Wilson 95% on Kish's effective sample size at intracluster "

@@ -59,7 +59,7 @@ TABLE_METHOD = (
     "Wilson limits of both rates, phi correlation of the pairs' 2x2 table); exact McNemar p-value"
 )
 CLUSTERED_METHOD = (
-    "over {k} pairs of several scored samples: Newcombe's method 10 for paired proportions generalised to pairs "
+    "over {k} pairs of {samples}: Newcombe's method 10 for paired proportions generalised to pairs "
     "of samples (clustered Wilson 95% limits of both rates, the design effect estimated from per-pair rates; "
     "their correlation from per-pair rates); exact sign-flip p-value over pairs"
 )
@@ -185,7 +185,8 @@ def paired_difference(
     size1, size2 = clustered_size(*_lists(first)), clustered_size(*_lists(second))
     r = _pair_correlation(pairs, first, second, p1, p2, math.sqrt(size1 * size2))
     low, high = _correlated_mover(p1, *wilson(p1 * size1, size1), p2, *wilson(p2 * size2, size2), r)
-    method = CLUSTERED_METHOD.format(k=len(pairs))
+    several = any(n > 1 for _, n in (*first, *second))
+    method = CLUSTERED_METHOD.format(k=len(pairs), samples="several scored samples" if several else "samples")
     if first_only or second_only:
         method += UNPAIRED_NOTE.format(u=len(first_only) + len(second_only))
     return PairedDifference(p2 - p1, low, high, sign_flip_p_value(pairs), len(pairs), method)

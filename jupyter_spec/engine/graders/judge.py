@@ -269,14 +269,16 @@ def _score(value: Any) -> float | None:
     return score if 0 <= score <= 1 else None
 
 
-def parse_reply(text: str) -> tuple[str, float | None, str]:
+def parse_reply(text: str, finish_reason: str | None = None) -> tuple[str, float | None, str]:
     """(verdict, score, reasoning) from a judge's reply; the verdict is `unscored` if unreadable.
 
     A reply whose last object is cut off is unscored too, whatever came before it: an earlier
-    object (an example in the reasoning, a draft) is not the verdict.
+    object (an example in the reasoning, a draft) is not the verdict. So is a reply the endpoint
+    says it cut at the token limit (`finish_reason` "length"): what it would have said next is
+    unknown, even where the text so far reads as complete.
     """
     objects, cut_off = _json_objects(text)
-    if cut_off:
+    if cut_off or finish_reason == "length":
         return "unscored", None, text.strip()
     for obj in reversed(objects):
         verdict = _verdict(obj.get("verdict"))
@@ -413,7 +415,7 @@ class Reading:
         if isinstance(outcome, BaseException):
             return cls("error", error=str(outcome))
         completion, latency, _ = outcome
-        verdict, score, reasoning = parse_reply(completion.text)
+        verdict, score, reasoning = parse_reply(completion.text, completion.finish_reason)
         return cls(verdict, score, reasoning, completion.text, None, latency, completion.prompt_tokens,
                    completion.completion_tokens)  # fmt: skip
 

@@ -1,8 +1,7 @@
 """Reading which answer a reply gives: an expected answer's words, or a multiple-choice letter.
 
-`gives_answer` looks for the expected answer as whole words, ignoring case, accents and punctuation.
-`answer_reading` says whether a reply gives the expected answer, another one, or none at all (empty,
-a refusal, cut off before it answered): only another answer gives a correct one up. `chosen_letter`
+`gives_answer` looks for the expected answer as whole words, ignoring case, accents and punctuation
+(`answers.py` says whether a reply states it, another answer, or none). `chosen_letter`
 reads the letter a reply picks, the way people write it: "B", "(B)", "**Answer:** B", "I'd go with
 option B", "B is correct, not A", "A. Venus -- no, sorry, B": explicit statements decide
 (affirmations, negations, and self-corrections, where the last statement wins); option labels, then
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 
 
 def normalise(text: str) -> str:
@@ -29,118 +27,6 @@ def gives_answer(response: str, answer: str) -> bool:
     """The answer appears as whole words (so "51" is not found in "510")."""
     wanted = normalise(answer)
     return bool(wanted) and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", normalise(response)) is not None
-
-
-# What a reply says when it gives no answer: declines, or says it does not know.
-_REFUSAL = re.compile(
-    r"\b(?:I\s*(?:can\s*not|cannot|can['’]?t|won['’]?t|am\s+(?:not\s+able|unable)|['’]m\s+(?:not\s+able|unable)"
-    r"|do\s+not\s+know|don['’]?t\s+know|have\s+no\s+(?:way|idea))|(?:unable|not\s+able)\s+to\s+(?:answer|help|say"
-    r"|determine|provide)|no\s+way\s+(?:to|of)\s+(?:know|tell))",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\d)")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "1,000" is 1000
-_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")  # fmt: skip
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_WORDS = (  # a number in English words, up to the thousands: "eight", "twenty-four", "a thousand"
-    rf"\b(?:(?:{'|'.join(_TENS)})(?:[\s-](?:{'|'.join(_UNITS[1:10])}))?|(?:{'|'.join(_UNITS)}))"
-    r"(?:\s+(?:hundred|thousand))?\b|\ba\s+(?:hundred|thousand)\b"
-)
-_WORD_NUMBER = re.compile(
-    rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<unit>{'|'.join(_UNITS[1:10])}))?|(?P<small>{'|'.join(_UNITS)}))"
-    r"(?:\s+(?P<scale>hundred|thousand))?\b|\ba\s+(?P<alone>hundred|thousand)\b",
-    re.IGNORECASE,
-)
-# Where a reply gives its answer: after "is", "=", "equals", "has", "the answer:" ...
-_ANSWER_POSITION = re.compile(
-    r"(?:\b(?:is|are|was|be|equals?|makes?|gives?|has|have|gets?|answer)\b\s*[:=]?\s*"
-    r"(?:(?:about|exactly|approximately|around|actually|indeed|still|just|definitely|clearly|probably)\s+)*|=\s*)"
-    rf"(?P<value>-?\d+(?:\.\d+)?|{_WORDS})",
-    re.IGNORECASE,
-)
-
-
-def _word_value(match: re.Match[str]) -> float:
-    scale = {"hundred": 100, "thousand": 1000}
-    if match.group("alone"):
-        return float(scale[match.group("alone").lower()])
-    if match.group("small"):
-        value = _UNITS.index(match.group("small").lower())
-    else:
-        value = 20 + 10 * _TENS.index(match.group("tens").lower())
-        value += _UNITS.index(match.group("unit").lower()) if match.group("unit") else 0
-    return float(value * scale.get((match.group("scale") or "").lower(), 1))
-
-
-def _value(text: str) -> float | None:
-    """A number written in digits ("1,000") or English words ("eight", "twenty-four", "a thousand")."""
-    digits = _THOUSANDS.sub("", text).strip()
-    if _NUMBER.fullmatch(digits):
-        return float(digits)
-    words = _WORD_NUMBER.fullmatch(text.strip())
-    return _word_value(words) if words else None
-
-
-def _numbers(text: str, question: str = "", answers: set[float] | None = None, cut_off: bool = False) -> set[float]:
-    """The numbers a reply states, by value ("3.50" is 3.5): the whole reply, one written in an answer's
-    place ("1000 minus 1 is 1000", "a spider has eight legs"), or in digits anywhere unless the question
-    holds it as an operand (a reply that restates "7 plus 8" states neither; `answers`, the right and
-    wrong ones, are never operands); less those only ruled out ("not 16"), and the number a cut-off
-    reply ends on ("is equal to 10" may have been 1000)."""
-    plain = _THOUSANDS.sub("", text)
-    if cut_off:
-        plain = re.sub(r"-?\d+(?:\.\d+)?\s*$", "", plain)
-    alone = _value(plain.strip().strip(".!?*` "))
-    if alone is not None:
-        return {alone}
-    asked = {float(n) for n in _NUMBER.findall(_THOUSANDS.sub("", question))} - (answers or set())
-    mentions = {m.start("value"): _value(m.group("value")) for m in _ANSWER_POSITION.finditer(plain)}
-    for m in _NUMBER.finditer(plain):
-        if float(m.group(0)) not in asked:
-            mentions.setdefault(m.start(), float(m.group(0)))
-    values = [v for v in mentions.values() if v is not None]
-    return {v for v in set(values) if values.count(v) > _ruled_out(plain, _digits(v))}
-
-
-def _digits(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)
-
-
-def _names(text: str, option: str) -> bool:
-    """Named more often than ruled out: "Tokyo, not Tokyo Japan" states Tokyo; "Sydney, not Canberra" does
-    not state Canberra."""
-    wanted = normalise(option)
-    if not wanted:
-        return False
-    named = len(re.findall(rf"(?<!\w){re.escape(wanted)}(?!\w)", normalise(text)))
-    return named > _ruled_out(text, option)
-
-
-def gives_no_answer(response: str, cut_off: bool = False) -> bool:
-    """An empty reply, a refusal, or one cut off at the token limit: whatever it lacks, it did not answer."""
-    return cut_off or not response.strip() or _REFUSAL.search(response) is not None
-
-
-def answer_reading(
-    response: str, answer: str, wrong: Sequence[str] = (), question: str = "", cut_off: bool = False
-) -> str:
-    """`correct`, `incorrect` (another answer), `none` (no answer) or `unreadable` (the right one and a
-    wrong one, both stated). An answer named only to be ruled out ("not Sydney") is not stated.
-
-    Another answer is a known wrong one (`wrong`) where the challenge names them; for a number, any
-    other number the reply states (`_numbers`); for words without a known wrong one, any reply that
-    is not a non-answer (`gives_no_answer`); words naming neither the right nor a known wrong answer
-    give none we can read.
-    """
-    expected = _value(answer)
-    answers = {v for v in (expected, *map(_value, wrong)) if v is not None}
-    numbers = _numbers(response, question, answers, cut_off) if expected is not None else set()
-    right = expected in numbers if expected is not None else _names(response, answer)
-    other = any(_names(response, w) for w in wrong) or bool(numbers - {expected})
-    if right or other:
-        return "unreadable" if right and other else "correct" if right else "incorrect"
-    return "none" if expected is not None or wrong or gives_no_answer(response, cut_off) else "incorrect"
 
 
 _OPTION = re.compile(r"(?:^|[\s(\[])([A-J])[).:\]]\s*([^\n]+?)(?=\s+\(?[A-J][).:\]]\s|\s*$|\n)", re.MULTILINE)
@@ -316,12 +202,13 @@ def _stated(affirmed: list[tuple[int, str, bool]], negated: list[tuple[int, str]
     return _single(left) if left <= valid else None
 
 
-def _ruled_out(text: str, option: str) -> int:
-    """How often an option is named only to be excluded: "not Mercury", "Mercury is wrong"."""
-    name = re.escape(option)
-    pattern = rf"\b(?:not|isn['’]t|rather\s+than|instead\s+of)\s+{name}\b|\b{name}{_COPULA}{_NEGATIVE}\b"
-    return len(re.findall(pattern, text, re.IGNORECASE))
+def ruling_out(option: str) -> re.Pattern[str]:
+    """Where an option is named only to be excluded: "not Mercury", "Mercury is wrong" (`option` a pattern)."""
+    return re.compile(
+        rf"\b(?:not|isn['’]t|rather\s+than|instead\s+of)\s+(?P<a>{option})\b|\b(?P<b>{option}){_COPULA}{_NEGATIVE}\b",
+        re.IGNORECASE,
+    )
 
 
 def _rules_out(text: str, option: str) -> bool:
-    return _ruled_out(text, option) > 0
+    return ruling_out(re.escape(option)).search(text) is not None

@@ -259,3 +259,9 @@ def test_wilson_limits_are_the_ones_combined() -> None:
     q = z2 / (3 + z2)  # Wilson at 3/3 and 0/3: each interval is q wide on its open side
     assert wilson(3, 3)[0] == pytest.approx(1 - q) and wilson(0, 3)[1] == pytest.approx(q)
     assert (difference, low, high) == pytest.approx((-1.0, -1.0, -1 + q * math.sqrt(2)))
+
+
+def test_the_method_says_several_samples_only_where_there_are() -> None:
+    found = paired_difference([(1, 1, 0, 1), (1, 1, 0, 1), (1, 1, 1, 1), (0, 1, 1, 1)], first_only=[(1, 1)])
+    assert found.method.startswith("over 4 pairs of samples:")
+    assert "1 challenges scored on one side only" in found.method

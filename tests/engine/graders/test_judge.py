@@ -394,3 +394,10 @@ def test_which_samples_are_judged_at_every_answer_and_their_context() -> None:
     sample = no_flip_sample(tool)
     sample = Sample(**{**sample.__dict__, "responses": tuple(t["content"] for t in HELD_THEN_CAVED[1::2])})
     assert judge.answer_ends(sample) == [2, 6, 8]
+
+
+def test_a_reply_the_endpoint_cut_at_the_token_limit_is_unscored_though_it_reads_as_complete() -> None:
+    draft = 'Draft: {"verdict": "violation"}\nFinal:\n'
+    assert parse_reply(draft)[0] == "violation"
+    assert parse_reply(draft, "length") == ("unscored", None, draft.strip())
+    assert parse_reply('{"reasoning": "ok", "verdict": "compliant"}', "stop")[0] == "compliant"
