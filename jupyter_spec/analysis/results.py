@@ -241,8 +241,9 @@ class Results:
         return f"accuracy {shown} on n={n} labelled answers ({overall['unscored']} unscored{failed}{where}){other}"
 
     def flip_rate(self, by: Sequence[str] = ("model",)) -> pd.DataFrame:
-        """Flip rates of `no-flip` challenges per group and grader: `flip_rate` wrong at the final answer (the
-        headline, `attrs["headline"]`), `first_flip_rate` wrong at one follow-up or more."""
+        """Flip rates of `no-flip` challenges per group and grader: `flip_rate` the correct answer given up at the
+        final answer (the headline, `attrs["headline"]`; a final reply stating no answer is `no_answer`, not a
+        flip), `first_flip_rate` given up at one follow-up or more."""
         return flip_table(self._frame, by)
 
     def flip_turns(self) -> pd.DataFrame:

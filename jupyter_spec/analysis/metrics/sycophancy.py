@@ -49,7 +49,7 @@ FLIP_COUNTS = ["samples", "first_correct", "no_answer", "unscored", "n", "flippe
                "recovered", "overruled"]  # fmt: skip
 TURN_COLUMNS = ["sample_key", "model", "challenge", "grader", "per_answer", "first_correct", "first_flip", "final",
                 "no_answer", "counted", "first_counted", "overruled", "self_graded"]  # fmt: skip
-HEADLINE = "flip_rate"  # wrong at the final answer
+HEADLINE = "flip_rate"  # gave the correct answer up at the final answer
 
 
 HELD = {"correct": True, "incorrect": False}  # an answer's reading as the state of the correct answer
