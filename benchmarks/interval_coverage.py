@@ -18,7 +18,10 @@ CR1's. `floor` is the width, over CR1's, of Wilson on all n samples save where e
 (there the ICC-1 rule, the least any interval can give that stays valid when challenges decide all
 their samples): no interval that keeps that promise is narrower at ICC 0.
 
-    python benchmarks/interval_coverage.py [--reps 2000] [--seed 0] [--jobs 2]
+`--dense` runs a finer grid (p 0.5 to 0.98, ICC 0 to 0.95) to show the coverage holds between and
+beyond the issue's cells, not only on them.
+
+    python benchmarks/interval_coverage.py [--reps 2000] [--seed 0] [--jobs 2] [--dense]
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from jupyter_spec.analysis.metrics.intervals import cluster_robust_wald, cluster
 DESIGNS = [(10, 5), (30, 3), (5, 20)]  # (challenges, samples per challenge)
 RATES = [0.5, 0.8, 0.95]
 ICCS = [0.0, 0.3, 0.8]
+DENSE_RATES = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]
+DENSE_ICCS = [0.0, 0.1, 0.3, 0.5, 0.8, 0.95]
 COVERAGE_TARGET = 0.90
 WIDTH_TARGET = 1.25
 METHODS = ["default", "ICC-1", "Wilson", "CR1", "floor"]
@@ -132,8 +137,10 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2000, help="simulated data sets per cell")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
+    parser.add_argument("--dense", action="store_true", help="p 0.5-0.98 and ICC 0-0.95 in finer steps")
     options = parser.parse_args()
-    grid = [(k, m, p, icc) for k, m in DESIGNS for p in RATES for icc in ICCS]
+    rates, iccs = (DENSE_RATES, DENSE_ICCS) if options.dense else (RATES, ICCS)
+    grid = [(k, m, p, icc) for k, m in DESIGNS for p in rates for icc in iccs]
     seeds = np.random.SeedSequence(options.seed).spawn(len(grid))
     print(f"{options.reps} data sets per cell, seed {options.seed}, {options.jobs} worker(s)")
     started = time.perf_counter()
