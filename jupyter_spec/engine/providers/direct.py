@@ -20,14 +20,17 @@ import zlib
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import httptools
 from yarl import URL
 
 from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers.base import ProviderError
+from jupyter_spec.engine.providers.causes import BrokenReply, ReplyTooLarge, connection_failure
 
 KEEP_ALIVE = 4.0  # seconds an idle connection is reused for: under uvicorn's 5 (vLLM, SGLang), or less if told
-MAX_HEAD = 64 * 1024  # a reply whose status line and headers run longer is not a chat completion
-CONNECTION_FAILED = "connection failed: Connection error."  # the official client's message (`APIConnectionError`)
+MAX_HEAD = 64 * 1024  # a reply whose status line and headers (or any one line) run longer is not a chat completion
+MAX_BODY = 64 * 2**20  # the default cap on a reply's body, as sent and once decompressed
+CONNECTION_FAILED = "connection failed"  # then the cause (`causes.py`)
 TIMED_OUT = "request timed out"
 _OURS = ("host", "content-length", "transfer-encoding", "connection")  # framing headers only we may set
 
@@ -36,10 +39,6 @@ class Reply(NamedTuple):
     status: int
     headers: dict[str, str]  # names in lower case; repeated ones joined by ", "
     body: bytes
-
-
-class BrokenReply(Exception):
-    """The connection ended, or sent something that is not HTTP/1.x, before the reply was whole."""
 
 
 def request_head(url: URL, headers: Mapping[str, str]) -> bytes:
@@ -59,19 +58,77 @@ def request_head(url: URL, headers: Mapping[str, str]) -> bytes:
     return f"POST {url.raw_path_qs} HTTP/1.1\r\n{lines}Content-Length: ".encode("latin-1")
 
 
-class _Connection(asyncio.Protocol):
-    """One connection; `exchange` sends a request and waits for its whole reply."""
+class _Body:
+    """A reply body taken as it arrives, decoded on the way (gzip, deflate), never past `limit` bytes:
+    a small compressed body that inflates to gigabytes stops at the cap, a piece at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, coding: str, limit: int) -> None:
+        coding = coding.strip().lower()
+        if coding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise BrokenReply(f"unsupported content coding {coding!r}")
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0  # decoded bytes so far
+        self.received = 0  # bytes as sent
+        self._coding = coding
+        self._inflate: zlib._Decompress | None = None
+        if coding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> None:
+        self.received += len(data)
+        if self.received > self.limit:
+            raise ReplyTooLarge(f"the reply is larger than {size_text(self.limit)}")
+        if self._coding == "deflate" and self._inflate is None:  # zlib-wrapped, or raw as some servers send it
+            wrapped = len(data) < 2 or (data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0)
+            self._inflate = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        if self._inflate is None:
+            self._add(data)
+            return
+        try:
+            while data:
+                self._add(self._inflate.decompress(data, self.limit - self.size + 1))
+                data = self._inflate.unconsumed_tail
+        except zlib.error:
+            raise BrokenReply("the reply's compressed body is corrupt") from None
+
+    def _add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise ReplyTooLarge(f"the reply is larger than {size_text(self.limit)} once decompressed")
+        if data:
+            self.parts.append(data)
+
+    def whole(self) -> bytes:
+        if self._inflate is not None and not self._inflate.eof and self.received:
+            raise BrokenReply("the reply's compressed body is cut short")
+        return b"".join(self.parts)
+
+
+def size_text(limit: int) -> str:
+    return f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit} bytes"
+
+
+class _Connection(asyncio.Protocol):
+    """One connection; `exchange` sends a request and waits for its whole reply, which llhttp (through
+    `httptools`, the parser of Node.js and uvicorn) reads as it arrives: nothing is parsed by hand."""
+
+    def __init__(self, max_body: int = MAX_BODY) -> None:
         self.transport: asyncio.Transport | None = None
         self.open = False
         self.reusable_until = 0.0
-        self._buffer = bytearray()
+        self._max_body = max_body
         self._reply: asyncio.Future[Reply] | None = None
-        self._head: tuple[int, dict[str, str]] | None = None
-        self._framing = ""  # "length", "chunked" or "close", once the head is read
-        self._length = 0
-        self._chunks = _Chunks()
+        self._parser = httptools.HttpResponseParser(self)
+        self._reset()
+        self._framing = 0  # bytes received that are not body: heads (an interim 100's too), chunk lines, trailers
+        self._chunks = 0
+
+    def _reset(self) -> None:
+        self._status = 0
+        self._headers: dict[str, str] = {}
+        self._body: _Body | None = None  # set once the head is whole
+        self._to_close = False  # the body runs to the end of the connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -80,8 +137,8 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False
         if self._reply is not None and not self._reply.done():
-            if self._head is not None and self._framing == "close":
-                self._finish(bytes(self._buffer))
+            if self._body is not None and self._to_close:
+                self._finish(keep=False)
             else:
                 self._reply.set_exception(BrokenReply("the connection closed before the reply was whole"))
 
@@ -89,12 +146,63 @@ class _Connection(asyncio.Protocol):
         if self._reply is None or self._reply.done():
             self.close()  # bytes nobody asked for: the connection cannot be trusted with another request
             return
-        self._buffer += data
+        self._framing += len(data)  # less the body, as the parser finds it
         try:
-            self._read()
+            self._parser.feed_data(data)
+            if self._framing > MAX_HEAD + 64 * self._chunks and not self._reply.done():
+                raise BrokenReply(f"the reply's head, chunk lines or trailers run over {size_text(MAX_HEAD)}")
+        except httptools.HttpParserCallbackError as error:  # raised by one of our callbacks below
+            self._fail(error.__context__ if isinstance(error.__context__, BrokenReply) else BrokenReply(str(error)))
+        except httptools.HttpParserError as error:
+            if self._reply.done():
+                self.close()  # bytes after the reply that are not a reply: it stands, the connection goes
+            else:
+                self._fail(BrokenReply(f"reply not HTTP/1.1: {error}"))
         except BrokenReply as broken:
+            self._fail(broken)
+
+    def _fail(self, broken: BaseException) -> None:
+        if self._reply is not None and not self._reply.done():
             self._reply.set_exception(broken)
-            self.close()
+        self.close()
+
+    # llhttp's callbacks, in the order a reply calls them
+
+    def on_message_begin(self) -> None:
+        if self._reply is None or self._reply.done():
+            raise BrokenReply("a second reply to one request")  # the first stands; this connection goes
+        self._reset()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._body is not None:
+            return  # a trailer: nothing in one is of use here
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        self._headers[key] = f"{self._headers[key]}, {text}" if key in self._headers else text
+
+    def on_headers_complete(self) -> None:
+        self._status = status = self._parser.get_status_code()
+        if status == 101 or not 100 <= status < 600:
+            raise BrokenReply(f"reply not HTTP/1.1: status {status} to a POST")
+        if status < 200:
+            return  # an interim reply (100 Continue): the real one follows
+        coding = self._headers.get("transfer-encoding", "").strip().lower()
+        if coding not in ("", "chunked"):
+            raise BrokenReply(f"unsupported transfer coding {coding!r}")
+        self._to_close = not coding and "content-length" not in self._headers and status not in (204, 304)
+        self._body = _Body(self._headers.get("content-encoding", ""), self._max_body)
+
+    def on_body(self, data: bytes) -> None:
+        self._framing -= len(data)
+        if self._body is not None:
+            self._body.feed(data)
+
+    def on_chunk_header(self) -> None:
+        self._chunks += 1  # each allowed a size line and its line ends
+
+    def on_message_complete(self) -> None:
+        if self._status < 200:
+            return
+        self._finish(keep=self._parser.should_keep_alive() and not self._to_close)
 
     def close(self) -> None:
         self.open = False
@@ -105,7 +213,9 @@ class _Connection(asyncio.Protocol):
         """Send one request; the reply, whole. The connection is closed if the wait is cancelled."""
         assert self.transport is not None
         self._reply = asyncio.get_running_loop().create_future()
-        self._head, self._framing, self._chunks = None, "", _Chunks()
+        self._parser = httptools.HttpResponseParser(self)
+        self._reset()
+        self._framing = self._chunks = 0
         self.transport.write(request)
         try:
             return await self._reply
@@ -113,145 +223,29 @@ class _Connection(asyncio.Protocol):
             self.close()  # an answer may still be on its way: this connection cannot be reused
             raise
 
-    def _read(self) -> None:
-        while self._head is None:
-            end = self._buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(self._buffer) > MAX_HEAD:
-                    raise BrokenReply("the reply's head is too long")
-                return
-            head = bytes(self._buffer[:end]).decode("latin-1")
-            del self._buffer[: end + 4]
-            status, headers = _parse_head(head)
-            if 100 <= status < 200:
-                continue  # an interim reply (100 Continue): the real one follows
-            self._head = (status, headers)
-            self._frame(head, status, headers)
-        if self._framing == "length":
-            if len(self._buffer) >= self._length:
-                self._finish(bytes(self._buffer[: self._length]), extra=len(self._buffer) > self._length)
-        elif self._framing == "chunked":
-            body = self._chunks.read(self._buffer)
-            if body is not None:
-                self._finish(body, extra=self._chunks.at < len(self._buffer))
-
-    def _frame(self, head: str, status: int, headers: dict[str, str]) -> None:
-        coding = headers.get("transfer-encoding", "").lower()
-        connection = headers.get("connection", "").lower()
-        keep = "close" not in connection if head.startswith("HTTP/1.1") else "keep-alive" in connection
-        if status in (204, 304):
-            self._framing, self._length = "length", 0  # no body, whatever the headers say
-        elif coding and coding != "identity":
-            if coding.split(",")[-1].strip() != "chunked":
-                raise BrokenReply(f"unsupported transfer coding {coding!r}")
-            self._framing = "chunked"
-        elif "content-length" in headers:
-            try:
-                self._length = int(headers["content-length"])
-            except ValueError:
-                raise BrokenReply("the reply's Content-Length is not a number") from None
-            if self._length < 0:
-                raise BrokenReply("the reply's Content-Length is negative")
-            self._framing = "length"
-        else:
-            self._framing, keep = "close", False  # the body runs to the end of the connection
+    def _finish(self, *, keep: bool) -> None:
+        """The reply is whole: kept for reuse if the server allows it, for as long as it says."""
+        assert self._reply is not None and self._body is not None and self.transport is not None
+        body = self._body.whole()
+        self._reply.set_result(Reply(self._status, self._headers, body))
         idle = KEEP_ALIVE
-        for part in headers.get("keep-alive", "").split(","):
+        for part in self._headers.get("keep-alive", "").split(","):
             name, _, value = part.partition("=")
             if name.strip().lower() == "timeout":
                 with contextlib.suppress(ValueError):
                     idle = min(idle, float(value) - 1.0)  # the server closes at `timeout`: leave sooner
         self.reusable_until = time.monotonic() + idle if keep and idle > 0 else 0.0
-
-    def _finish(self, body: bytes, *, extra: bool = False) -> None:
-        """The reply is whole. Bytes after it (`extra`) are dropped with the connection: the reply
-        stands, but the connection's next reply could not be told from them."""
-        assert self._reply is not None and self._head is not None and self.transport is not None
-        status, headers = self._head
-        self._buffer.clear()
-        try:
-            body = _decoded(body, headers.get("content-encoding", ""))
-        except zlib.error:
-            self._reply.set_exception(BrokenReply("the reply's compressed body is corrupt"))
-            self.close()
-            return
-        self._reply.set_result(Reply(status, headers, body))
-        if extra or not self.reusable_until or self.transport.get_write_buffer_size():
+        if not self.reusable_until or self.transport.get_write_buffer_size():
             self.close()  # the server will not take another request on it (or answered before reading ours)
-
-
-def _parse_head(head: str) -> tuple[int, dict[str, str]]:
-    lines = head.split("\r\n")
-    version, _, rest = lines[0].partition(" ")
-    code = rest[:3]
-    if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
-        raise BrokenReply(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon:
-            raise BrokenReply(f"not a header line: {line[:80]!r}")
-        name, value = name.strip().lower(), value.strip()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return int(code), headers
-
-
-class _Chunks:
-    """A chunked body read as it arrives: each chunk is taken once, whatever the number of reads."""
-
-    def __init__(self) -> None:
-        self.body = bytearray()
-        self.at = 0  # where the next chunk's size line starts in the buffer
-
-    def read(self, buffer: bytearray) -> bytes | None:
-        """The whole body once the last chunk and the trailers are in `buffer`; None until then."""
-        while True:
-            line_end = buffer.find(b"\r\n", self.at)
-            if line_end < 0:
-                return None
-            size_text = bytes(buffer[self.at : line_end]).split(b";")[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise BrokenReply(f"not a chunk size: {size_text[:20]!r}") from None
-            start = line_end + 2
-            if size == 0:  # the last chunk; then trailers, up to an empty line
-                if buffer[start : start + 2] == b"\r\n":
-                    self.at = start + 2
-                else:
-                    found = buffer.find(b"\r\n\r\n", start)
-                    if found < 0:
-                        return None
-                    self.at = found + 4
-                return bytes(self.body)
-            if len(buffer) < start + size + 2:
-                return None
-            if buffer[start + size : start + size + 2] != b"\r\n":
-                raise BrokenReply("a chunk longer than its size")
-            self.body += buffer[start : start + size]
-            self.at = start + size + 2
-
-
-def _decoded(body: bytes, coding: str) -> bytes:
-    coding = coding.strip().lower()
-    if coding in ("", "identity"):
-        return body
-    if coding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    if coding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:  # some servers send raw deflate, without the zlib wrapper
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-    raise zlib.error(f"unsupported content coding {coding!r}")
 
 
 class Pool:
     """Keep-alive connections to one endpoint on one event loop, at most `connections` at once."""
 
     def __init__(
-        self, url: URL, headers: Mapping[str, str], connections: int, timeout: float | None, ssl_context: ssl.SSLContext
-    ) -> None:
+        self, url: URL, headers: Mapping[str, str], connections: int, timeout: float | None,
+        ssl_context: ssl.SSLContext, max_body: int = MAX_BODY,
+    ) -> None:  # fmt: skip
         if url.scheme not in ("http", "https") or not url.raw_host:
             raise ValueError(f"not an http(s) URL: {url}")
         self.url = url
@@ -260,23 +254,24 @@ class Pool:
         self._ssl = ssl_context if url.scheme == "https" else None
         self._limit = asyncio.Semaphore(connections)
         self._timeout = timeout
+        self._max_body = max_body
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
         self.closed = False
 
     async def post(self, body: bytes) -> Reply:
         """The reply to a POST of `body`; a failure to connect, a broken reply or the timeout (the
-        wait for a free connection included) as a retryable `ProviderError`, worded as the official
-        client words it. A POST is never sent twice here: the runner decides what is retried."""
+        wait for a free connection, reading, decoding and parsing included) as a `ProviderError` that
+        names its cause (`causes.py`). A POST is never sent twice here: the runner decides what is retried."""
         if self.closed:
-            raise ProviderError(CONNECTION_FAILED, retryable=True)
+            raise ProviderError(f"{CONNECTION_FAILED}: the client was closed", retryable=True)
         request = self._head + b"%d\r\n\r\n" % len(body) + body
         try:
             return await within(self._send(request), self._timeout)
         except asyncio.TimeoutError:
             raise ProviderError(TIMED_OUT, retryable=True) from None
-        except (OSError, BrokenReply):
-            raise ProviderError(CONNECTION_FAILED, retryable=True) from None
+        except (OSError, BrokenReply) as error:
+            raise connection_failure(error) from None
 
     async def _send(self, request: bytes) -> Reply:
         async with self._limit:
@@ -312,7 +307,7 @@ class Pool:
     async def _connect(self) -> _Connection:
         host, port = self._address
         _, connection = await asyncio.get_running_loop().create_connection(
-            _Connection, host, port, ssl=self._ssl, server_hostname=host if self._ssl else None,
+            lambda: _Connection(self._max_body), host, port, ssl=self._ssl, server_hostname=host if self._ssl else None,
             happy_eyeballs_delay=0.25, interleave=1,  # an address family that does not answer is not waited for
         )  # fmt: skip
         if self.closed:

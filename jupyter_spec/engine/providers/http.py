@@ -1,7 +1,8 @@
 """A lean chat-completions client: one session per event loop, plain JSON in and out.
 
 The session is a pool of our own connections (`direct.py`), or an aiohttp session where a proxy
-applies (or the `aiohttp` transport is chosen).
+applies (or the `aiohttp` transport is chosen). Where requests go, through which proxy, and which
+certificates are trusted is decided in `network.py`; both sessions cap a reply's size.
 
 At thousands of requests a second the official `openai` client spends most of the kernel's CPU
 in its HTTP stack and its request building; this posts the very body it would post (same JSON,
@@ -19,18 +20,17 @@ import json
 import logging
 import math
 import ssl
-import urllib.request
 import weakref
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import aiohttp
-import truststore
-from yarl import URL
 
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import ProviderError
-from jupyter_spec.engine.providers.direct import CONNECTION_FAILED, TIMED_OUT, Pool, Reply
+from jupyter_spec.engine.providers.causes import ReplyTooLarge, connection_failure
+from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT, Pool, Reply, size_text
+from jupyter_spec.engine.providers.network import Route, route, ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -86,18 +86,6 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
-def _ssl_context() -> ssl.SSLContext:
-    """The operating system's trust store, as the official client's HTTP stack (httpx2) uses."""
-    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-def _proxy_for(url: URL) -> str | None:
-    """The proxy the environment names for this URL, found once (aiohttp would look it up per request)."""
-    if url.host is None or urllib.request.proxy_bypass(url.host):
-        return None
-    return urllib.request.getproxies().get(url.scheme)
-
-
 _open: weakref.WeakSet[ChatClient] = weakref.WeakSet()
 
 
@@ -111,17 +99,21 @@ def _close_at_exit() -> None:
 
 class _AiohttpSession:
     """An aiohttp session with a `Pool`'s face (`post`, `closed`, `close`): for what our own
-    connections leave to aiohttp (a proxy, a user in the URL) or when the transport is chosen."""
+    connections leave to aiohttp (a proxy) or when the transport is chosen. The headers go with each
+    request, never as the session's: aiohttp sends a session's headers to the proxy too. Redirects
+    are not followed (a redirect target gets no key); the environment is not read (`network.py` was)."""
 
-    def __init__(self, url: URL, headers: Mapping[str, str], connections: int, timeout: float | None,
-                 proxy: str | None) -> None:  # fmt: skip
-        self.url = url
+    def __init__(self, route: Route, headers: Mapping[str, str], connections: int, timeout: float | None,
+                 ssl_context: ssl.SSLContext, max_body: int) -> None:  # fmt: skip
+        self.url = route.url
+        self._headers = dict(headers)
+        self._max_body = max_body
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=connections, limit_per_host=0, ssl=_ssl_context()),
-            headers=headers,
+            connector=aiohttp.TCPConnector(limit=connections, limit_per_host=0, ssl=ssl_context),
             timeout=aiohttp.ClientTimeout(total=timeout),
             cookie_jar=aiohttp.DummyCookieJar(),
-            proxy=proxy,
+            proxy=route.proxy,
+            trust_env=False,
         )
 
     @property
@@ -133,16 +125,24 @@ class _AiohttpSession:
 
     async def post(self, body: bytes) -> Reply:
         try:
-            async with self._session.post(self.url, data=body) as response:
+            async with self._session.post(
+                self.url, data=body, headers=self._headers, allow_redirects=False
+            ) as response:
                 headers: dict[str, str] = {}
                 for name, value in response.headers.items():
                     name = name.lower()
                     headers[name] = f"{headers[name]}, {value}" if name in headers else value
-                return Reply(response.status, headers, await response.read())
+                parts, size = [], 0
+                async for part in response.content.iter_chunked(2**16):  # decompressed as it arrives
+                    size += len(part)
+                    if size > self._max_body:
+                        raise ReplyTooLarge(f"the reply is larger than {size_text(self._max_body)} once decompressed")
+                    parts.append(part)
+                return Reply(response.status, headers, b"".join(parts))
         except asyncio.TimeoutError:  # before aiohttp.ClientError: its timeouts are both
             raise ProviderError(TIMED_OUT, retryable=True) from None
-        except aiohttp.ClientError:
-            raise ProviderError(CONNECTION_FAILED, retryable=True) from None
+        except (aiohttp.ClientError, OSError, ReplyTooLarge) as error:
+            raise connection_failure(error) from None
 
 
 class ChatClient:
@@ -157,12 +157,16 @@ class ChatClient:
         timeout: float | None = 600.0,
         headers: Mapping[str, str] | None = None,
         direct: bool = True,
+        ca_bundle: str | None = None,
+        max_body: int = MAX_BODY,
     ) -> None:
-        self.url = URL((base_url or OPENAI_API).rstrip("/") + "/chat/completions")
+        self.route = route(base_url or OPENAI_API, has_key=bool(api_key))
+        self.url = self.route.url
         self._secret = api_key
-        # Local servers need no key, but the official client always sends one: so do we.
+        # Local servers need no key, but the official client always sends one: so do we. A user and
+        # password in the URL are sent in its place, as the official client sends them.
         self._headers = {
-            "Authorization": f"Bearer {api_key or 'not-needed'}",
+            "Authorization": self.route.basic_auth or f"Bearer {api_key or 'not-needed'}",
             "Content-Type": "application/json",
             "Accept": "application/json",
             **(headers or {}),
@@ -170,6 +174,8 @@ class ChatClient:
         self._connections = connections
         self._direct = direct  # our own connections (`direct.py`) where no proxy applies; else aiohttp's
         self._timeout = timeout
+        self._ca_bundle = ca_bundle
+        self._max_body = max_body
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pool | _AiohttpSession] = (
             weakref.WeakKeyDictionary()
         )
@@ -185,13 +191,15 @@ class ChatClient:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None or session.closed:
-            proxy = _proxy_for(self.url)
-            if self._direct and proxy is None and self.url.user is None:  # a URL with a user: aiohttp sends it
+            context = ssl_context(self._ca_bundle)
+            if self._direct and self.route.proxy is None:
                 session: Pool | _AiohttpSession = Pool(
-                    self.url, self._headers, self._connections, self._timeout, _ssl_context()
+                    self.url, self._headers, self._connections, self._timeout, context, self._max_body
                 )
             else:
-                session = _AiohttpSession(self.url, self._headers, self._connections, self._timeout, proxy)
+                session = _AiohttpSession(
+                    self.route, self._headers, self._connections, self._timeout, context, self._max_body
+                )
             self._sessions[loop] = session
             closer = self._close_with_loop(loop, session)
             await closer.__anext__()  # registered with the loop: asyncio.run() closes it before the loop ends
@@ -232,7 +240,7 @@ class ChatClient:
         if status >= 400:
             message = status_message(status, _text(data, charset))
             raise status_error(status, message, headers.get("retry-after"), self._secret)
-        if 300 <= status < 400:  # aiohttp follows redirects itself; ours says where to go
+        if 300 <= status < 400:  # not followed: the key would go with the request; say where to go
             where = redact(str(headers.get("location", "nowhere given")), [self._secret])[:200]
             where = where.removesuffix("/chat/completions")
             raise ProviderError(

@@ -19,9 +19,13 @@ from typing import Any
 import openai
 
 from jupyter_spec.core.sanitize import redact, unicode_safe
+from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages
+from jupyter_spec.engine.providers.causes import ReplyTooLarge, connection_failure
+from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT, size_text
 from jupyter_spec.engine.providers.endpoints import Endpoint, EndpointPool
-from jupyter_spec.engine.providers.http import NOT_JSON, ChatClient, retry_after_seconds, status_error
+from jupyter_spec.engine.providers.http import NOT_JSON, OPENAI_API, ChatClient, retry_after_seconds, status_error
+from jupyter_spec.engine.providers.network import route, ssl_context
 
 TRANSPORTS = ("direct", "aiohttp", "openai")
 _FIRST = ("model", "stream", "service_tier")  # the official client's key order: these, messages, the rest sorted
@@ -32,12 +36,18 @@ def _retry_after(error: openai.APIStatusError) -> float | None:
 
 
 class _Official:
-    """The official client for one base URL, one per event loop (its connections belong to that loop)."""
+    """The official client for one base URL, one per event loop (its connections belong to that loop).
+    Its proxy and certificates are the ones `network.py` chose for every transport; the reply is read
+    as a stream, up to the same cap as the others."""
 
-    def __init__(self, base_url: str | None, api_key: str | None, timeout: float | None, **options: Any) -> None:
+    def __init__(self, base_url: str | None, api_key: str | None, timeout: float | None, *, ca_bundle: str | None,
+                 max_body: int, **options: Any) -> None:  # fmt: skip
         self.base_url = base_url
         self._api_key = api_key
         self._timeout = timeout
+        self._ca_bundle = ca_bundle
+        self._max_body = max_body
+        self._proxy = route(base_url or OPENAI_API, has_key=bool(api_key)).proxy
         self._options = options
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
             weakref.WeakKeyDictionary()
@@ -48,30 +58,45 @@ class _Official:
         if loop not in self._clients:
             # Local servers need no key, but the client insists on one: send a placeholder.
             key = self._api_key or "not-needed"
-            self._clients[loop] = openai.AsyncOpenAI(
-                api_key=key, base_url=self.base_url, max_retries=0, timeout=self._timeout, **self._options
+            http = openai.DefaultAsyncHttpxClient(
+                proxy=self._proxy, verify=ssl_context(self._ca_bundle), trust_env=False
             )
+            self._clients[loop] = openai.AsyncOpenAI(
+                api_key=key, base_url=self.base_url, max_retries=0, timeout=self._timeout, http_client=http,
+                **self._options,
+            )  # fmt: skip
         return self._clients[loop]
 
     async def send(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
         try:
-            # The raw response skips building pydantic models: a few fields of plain JSON suffice.
-            raw = await self._client().chat.completions.with_raw_response.create(
-                model=model,
-                messages=messages,  # type: ignore[arg-type]
-                **params,
-            )
-            return raw.http_response.json()
+            return await within(self._read(model, messages, params), self._timeout)
         except openai.APIStatusError as error:
             raise status_error(
                 error.status_code, error.message, error.response.headers.get("retry-after"), self._api_key
             ) from None
-        except openai.APITimeoutError:
-            raise ProviderError("request timed out", retryable=True) from None
-        except openai.APIConnectionError as error:
-            raise ProviderError(redact(f"connection failed: {error}", [self._api_key]), retryable=True) from None
+        except (openai.APITimeoutError, asyncio.TimeoutError):
+            raise ProviderError(TIMED_OUT, retryable=True) from None
+        except (openai.APIConnectionError, ReplyTooLarge) as error:
+            raise connection_failure(error) from None
         except ValueError:
             raise ProviderError(NOT_JSON, retryable=True) from None
+
+    async def _read(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
+        # The raw response skips building pydantic models: a few fields of plain JSON suffice.
+        create = self._client().chat.completions.with_streaming_response.create
+        async with create(model=model, messages=messages, **params) as response:  # type: ignore[arg-type]
+            parts, size = [], 0
+            try:
+                async for part in response.iter_bytes():
+                    size += len(part)
+                    if size > self._max_body:
+                        raise ReplyTooLarge(f"the reply is larger than {size_text(self._max_body)} once decompressed")
+                    parts.append(part)
+            except openai.APIError:
+                raise
+            except Exception as error:  # httpx's own, as the client's non-streaming path would wrap it
+                raise openai.APIConnectionError(request=response.http_response.request) from error
+        return json.loads(b"".join(parts))
 
 
 class _Lean:
@@ -114,6 +139,8 @@ class OpenAIProvider:
         request_timeout: float | None = 600.0,
         organization: str | None = None,
         project: str | None = None,
+        ca_bundle: str | None = None,
+        max_reply_bytes: int = MAX_BODY,
     ) -> None:
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}: expected one of {', '.join(TRANSPORTS)}")
@@ -126,9 +153,12 @@ class OpenAIProvider:
 
         def sender(url: str | None, connections: int) -> _Official | _Lean:
             if transport == "openai":
-                return _Official(url, api_key, request_timeout, organization=organization, project=project)
-            client = ChatClient(url, api_key, connections=connections, timeout=request_timeout, headers=headers,
-                                direct=transport == "direct")  # fmt: skip
+                return _Official(url, api_key, request_timeout, ca_bundle=ca_bundle, max_body=max_reply_bytes,
+                                 organization=organization, project=project)  # fmt: skip
+            client = ChatClient(
+                url, api_key, connections=connections, timeout=request_timeout, headers=headers,
+                direct=transport == "direct", ca_bundle=ca_bundle, max_body=max_reply_bytes,
+            )  # fmt: skip
             return _Lean(client)
 
         self.pool = EndpointPool(endpoints) if endpoints else None

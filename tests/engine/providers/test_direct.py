@@ -1,13 +1,16 @@
-"""Our own HTTP/1.1 connections: framing read piece by piece, keep-alive, and every way a reply breaks.
+"""Our own HTTP/1.1 connections: replies read by llhttp piece by piece, keep-alive, caps, and every
+way a reply breaks.
 
 How replies compare with the official client's on a real server is in `test_http.py`; here is
-what only this transport has: its parser, its pool of connections, and its failures.
+what only this transport has: its use of the parser, its pool of connections, and its failures.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,17 +19,10 @@ import pytest
 from yarl import URL
 
 from jupyter_spec.engine.providers.base import ProviderError
-from jupyter_spec.engine.providers.direct import (
-    CONNECTION_FAILED,
-    TIMED_OUT,
-    BrokenReply,
-    Pool,
-    Reply,
-    _Chunks,
-    _Connection,
-    request_head,
-)
-from jupyter_spec.engine.providers.http import ChatClient, _ssl_context
+from jupyter_spec.engine.providers.causes import BrokenReply, ReplyTooLarge
+from jupyter_spec.engine.providers.direct import TIMED_OUT, Pool, Reply, _Connection, request_head
+from jupyter_spec.engine.providers.http import ChatClient
+from jupyter_spec.engine.providers.network import ssl_context
 from jupyter_spec.testing import read_log, serve
 
 REPLIES = [sys.executable, str(Path(__file__).with_name("replies.py")), "{port}"]
@@ -52,9 +48,11 @@ class Wire(asyncio.Transport):
             self.connection.connection_lost(None)
 
 
-def exchange(pieces: list[bytes], *, then_close: bool = False) -> tuple[Reply | BaseException, _Connection]:
+def exchange(
+    pieces: list[bytes], *, then_close: bool = False, max_body: int = 2**20
+) -> tuple[Reply | BaseException, _Connection]:
     """A request on a fresh connection, answered by `pieces` arriving one by one."""
-    connection = _Connection()
+    connection = _Connection(max_body)
     wire = Wire(connection)
     connection.connection_made(wire)
 
@@ -106,29 +104,68 @@ def test_a_body_that_runs_to_the_close_ends_with_it() -> None:
     assert isinstance(reply, Reply) and reply.body == ANSWER and not connection.open
 
 
-BROKEN = ["not-http", "cut-short", "length-nan", "length-negative", "chunk-size", "chunk-overrun",
-          "transfer-coding", "corrupt-gzip", "header-line", "endless-head"]  # fmt: skip
+BROKEN = {
+    "not-http": b"SMTP ready\r\n\r\n",
+    "http-2": b"HTTP/2 200\r\n\r\n",
+    "cut-short": HEAD + b"Content-Length: 9\r\n\r\nshort",
+    "length-nan": HEAD + b"Content-Length: ten\r\n\r\n",
+    "length-negative": HEAD + b"Content-Length: -1\r\n\r\n",
+    "length-plus": HEAD + b"Content-Length: +2\r\n\r\n{}",
+    "length-underscore": HEAD + b"Content-Length: 4_5\r\n\r\n" + b"x" * 45,
+    "length-twice": HEAD + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    "length-and-chunked": HEAD + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "chunk-size": HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "chunk-size-hex-prefix": HEAD + b"Transfer-Encoding: chunked\r\n\r\n0x2\r\n{}\r\n0\r\n\r\n",
+    "chunk-size-negative": HEAD + b"Transfer-Encoding: chunked\r\n\r\n-2\r\n{}\r\n0\r\n\r\n",
+    "chunk-overrun": HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
+    "status-2000": b"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "switching-then-200": b"HTTP/1.1 101 Switching Protocols\r\n\r\n" + HEAD + b"Content-Length: 2\r\n\r\n{}",
+    "folded-transfer-encoding": HEAD + b"Transfer-Encoding:\r\n chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "transfer-coding": HEAD + b"Transfer-Encoding: gzip\r\n\r\n",
+    "transfer-coding-gzip-chunked": HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "corrupt-gzip": HEAD + b"Content-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
+    "cut-gzip": HEAD + b"Content-Encoding: gzip\r\nContent-Length: 12\r\n\r\n" + gzip.compress(b"{}" * 50)[:12],
+    "content-coding": HEAD + b"Content-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
+    "header-line": HEAD + b"Bad header line\r\n\r\n",
+    "header-name-space": HEAD + b"Content-Length : 2\r\n\r\n{}",
+    "bare-lf": b"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}",
+    "endless-head": b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20_000,
+    "endless-header-line": b"HTTP/1.1 200 OK\r\nX: " + b"y" * 100_000,
+    "endless-trailer": HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nT: " + b"t" * 100_000,
+    "endless-chunk-extension": HEAD + b"Transfer-Encoding: chunked\r\n\r\n2;" + b"x" * 100_000,
+}
 
 
-@pytest.mark.parametrize(
-    "pieces",
-    [
-        [b"SMTP ready\r\n\r\n"],
-        [HEAD + b"Content-Length: 9\r\n\r\nshort"],
-        [HEAD + b"Content-Length: ten\r\n\r\n"],
-        [HEAD + b"Content-Length: -1\r\n\r\n"],
-        [HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"],
-        [HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n"],
-        [HEAD + b"Transfer-Encoding: gzip\r\n\r\n"],
-        [HEAD + b"Content-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc"],
-        [HEAD + b"Bad header line\r\n\r\n"],
-        [b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20_000],
-    ],
-    ids=BROKEN,
-)
-def test_a_broken_reply_fails_and_the_connection_is_not_reused(pieces: list[bytes]) -> None:
-    failure, connection = exchange(pieces, then_close=True)
+@pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
+@pytest.mark.parametrize("reply", list(BROKEN.values()), ids=list(BROKEN))
+def test_a_broken_reply_fails_and_the_connection_is_not_reused(reply: bytes, bytewise: bool) -> None:
+    if bytewise and len(reply) > 20_000:
+        pieces = [reply[i : i + 7] for i in range(0, len(reply), 7)]  # byte by byte would take a while
+    else:
+        pieces = in_bytes(reply) if bytewise else [reply]
+    failure, connection = exchange(pieces, then_close=reply == BROKEN["cut-short"])  # the rest fail before a close
     assert isinstance(failure, BrokenReply) and not connection.open
+
+
+def test_a_second_reply_to_one_request_is_not_taken_for_the_next() -> None:
+    reply, connection = exchange([WHOLE + WHOLE])
+    assert isinstance(reply, Reply) and reply.body == ANSWER and not connection.open
+
+
+def test_a_body_over_the_cap_fails_as_sent_and_as_inflated_a_piece_at_a_time() -> None:
+    big = b"x" * 5000
+    failure, _ = exchange([HEAD + b"Content-Length: 5000\r\n\r\n" + big], max_body=4096)
+    assert isinstance(failure, ReplyTooLarge)
+    bomb = gzip.compress(b"\0" * 50_000_000)  # 50 MB of zeros in about 50 KB
+    head = HEAD + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb)
+    failure, connection = exchange([head + bomb], max_body=2**20)
+    assert isinstance(failure, ReplyTooLarge) and "once decompressed" in str(failure) and not connection.open
+    deflated = zlib.compress(ANSWER)
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw_deflate = raw.compress(ANSWER) + raw.flush()
+    for body in (deflated, raw_deflate):  # zlib-wrapped or raw, as servers send it
+        reply, _ = exchange([HEAD + b"Content-Encoding: deflate\r\nContent-Length: %d\r\n\r\n" % len(body) + body])
+        assert isinstance(reply, Reply) and reply.body == ANSWER
 
 
 @pytest.mark.parametrize(
@@ -137,7 +174,7 @@ def test_a_broken_reply_fails_and_the_connection_is_not_reused(pieces: list[byte
         [HEAD + b"Connection: close\r\nContent-Length: 2\r\n\r\n{}"],
         [b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}"],  # HTTP/1.0 keeps nothing unless asked
         [HEAD + b"Keep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\n{}"],  # the server closes before we could reuse it
-        [HEAD + b"Content-Length: 2\r\n\r\n{}\r\n"],  # bytes after the reply: it stands, the connection goes
+        [HEAD + b"Content-Length: 2\r\n\r\n{}junk"],  # bytes after the reply: it stands, the connection goes
         [HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\nHTTP/1.1"],
     ],
     ids=["connection-close", "http-1.0", "keep-alive-1s", "extra-bytes", "extra-after-chunks"],
@@ -159,17 +196,6 @@ def test_keep_alive_timeout_from_the_server_shortens_the_stay() -> None:
 
     reply, connection = exchange([HEAD + b"Keep-Alive: timeout=3, max=100\r\nContent-Length: 2\r\n\r\n{}"])
     assert isinstance(reply, Reply) and connection.reusable_until - time.monotonic() <= 2.0
-
-
-def test_chunks_are_read_as_they_arrive_each_taken_once() -> None:
-    whole = b"3\r\nabc\r\n2;x\r\nde\r\n0\r\nT: 1\r\n\r\n"
-    chunks, buffer = _Chunks(), bytearray()
-    for at in range(len(whole) - 1):
-        buffer += whole[at : at + 1]
-        assert chunks.read(buffer) is None
-    buffer += whole[-1:]
-    assert chunks.read(buffer) == b"abcde" and chunks.at == len(whole)
-    assert bytes(chunks.body) == b"abcde"  # each chunk was appended once, not re-read from the start
 
 
 def test_the_request_head_names_the_host_as_http_wants_it() -> None:
@@ -201,7 +227,7 @@ def body(ask: str) -> bytes:
 
 
 def pool(base_url: str, connections: int = 4, timeout: float | None = 10.0) -> Pool:
-    return Pool(URL(base_url + "/chat/completions"), {}, connections, timeout, _ssl_context())
+    return Pool(URL(base_url + "/chat/completions"), {}, connections, timeout, ssl_context())
 
 
 def test_requests_in_turn_share_one_connection(replies: tuple[str, Path]) -> None:
@@ -255,7 +281,7 @@ def test_a_connection_closed_by_the_server_is_replaced_and_a_post_is_never_resen
         return replies
 
     answers = dict(zip(ASKS, asyncio.run(ask()), strict=True))
-    assert answers.pop("after drop") == CONNECTION_FAILED
+    assert answers.pop("after drop") == "connection failed: connection closed before the reply was whole"
     assert all(f"You said: {a}" in r for a, r in answers.items())
     logged = read_log(log)
     assert [e["body"].split('"content":"')[1].split('"')[0] for e in logged] == list(answers)  # sent once each
@@ -277,7 +303,7 @@ def test_timeouts_and_failures_are_provider_errors(replies: tuple[str, Path]) ->
         outcomes = [await ask(quick, "reply stall"), len(quick._all), await ask(quick, "still there?")]
         outcomes.append(await ask(quick, "reply reset"))
         await quick.close()
-        nowhere = Pool(URL("http://127.0.0.1:9/v1/chat/completions"), {}, 2, 5.0, _ssl_context())
+        nowhere = Pool(URL("http://127.0.0.1:9/v1/chat/completions"), {}, 2, 5.0, ssl_context())
         outcomes.append(await ask(nowhere, "anyone?"))
         outcomes.append(await ask(quick, "after close"))  # a closed pool opens nothing new
         return outcomes
@@ -285,7 +311,9 @@ def test_timeouts_and_failures_are_provider_errors(replies: tuple[str, Path]) ->
     stalled, kept, after, reset, refused, closed = asyncio.run(scenario())
     assert stalled == (TIMED_OUT, True) and kept == 0  # the stalled connection is dropped, not reused
     assert after == ("ok", False)
-    assert reset == refused == closed == (CONNECTION_FAILED, True)
+    assert reset == ("connection failed: connection closed before the reply was whole", True)
+    assert refused == ("connection failed: connection refused", True)
+    assert closed == ("connection failed: the client was closed", True)
 
 
 def test_a_cancelled_request_leaves_no_connection_behind(replies: tuple[str, Path]) -> None:
