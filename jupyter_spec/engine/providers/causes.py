@@ -13,9 +13,6 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-import aiohttp
-import httpx
-
 from jupyter_spec.engine.providers.base import ProviderError
 
 REFUSED = "connection refused"
@@ -27,6 +24,10 @@ NOT_HTTP = "reply not HTTP/1.1"
 TOO_LARGE = "reply too large"
 OTHER = "connection error"
 KINDS = (REFUSED, UNRESOLVED, CERTIFICATE, TLS, CLOSED, NOT_HTTP, TOO_LARGE, OTHER)
+# The HTTP stacks' own failures to read a reply, by class name: aiohttp's, and httpx's or httpcore's
+# (whichever fork the official client ships) alike.
+_PROTOCOL = {"RemoteProtocolError", "LocalProtocolError", "ServerDisconnectedError", "ClientPayloadError",
+             "ClientResponseError", "ReadError", "WriteError", "DecodingError"}  # fmt: skip
 
 
 class BrokenReply(Exception):
@@ -59,17 +60,17 @@ def _kind(error: BaseException) -> tuple[str, str]:
             return REFUSED, ""
         if isinstance(cause, socket.gaierror):
             return UNRESOLVED, cause.strerror or str(cause)
-        if isinstance(cause, (ConnectionResetError, BrokenPipeError, aiohttp.ServerDisconnectedError)):
+        if isinstance(cause, (ConnectionResetError, BrokenPipeError)):
             return CLOSED, ""
         if isinstance(cause, BrokenReply):
             text = str(cause)
             if text.startswith(NOT_HTTP):
                 return NOT_HTTP, text.removeprefix(NOT_HTTP).lstrip(": ")
             return (CLOSED, "") if "closed before" in text else (NOT_HTTP, text)
-        if isinstance(cause, (httpx.RemoteProtocolError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)):
+        if type(cause).__name__ in _PROTOCOL:
             text = str(cause) or type(cause).__name__
-            closed = any(word in text.lower() for word in ("closed", "disconnected", "not completed"))
-            return (CLOSED, "") if closed else (NOT_HTTP, text)
+            closed = any(word in text.lower() for word in ("closed", "disconnected", "not completed", "reset"))
+            return (CLOSED, "") if closed or type(cause).__name__ == "ServerDisconnectedError" else (NOT_HTTP, text)
     return OTHER, str(error) or type(error).__name__
 
 

@@ -30,6 +30,7 @@ from jupyter_spec.engine.providers.causes import BrokenReply, ReplyTooLarge, con
 KEEP_ALIVE = 4.0  # seconds an idle connection is reused for: under uvicorn's 5 (vLLM, SGLang), or less if told
 MAX_HEAD = 64 * 1024  # a reply whose status line and headers (or any one line) run longer is not a chat completion
 MAX_BODY = 64 * 2**20  # the default cap on a reply's body, as sent and once decompressed
+_PIECE = 2**20  # inflated at a time
 CONNECTION_FAILED = "connection failed"  # then the cause (`causes.py`)
 TIMED_OUT = "request timed out"
 _OURS = ("host", "content-length", "transfer-encoding", "connection")  # framing headers only we may set
@@ -86,9 +87,12 @@ class _Body:
             self._add(data)
             return
         try:
-            while data:
-                self._add(self._inflate.decompress(data, self.limit - self.size + 1))
+            while True:  # a piece at a time: memory never runs past the cap by more than one piece
+                piece = self._inflate.decompress(data, min(_PIECE, self.limit - self.size + 1))
+                self._add(piece)
                 data = self._inflate.unconsumed_tail
+                if not data and len(piece) < _PIECE:
+                    break
         except zlib.error:
             raise BrokenReply("the reply's compressed body is corrupt") from None
 

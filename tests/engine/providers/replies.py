@@ -9,6 +9,10 @@ keep-alive connection is). After `frame drop`, the next request on the same conn
 the connection closing, unread and unlogged: a keep-alive connection the server closed just as
 the client sent on it.
 
+An ask `hostile NAME` gets `HOSTILE[NAME]`, a reply HTTP forbids, byte for byte, and the connection
+is left open (only `cut-short` closes it): a client that does not refuse it waits for its timeout.
+`hostile bomb` gets a 1 MB gzip body that inflates to 1 GiB.
+
     python tests/engine/providers/replies.py PORT LOG
 """
 
@@ -22,6 +26,46 @@ import zlib
 from typing import TextIO
 
 from jupyter_spec.testing import read_request
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+CHUNKED = HEAD + b"Transfer-Encoding: chunked\r\n"
+HOSTILE: dict[str, bytes] = {  # replies HTTP/1.1 forbids (or this exchange cannot take), each refused
+    "not-http": b"SMTP ready\r\n\r\n",
+    "http-2": b"HTTP/2 200\r\n\r\n",
+    "cut-short": HEAD + b"Content-Length: 9\r\n\r\nshort",
+    "length-nan": HEAD + b"Content-Length: ten\r\n\r\n",
+    "length-negative": HEAD + b"Content-Length: -1\r\n\r\n",
+    "length-plus": HEAD + b"Content-Length: +2\r\n\r\n{}",
+    "length-underscore": HEAD + b"Content-Length: 4_5\r\n\r\n" + b"x" * 45,
+    "length-twice": HEAD + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    "length-and-chunked": CHUNKED + b"Content-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "chunk-size": CHUNKED + b"\r\nzz\r\n",
+    "chunk-size-hex-prefix": CHUNKED + b"\r\n0x2\r\n{}\r\n0\r\n\r\n",
+    "chunk-size-negative": CHUNKED + b"\r\n-2\r\n{}\r\n0\r\n\r\n",
+    "chunk-overrun": CHUNKED + b"\r\n2\r\nabc\r\n0\r\n\r\n",
+    "status-2000": b"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "switching-then-200": b"HTTP/1.1 101 Switching Protocols\r\n\r\n" + HEAD + b"Content-Length: 2\r\n\r\n{}",
+    "folded-transfer-encoding": HEAD + b"Transfer-Encoding:\r\n chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "transfer-coding": HEAD + b"Transfer-Encoding: gzip\r\n\r\n",
+    "transfer-coding-gzip-chunked": HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    "corrupt-gzip": HEAD + b"Content-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
+    "cut-gzip": HEAD + b"Content-Encoding: gzip\r\nContent-Length: 12\r\n\r\n" + gzip.compress(b"{}" * 50)[:12],
+    "header-line": HEAD + b"Bad header line\r\n\r\n",
+    "header-name-space": HEAD + b"Content-Length : 2\r\n\r\n{}",
+    "bare-lf": b"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}",
+    "endless-head": b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20_000,
+    "endless-header-line": b"HTTP/1.1 200 OK\r\nX: " + b"y" * 100_000,
+    "endless-trailer": CHUNKED + b"\r\n2\r\n{}\r\n0\r\nT: " + b"t" * 100_000,
+    "endless-chunk-extension": CHUNKED + b"\r\n2;" + b"x" * 100_000,
+}
+BOMB_SIZE = 2**30  # inflated
+
+
+def bomb() -> bytes:
+    """`BOMB_SIZE` zero bytes, gzipped: about 1 MB on the wire."""
+    packer, zeros = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS), bytes(2**20)
+    return b"".join([*(packer.compress(zeros) for _ in range(BOMB_SIZE // len(zeros))), packer.flush()])
+
 
 ANSWERS: dict[str, tuple[str, bytes, str]] = {  # ask -> (status line, body, extra headers)
     "reply 429": ("429 Too Many Requests", b'{"error": {"message": "slow down", "type": "rate"}}', "retry-after: 0.25"),
@@ -63,6 +107,9 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, log
                 if ask == "reply reset":
                     writer.transport.abort()
                     return
+                if ask.startswith("hostile "):
+                    await hostile(writer, ask.removeprefix("hostile "))
+                    return
                 if ask == "reply 401 echo":
                     echoed = json.dumps({"error": {"message": f"bad key {headers.get('authorization')}"}})
                     status, payload, extra = "401 Unauthorized", echoed.encode(), ""
@@ -90,6 +137,23 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, log
         pass
     finally:
         writer.close()
+
+
+_bomb: asyncio.Future[bytes] | None = None
+
+
+async def hostile(writer: asyncio.StreamWriter, name: str) -> None:
+    global _bomb
+    if name == "bomb":
+        _bomb = _bomb or asyncio.ensure_future(asyncio.to_thread(bomb))
+        packed = await _bomb
+        head = HEAD + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(packed)
+        writer.write(head + packed)
+    else:
+        writer.write(HOSTILE[name])
+    await writer.drain()
+    if name != "cut-short":
+        await asyncio.sleep(30)  # open, and silent: a client that took it for a start waits for its timeout
 
 
 async def framed(writer: asyncio.StreamWriter, how: str, payload: bytes) -> bool:
@@ -124,6 +188,8 @@ async def framed(writer: asyncio.StreamWriter, how: str, payload: bytes) -> bool
 
 
 async def main(port: int, path: str) -> None:
+    global _bomb
+    _bomb = asyncio.ensure_future(asyncio.to_thread(bomb))  # ready by the time anyone asks
     with open(path, "a", encoding="utf-8") as log:
         server = await asyncio.start_server(lambda r, w: handle(r, w, log), "127.0.0.1", port)
         async with server:

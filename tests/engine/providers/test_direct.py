@@ -24,6 +24,7 @@ from jupyter_spec.engine.providers.direct import TIMED_OUT, Pool, Reply, _Connec
 from jupyter_spec.engine.providers.http import ChatClient
 from jupyter_spec.engine.providers.network import ssl_context
 from jupyter_spec.testing import read_log, serve
+from tests.engine.providers.replies import HEAD, HOSTILE
 
 REPLIES = [sys.executable, str(Path(__file__).with_name("replies.py")), "{port}"]
 ANSWER = b'{"choices": [{"message": {"content": "hi"}}]}'
@@ -76,7 +77,6 @@ def in_bytes(data: bytes) -> list[bytes]:
     return [data[i : i + 1] for i in range(len(data))]
 
 
-HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 WHOLE = HEAD + b"Content-Length: %d\r\n\r\n" % len(ANSWER) + ANSWER
 CHUNKED = (
     HEAD
@@ -104,46 +104,14 @@ def test_a_body_that_runs_to_the_close_ends_with_it() -> None:
     assert isinstance(reply, Reply) and reply.body == ANSWER and not connection.open
 
 
-BROKEN = {
-    "not-http": b"SMTP ready\r\n\r\n",
-    "http-2": b"HTTP/2 200\r\n\r\n",
-    "cut-short": HEAD + b"Content-Length: 9\r\n\r\nshort",
-    "length-nan": HEAD + b"Content-Length: ten\r\n\r\n",
-    "length-negative": HEAD + b"Content-Length: -1\r\n\r\n",
-    "length-plus": HEAD + b"Content-Length: +2\r\n\r\n{}",
-    "length-underscore": HEAD + b"Content-Length: 4_5\r\n\r\n" + b"x" * 45,
-    "length-twice": HEAD + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
-    "length-and-chunked": HEAD + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-    "chunk-size": HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
-    "chunk-size-hex-prefix": HEAD + b"Transfer-Encoding: chunked\r\n\r\n0x2\r\n{}\r\n0\r\n\r\n",
-    "chunk-size-negative": HEAD + b"Transfer-Encoding: chunked\r\n\r\n-2\r\n{}\r\n0\r\n\r\n",
-    "chunk-overrun": HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
-    "status-2000": b"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}",
-    "switching-then-200": b"HTTP/1.1 101 Switching Protocols\r\n\r\n" + HEAD + b"Content-Length: 2\r\n\r\n{}",
-    "folded-transfer-encoding": HEAD + b"Transfer-Encoding:\r\n chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-    "transfer-coding": HEAD + b"Transfer-Encoding: gzip\r\n\r\n",
-    "transfer-coding-gzip-chunked": HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-    "corrupt-gzip": HEAD + b"Content-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
-    "cut-gzip": HEAD + b"Content-Encoding: gzip\r\nContent-Length: 12\r\n\r\n" + gzip.compress(b"{}" * 50)[:12],
-    "content-coding": HEAD + b"Content-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
-    "header-line": HEAD + b"Bad header line\r\n\r\n",
-    "header-name-space": HEAD + b"Content-Length : 2\r\n\r\n{}",
-    "bare-lf": b"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}",
-    "endless-head": b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20_000,
-    "endless-header-line": b"HTTP/1.1 200 OK\r\nX: " + b"y" * 100_000,
-    "endless-trailer": HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nT: " + b"t" * 100_000,
-    "endless-chunk-extension": HEAD + b"Transfer-Encoding: chunked\r\n\r\n2;" + b"x" * 100_000,
-}
-
-
 @pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
-@pytest.mark.parametrize("reply", list(BROKEN.values()), ids=list(BROKEN))
+@pytest.mark.parametrize("reply", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_a_broken_reply_fails_and_the_connection_is_not_reused(reply: bytes, bytewise: bool) -> None:
     if bytewise and len(reply) > 20_000:
         pieces = [reply[i : i + 7] for i in range(0, len(reply), 7)]  # byte by byte would take a while
     else:
         pieces = in_bytes(reply) if bytewise else [reply]
-    failure, connection = exchange(pieces, then_close=reply == BROKEN["cut-short"])  # the rest fail before a close
+    failure, connection = exchange(pieces, then_close=reply == HOSTILE["cut-short"])  # the rest fail before a close
     assert isinstance(failure, BrokenReply) and not connection.open
 
 

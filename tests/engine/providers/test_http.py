@@ -9,6 +9,8 @@ message, `retryable`, `status` and `retry_after`, whichever way HTTP/1.1 frames 
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,10 +20,12 @@ import pytest
 
 from jupyter_spec.engine.providers import get_provider
 from jupyter_spec.engine.providers.base import ProviderError
+from jupyter_spec.engine.providers.causes import CLOSED, KINDS, NOT_HTTP, REFUSED, TOO_LARGE
 from jupyter_spec.engine.providers.http import ChatClient, status_message
 from jupyter_spec.engine.providers.openai import OpenAIProvider
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.testing import free_port, read_log, serve
+from tests.engine.providers.replies import HOSTILE
 
 KEY = "sk-test-transport-0123456789SECRET"
 REPLIES = [sys.executable, str(Path(__file__).with_name("replies.py")), "{port}"]
@@ -106,7 +110,7 @@ def test_both_transports_send_the_same_bytes_and_fail_alike(tmp_path: Path) -> N
         True,
     )
     assert by_ask["reply stall"] == ("error", "request timed out", True, None, None)
-    assert by_ask["reply reset"] == ("error", "connection failed: Connection error.", True, None, None)
+    assert by_ask["reply reset"] == ("error", f"connection failed: {CLOSED}", True, None, None)
     assert all(by_ask[frame][:2] == ("ok", f"You said: {frame}") for frame in FRAMES)
     assert all(KEY not in str(r) for r in results["direct"] + results["aiohttp"])
 
@@ -115,7 +119,53 @@ def test_a_closed_port_fails_alike() -> None:
     providers = both(f"http://127.0.0.1:{free_port()}/v1")
     messages = ({"role": "user", "content": "anyone?"},)
     direct, lean, official = (outcome(p, messages, {}) for p in providers.values())
-    assert direct == lean == official == ("error", "connection failed: Connection error.", True, None, None)
+    assert direct == lean == official == ("error", f"connection failed: {REFUSED}", True, None, None)
+
+
+def kind(message: str) -> str:
+    """The kind of a connection failure (`causes.KINDS`), or the message itself."""
+    return next((k for k in KINDS if message.startswith(f"connection failed: {k}")), message)
+
+
+def test_every_transport_refuses_what_http_forbids_at_once(tmp_path: Path) -> None:
+    """Each reply in `HOSTILE`, sent to every transport: none is ever taken for an answer. Ours refuses
+    each as soon as it arrives (the server then holds the connection open: a transport that took it
+    for a start would wait out the timeout), as a reply that is not HTTP/1.1 (or, cut short, as a
+    connection that closed early), and as the same kind of failure as the official client wherever
+    that one names the reply's fault. (aiohttp and the official client are lenient with some: a
+    folded header, a bare LF, a gzip transfer coding; those end in an error too, or their timeout.)"""
+    with serve([*REPLIES, str(tmp_path / "replies.jsonl")]) as base_url:
+        providers = both(base_url, request_timeout=3.0)
+        results = {
+            name: {case: outcome(p, ({"role": "user", "content": f"hostile {case}"},), {}) for case in HOSTILE}
+            for name, p in providers.items()
+        }
+    assert all(o[0] == "error" for outcomes in results.values() for o in outcomes.values())
+    direct = {case: kind(o[1]) for case, o in results["direct"].items()}
+    assert direct == {case: CLOSED if case == "cut-short" else NOT_HTTP for case in HOSTILE}
+    official = {case: kind(o[1]) for case, o in results["openai"].items()}
+    assert all(direct[case] == official[case] for case in HOSTILE if official[case] in (CLOSED, NOT_HTTP))
+    assert sum(official[case] in (CLOSED, NOT_HTTP) for case in HOSTILE) >= 20
+    detail = results["direct"]["length-plus"][1]
+    assert detail == f"connection failed: {NOT_HTTP}: Invalid character in Content-Length", detail
+
+
+def test_a_gzip_bomb_ends_as_an_error_and_the_requests_beside_it_finish(tmp_path: Path) -> None:
+    """A 1 MB body that inflates to 1 GiB, beside two ordinary requests: for each transport, in a
+    process of its own (to read its memory high-water mark), the bomb fails within its timeout as a
+    reply over the cap (not retried: the same request would bring it again), the others finish, and
+    memory grows by less than the cap and a margin."""
+    script = Path(__file__).with_name("bomb_beside.py")
+    with serve([*REPLIES, str(tmp_path / "replies.jsonl")]) as base_url:
+        for transport in (*LEAN, "openai"):
+            done = subprocess.run([sys.executable, str(script), base_url, transport], capture_output=True, text=True,
+                                  timeout=120)  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            figures = json.loads(done.stdout.splitlines()[-1])
+            assert kind(figures["bomb"][0]) == TOO_LARGE and figures["bomb"][1] is False, (transport, figures)
+            assert figures["healthy"] == ["You said: first", "You said: second"], (transport, figures)
+            assert figures["seconds"] < 5.0, (transport, figures)  # the request timeout
+            assert figures["grew_mib"] < figures["cap_mib"] + 48, (transport, figures)
 
 
 def test_both_transports_agree_at_concurrency_on_the_fixed_endpoint(fixed_endpoint: tuple[str, Path]) -> None:
