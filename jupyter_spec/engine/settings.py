@@ -45,6 +45,8 @@ ENVIRONMENT: dict[str, str] = {
     "openai_organization": "OPENAI_ORG_ID",
     "openai_project": "OPENAI_PROJECT_ID",
     "openai_transport": "JUPYTER_SPEC_OPENAI_TRANSPORT",
+    "ca_bundle": "JUPYTER_SPEC_CA_BUNDLE",
+    "max_reply_mib": "JUPYTER_SPEC_MAX_REPLY_MIB",
 }
 DEFAULT_ENDPOINT_CONCURRENCY = 16
 
@@ -88,6 +90,14 @@ class Settings(Configurable):
         help="How openai:* requests are sent: direct (the default: our lean client over connections of its own; "
         "aiohttp's where a proxy applies), aiohttp (the lean client over aiohttp) or openai (the official client); "
         "all send the same bodies and report the same errors.",
+    ).tag(config=True)
+    ca_bundle = Unicode(
+        None, allow_none=True,
+        help="CA certificates (a PEM file or a folder) to verify endpoints with, in place of the system's trust store; "
+        "without it REQUESTS_CA_BUNDLE or SSL_CERT_FILE if set.",
+    ).tag(config=True)  # fmt: skip
+    max_reply_mib = Float(
+        64.0, min=0.01, help="Largest reply body accepted from an endpoint, in MiB, as sent and once decompressed."
     ).tag(config=True)
     openai_organization = Unicode(None, allow_none=True, help="OpenAI-Organization header (OPENAI_ORG_ID).").tag(
         config=True
@@ -154,6 +164,8 @@ class Settings(Configurable):
         try:
             if "local_threads" in values:
                 values["local_threads"] = int(values["local_threads"])
+            if "max_reply_mib" in values:
+                values["max_reply_mib"] = float(values["max_reply_mib"])
             if "endpoints" in values:
                 values["endpoints"] = {"openai": values["endpoints"]}  # every openai:* model
             return cls(**values)

@@ -28,6 +28,8 @@ def _openai(model: str, settings: Settings) -> Provider:
         endpoints=[Endpoint(e["url"], e["concurrency"]) for e in replicas],
         organization=settings.openai_organization,
         project=settings.openai_project,
+        ca_bundle=settings.ca_bundle,
+        max_reply_bytes=int(settings.max_reply_mib * 2**20),
     )
 
 
@@ -64,7 +66,8 @@ def get_provider(model_id: str, settings: Settings) -> Provider:
     if name == "openai":  # also how it is sent, and to which replicas
         replicas = json.dumps(settings.endpoints, sort_keys=True) if settings.endpoints else ""
         at = (settings.openai_base_url, settings.sends_developer_role(), settings.openai_transport,
-              settings.openai_organization, settings.openai_project, replicas)  # fmt: skip
+              settings.openai_organization, settings.openai_project, replicas, settings.ca_bundle,
+              settings.max_reply_mib)  # fmt: skip
     key = (resolved, at)
     if key not in _instances:
         _instances[key] = _factories[name](model, settings)

@@ -42,7 +42,9 @@ import openai
 
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages, request_key
-from jupyter_spec.engine.providers.openai import _completion
+from jupyter_spec.engine.providers.network import ca_bundle as find_ca_bundle
+from jupyter_spec.engine.providers.network import route
+from jupyter_spec.engine.providers.openai import _completion, official_client
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.spec.model import stable_hash
 
@@ -146,6 +148,7 @@ class BatchProvider:
         max_bytes: int = MAX_BYTES,
         organization: str | None = None,
         project: str | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         self.model = model
         self.developer_role = developer_role
@@ -156,6 +159,8 @@ class BatchProvider:
         self.endpoint = _without_credentials(base_url or "https://api.openai.com/v1")
         self._api_key = api_key
         self._account = {"organization": organization, "project": project}
+        self._ca_bundle = find_ca_bundle(ca_bundle)
+        route(self.endpoint, has_key=bool(api_key))  # a URL or proxy that would leak the key: refused now
         self._ledger: BatchLedger | None = None
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Session] = weakref.WeakKeyDictionary()
 
@@ -181,9 +186,7 @@ class BatchProvider:
     def _session(self) -> _Session:
         loop = asyncio.get_running_loop()
         if loop not in self._sessions:
-            # Local servers need no key, but the client insists on one: send a placeholder.
-            key = self._api_key or "not-needed"
-            client = openai.AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=2, **self._account)
+            client = official_client(self.base_url, self._api_key, self._ca_bundle, max_retries=2, **self._account)
             self._sessions[loop] = _Session(client)
         return self._sessions[loop]
 
@@ -435,6 +438,7 @@ def factory(**options: Any) -> Callable[[str, Settings], BatchProvider]:
             developer_role=settings.sends_developer_role(),
             organization=getattr(settings, "openai_organization", None),  # where the settings have them
             project=getattr(settings, "openai_project", None),
+            ca_bundle=getattr(settings, "ca_bundle", None),
             **options,
         )
 

@@ -25,6 +25,7 @@ from jupyter_spec.engine.providers.causes import ReplyTooLarge, connection_failu
 from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT, size_text
 from jupyter_spec.engine.providers.endpoints import Endpoint, EndpointPool
 from jupyter_spec.engine.providers.http import NOT_JSON, OPENAI_API, ChatClient, retry_after_seconds, status_error
+from jupyter_spec.engine.providers.network import ca_bundle as find_ca_bundle
 from jupyter_spec.engine.providers.network import route, ssl_context
 
 TRANSPORTS = ("direct", "aiohttp", "openai")
@@ -33,6 +34,18 @@ _FIRST = ("model", "stream", "service_tier")  # the official client's key order:
 
 def _retry_after(error: openai.APIStatusError) -> float | None:
     return retry_after_seconds(error.response.headers.get("retry-after") if error.response is not None else None)
+
+
+def official_client(
+    base_url: str | None, api_key: str | None, ca_bundle: str | None, **options: Any
+) -> openai.AsyncOpenAI:
+    """The official client, sent where `network.py` routes every transport: its proxy (a CONNECT tunnel
+    carries no key; plain http behind a proxy is refused with a key) and its certificates; the
+    environment is not read again behind our back."""
+    proxy = route(base_url or OPENAI_API, has_key=bool(api_key)).proxy
+    http = openai.DefaultAsyncHttpxClient(proxy=proxy, verify=ssl_context(ca_bundle), trust_env=False)
+    # Local servers need no key, but the client insists on one: send a placeholder.
+    return openai.AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url, http_client=http, **options)
 
 
 class _Official:
@@ -47,8 +60,8 @@ class _Official:
         self._timeout = timeout
         self._ca_bundle = ca_bundle
         self._max_body = max_body
-        self._proxy = route(base_url or OPENAI_API, has_key=bool(api_key)).proxy
         self._options = options
+        route(base_url or OPENAI_API, has_key=bool(api_key))  # refused now, not at the first request
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
             weakref.WeakKeyDictionary()
         )
@@ -56,15 +69,9 @@ class _Official:
     def _client(self) -> openai.AsyncOpenAI:
         loop = asyncio.get_running_loop()
         if loop not in self._clients:
-            # Local servers need no key, but the client insists on one: send a placeholder.
-            key = self._api_key or "not-needed"
-            http = openai.DefaultAsyncHttpxClient(
-                proxy=self._proxy, verify=ssl_context(self._ca_bundle), trust_env=False
+            self._clients[loop] = official_client(
+                self.base_url, self._api_key, self._ca_bundle, max_retries=0, timeout=self._timeout, **self._options
             )
-            self._clients[loop] = openai.AsyncOpenAI(
-                api_key=key, base_url=self.base_url, max_retries=0, timeout=self._timeout, http_client=http,
-                **self._options,
-            )  # fmt: skip
         return self._clients[loop]
 
     async def send(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
@@ -150,6 +157,7 @@ class OpenAIProvider:
         self.base_url = base_url
         self._api_key = api_key
         headers = {k: v for k, v in (("OpenAI-Organization", organization), ("OpenAI-Project", project)) if v}
+        ca_bundle = find_ca_bundle(ca_bundle)  # the setting, else REQUESTS_CA_BUNDLE or SSL_CERT_FILE
 
         def sender(url: str | None, connections: int) -> _Official | _Lean:
             if transport == "openai":
