@@ -4,10 +4,12 @@ A chat-completions exchange is small and always the same shape: one POST with a 
 and a JSON body out; a status line, a few headers and a JSON body back. At thousands of requests
 a second a general client (aiohttp) spends more CPU per request than the rest of the runner
 together, most of it on generality this exchange never uses. This sends the same bytes as `http.py`
-over plain asyncio transports and reads replies framed by `Content-Length`, chunked transfer
-coding or the end of the connection (gzip and deflate bodies are decoded). `ChatClient` uses it
-unless the transport is set to aiohttp; what it cannot do (proxies, a user and password in the
-URL) stays with aiohttp. Like aiohttp for a POST, it never sends a request twice.
+over plain asyncio transports; llhttp (`httptools`) reads the replies as they arrive, framed by
+`Content-Length`, chunked transfer coding or the end of the connection, and refuses what HTTP
+forbids. Bodies are inflated (gzip, deflate) a piece at a time up to a cap, so neither a large
+reply nor a small one that inflates to gigabytes can hold the event loop or fill memory. `ChatClient`
+uses it unless the transport is set to aiohttp or a proxy applies (aiohttp's CONNECT tunnel). Like
+aiohttp for a POST, it never sends a request twice.
 """
 
 from __future__ import annotations
