@@ -269,3 +269,18 @@ def test_requests_ca_bundle_is_honoured(loopback: Loopback, transport: str, monk
 def test_a_refused_connection_says_so() -> None:
     provider = OpenAIProvider("m", api_key=KEY, base_url="http://127.0.0.1:9/v1", request_timeout=5.0)
     assert ask(provider) == f"connection failed: {REFUSED}"
+
+
+def test_a_user_and_password_in_the_base_url_reach_the_endpoint_as_the_official_client_sends_them(
+    loopback: Loopback,
+) -> None:
+    with_user = loopback.endpoint.replace("https://", "https://alice:s%3Acret@")
+    sent = []
+    for transport in TRANSPORTS:
+        loopback.heads.clear()
+        provider = OpenAIProvider("m", api_key=KEY, base_url=with_user, transport=transport,
+                                  ca_bundle=str(loopback.ca_file), request_timeout=10.0)  # fmt: skip
+        assert ask(provider) == "through", transport
+        sent.append((loopback.heads[0]["line"], loopback.heads[0]["authorization"]))
+    expected = ("POST /v1/chat/completions HTTP/1.1", "Basic " + base64.b64encode(b"alice:s:cret").decode())
+    assert sent == [expected] * len(TRANSPORTS)
