@@ -144,7 +144,10 @@ class _Connection(asyncio.Protocol):
         self.open = False
         if self._reply is not None and not self._reply.done():
             if self._body is not None and self._to_close:
-                self._finish(keep=False)
+                try:
+                    self._finish(keep=False)
+                except BrokenReply as broken:  # a compressed body cut short by the close
+                    self._reply.set_exception(broken)
             else:
                 self._reply.set_exception(BrokenReply("the connection closed before the reply was whole"))
 

@@ -102,6 +102,11 @@ def test_a_reply_is_read_whole_however_it_arrives(pieces: list[bytes]) -> None:
 def test_a_body_that_runs_to_the_close_ends_with_it() -> None:
     reply, connection = exchange([HEAD + b"\r\n" + ANSWER], then_close=True)
     assert isinstance(reply, Reply) and reply.body == ANSWER and not connection.open
+    packed = gzip.compress(ANSWER)
+    reply, _ = exchange([HEAD + b"Content-Encoding: gzip\r\n\r\n" + packed], then_close=True)
+    assert isinstance(reply, Reply) and reply.body == ANSWER
+    failure, _ = exchange([HEAD + b"Content-Encoding: gzip\r\n\r\n" + packed[:-9]], then_close=True)
+    assert isinstance(failure, BrokenReply) and "cut short" in str(failure)  # at once, not at the timeout
 
 
 @pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
