@@ -14,6 +14,8 @@ from collections.abc import Iterable
 _KEY_SHAPED = re.compile(
     r"\b(?:sk|pk|rk|ak)-[A-Za-z0-9_\-]{16,}"  # OpenAI-style keys
     r"|\bBearer\s+[A-Za-z0-9._\-]{8,}"  # an echoed Authorization header
+    r"|\bBasic\s+[A-Za-z0-9+/]{6,}=*"  # an echoed Basic one
+    r"|(?<=//)[^/\s@:]+:[^/\s@]+(?=@)"  # user:password@ in a URL
     r"|\b[A-Za-z0-9_\-]*api[_-]?key[\"']?\s*[:=]\s*[\"']?[^\s\"',}]{8,}",  # api_key=..., "apiKey": "..."
     re.IGNORECASE,
 )

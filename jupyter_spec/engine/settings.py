@@ -206,7 +206,8 @@ class Settings(Configurable):
         return self.developer_role == "developer"
 
     def api_key(self) -> str | None:
-        return os.environ.get(self.api_key_env) or None
+        """The key, without the line break a key file or `.env` leaves around it."""
+        return (os.environ.get(self.api_key_env) or "").strip() or None
 
     @property
     def model(self) -> str:

@@ -42,9 +42,11 @@ import openai
 
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages, request_key
+from jupyter_spec.engine.providers.direct import MAX_BODY
 from jupyter_spec.engine.providers.network import ca_bundle as find_ca_bundle
-from jupyter_spec.engine.providers.network import route
-from jupyter_spec.engine.providers.openai import _completion, official_client
+from jupyter_spec.engine.providers.network import check_header, route
+from jupyter_spec.engine.providers.official import official_client
+from jupyter_spec.engine.providers.openai import _completion
 from jupyter_spec.engine.settings import Settings
 from jupyter_spec.spec.model import stable_hash
 
@@ -160,6 +162,7 @@ class BatchProvider:
         self._api_key = api_key
         self._account = {"organization": organization, "project": project}
         self._ca_bundle = find_ca_bundle(ca_bundle)
+        check_header("the API key", api_key)
         route(self.endpoint, has_key=bool(api_key))  # a URL or proxy that would leak the key: refused now
         self._ledger: BatchLedger | None = None
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Session] = weakref.WeakKeyDictionary()
@@ -186,7 +189,9 @@ class BatchProvider:
     def _session(self) -> _Session:
         loop = asyncio.get_running_loop()
         if loop not in self._sessions:
-            client = official_client(self.base_url, self._api_key, self._ca_bundle, max_retries=2, **self._account)
+            client = official_client(
+                self.base_url, self._api_key, self._ca_bundle, MAX_BODY, max_retries=2, **self._account
+            )
             self._sessions[loop] = _Session(client)
         return self._sessions[loop]
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import ProviderError
 
 REFUSED = "connection refused"
@@ -22,8 +23,9 @@ TLS = "TLS failed"
 CLOSED = "connection closed before the reply was whole"
 NOT_HTTP = "reply not HTTP/1.1"
 TOO_LARGE = "reply too large"
+PROXY = "the proxy refused the tunnel"
 OTHER = "connection error"
-KINDS = (REFUSED, UNRESOLVED, CERTIFICATE, TLS, CLOSED, NOT_HTTP, TOO_LARGE, OTHER)
+KINDS = (REFUSED, UNRESOLVED, CERTIFICATE, TLS, CLOSED, NOT_HTTP, TOO_LARGE, PROXY, OTHER)
 # The HTTP stacks' own failures to read a reply, by class name: aiohttp's, and httpx's or httpcore's
 # (whichever fork the official client ships) alike.
 _PROTOCOL = {"RemoteProtocolError", "LocalProtocolError", "ServerDisconnectedError", "ClientPayloadError",
@@ -50,6 +52,9 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 def _kind(error: BaseException) -> tuple[str, str]:
     """(kind, detail) of the innermost error that tells what went wrong."""
     for cause in reversed(list(_chain(error))):
+        if type(cause).__name__ in ("ClientHttpProxyError", "ProxyError"):  # aiohttp's; httpx's
+            status, message = getattr(cause, "status", None), getattr(cause, "message", None)
+            return PROXY, f"{status} {message}" if status else str(cause)
         if isinstance(cause, ReplyTooLarge):
             return TOO_LARGE, str(cause).removeprefix("the reply is ")
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -74,10 +79,11 @@ def _kind(error: BaseException) -> tuple[str, str]:
     return OTHER, str(error) or type(error).__name__
 
 
-def connection_failure(error: BaseException) -> ProviderError:
+def connection_failure(error: BaseException, secrets: Sequence[str | None] = ()) -> ProviderError:
     """The `ProviderError` a failure to get a whole reply means: retryable, save a reply over the cap
-    (the same request would bring it again)."""
+    (the same request would bring it again). A library's words may hold a URL's password or an
+    echoed header: `secrets`, and whatever is shaped like one, are redacted."""
     kind, detail = _kind(error)
-    detail = " ".join(detail.split())[:200]
+    detail = redact(" ".join(detail.split()), secrets)[:200]
     return ProviderError(f"connection failed: {kind}: {detail}" if detail else f"connection failed: {kind}",
                          retryable=kind != TOO_LARGE)  # fmt: skip

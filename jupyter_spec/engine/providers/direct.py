@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import ssl
 import time
-import zlib
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -27,12 +26,13 @@ from yarl import URL
 
 from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers.base import ProviderError
-from jupyter_spec.engine.providers.causes import BrokenReply, ReplyTooLarge, connection_failure
+from jupyter_spec.engine.providers.bodies import CappedBody, size_text
+from jupyter_spec.engine.providers.causes import BrokenReply, connection_failure
 
 KEEP_ALIVE = 4.0  # seconds an idle connection is reused for: under uvicorn's 5 (vLLM, SGLang), or less if told
 MAX_HEAD = 64 * 1024  # a reply whose status line and headers (or any one line) run longer is not a chat completion
 MAX_BODY = 64 * 2**20  # the default cap on a reply's body, as sent and once decompressed
-_PIECE = 2**20  # inflated at a time
+_SLICE = 16 * 1024  # bytes handed to the parser at a time
 CONNECTION_FAILED = "connection failed"  # then the cause (`causes.py`)
 TIMED_OUT = "request timed out"
 _OURS = ("host", "content-length", "transfer-encoding", "connection")  # framing headers only we may set
@@ -61,60 +61,6 @@ def request_head(url: URL, headers: Mapping[str, str]) -> bytes:
     return f"POST {url.raw_path_qs} HTTP/1.1\r\n{lines}Content-Length: ".encode("latin-1")
 
 
-class _Body:
-    """A reply body taken as it arrives, decoded on the way (gzip, deflate), never past `limit` bytes:
-    a small compressed body that inflates to gigabytes stops at the cap, a piece at a time."""
-
-    def __init__(self, coding: str, limit: int) -> None:
-        coding = coding.strip().lower()
-        if coding not in ("", "identity", "gzip", "x-gzip", "deflate"):
-            raise BrokenReply(f"unsupported content coding {coding!r}")
-        self.limit = limit
-        self.parts: list[bytes] = []
-        self.size = 0  # decoded bytes so far
-        self.received = 0  # bytes as sent
-        self._coding = coding
-        self._inflate: zlib._Decompress | None = None
-        if coding in ("gzip", "x-gzip"):
-            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-
-    def feed(self, data: bytes) -> None:
-        self.received += len(data)
-        if self.received > self.limit:
-            raise ReplyTooLarge(f"the reply is larger than {size_text(self.limit)}")
-        if self._coding == "deflate" and self._inflate is None:  # zlib-wrapped, or raw as some servers send it
-            wrapped = len(data) < 2 or (data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0)
-            self._inflate = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        if self._inflate is None:
-            self._add(data)
-            return
-        try:
-            while True:  # a piece at a time: memory never runs past the cap by more than one piece
-                piece = self._inflate.decompress(data, min(_PIECE, self.limit - self.size + 1))
-                self._add(piece)
-                data = self._inflate.unconsumed_tail
-                if not data and len(piece) < _PIECE:
-                    break
-        except zlib.error:
-            raise BrokenReply("the reply's compressed body is corrupt") from None
-
-    def _add(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise ReplyTooLarge(f"the reply is larger than {size_text(self.limit)} once decompressed")
-        if data:
-            self.parts.append(data)
-
-    def whole(self) -> bytes:
-        if self._inflate is not None and not self._inflate.eof and self.received:
-            raise BrokenReply("the reply's compressed body is cut short")
-        return b"".join(self.parts)
-
-
-def size_text(limit: int) -> str:
-    return f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit} bytes"
-
-
 class _Connection(asyncio.Protocol):
     """One connection; `exchange` sends a request and waits for its whole reply, which llhttp (through
     `httptools`, the parser of Node.js and uvicorn) reads as it arrives: nothing is parsed by hand."""
@@ -129,11 +75,12 @@ class _Connection(asyncio.Protocol):
         self._reset()
         self._framing = 0  # bytes received that are not body: heads (an interim 100's too), chunk lines, trailers
         self._chunks = 0
+        self._mark = 0  # `_framing` at the last chunk's start: a chunk line or the trailers may run on from there
 
     def _reset(self) -> None:
         self._status = 0
         self._headers: dict[str, str] = {}
-        self._body: _Body | None = None  # set once the head is whole
+        self._body: CappedBody | None = None  # set once the head is whole
         self._to_close = False  # the body runs to the end of the connection
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -155,11 +102,14 @@ class _Connection(asyncio.Protocol):
         if self._reply is None or self._reply.done():
             self.close()  # bytes nobody asked for: the connection cannot be trusted with another request
             return
-        self._framing += len(data)  # less the body, as the parser finds it
         try:
-            self._parser.feed_data(data)
-            if self._framing > MAX_HEAD + 64 * self._chunks and not self._reply.done():
-                raise BrokenReply(f"the reply's head, chunk lines or trailers run over {size_text(MAX_HEAD)}")
+            for at in range(0, len(data), _SLICE):  # in slices: what is not body is counted to within one
+                piece = data[at : at + _SLICE] if len(data) > _SLICE else data
+                self._framing += len(piece)  # less the body, as the parser finds it
+                self._parser.feed_data(piece)
+                overrun = self._framing > MAX_HEAD + 64 * self._chunks or self._framing - self._mark > MAX_HEAD
+                if overrun and not self._reply.done():
+                    raise BrokenReply(f"the reply's head, chunk lines or trailers run over {size_text(MAX_HEAD)}")
         except httptools.HttpParserCallbackError as error:  # raised by one of our callbacks below
             self._fail(error.__context__ if isinstance(error.__context__, BrokenReply) else BrokenReply(str(error)))
         except httptools.HttpParserError as error:
@@ -198,7 +148,7 @@ class _Connection(asyncio.Protocol):
         if coding not in ("", "chunked"):
             raise BrokenReply(f"unsupported transfer coding {coding!r}")
         self._to_close = not coding and "content-length" not in self._headers and status not in (204, 304)
-        self._body = _Body(self._headers.get("content-encoding", ""), self._max_body)
+        self._body = CappedBody(self._headers.get("content-encoding", ""), self._max_body)
 
     def on_body(self, data: bytes) -> None:
         self._framing -= len(data)
@@ -207,6 +157,7 @@ class _Connection(asyncio.Protocol):
 
     def on_chunk_header(self) -> None:
         self._chunks += 1  # each allowed a size line and its line ends
+        self._mark = self._framing
 
     def on_message_complete(self) -> None:
         if self._status < 200:
@@ -224,7 +175,7 @@ class _Connection(asyncio.Protocol):
         self._reply = asyncio.get_running_loop().create_future()
         self._parser = httptools.HttpResponseParser(self)
         self._reset()
-        self._framing = self._chunks = 0
+        self._framing = self._chunks = self._mark = 0
         self.transport.write(request)
         try:
             return await self._reply
@@ -235,7 +186,7 @@ class _Connection(asyncio.Protocol):
     def _finish(self, *, keep: bool) -> None:
         """The reply is whole: kept for reuse if the server allows it, for as long as it says."""
         assert self._reply is not None and self._body is not None and self.transport is not None
-        body = self._body.whole()
+        body = self._body.finish()
         self._reply.set_result(Reply(self._status, self._headers, body))
         idle = KEEP_ALIVE
         for part in self._headers.get("keep-alive", "").split(","):

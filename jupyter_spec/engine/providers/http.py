@@ -21,7 +21,7 @@ import logging
 import math
 import ssl
 import weakref
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -30,11 +30,10 @@ from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import ProviderError
 from jupyter_spec.engine.providers.causes import ReplyTooLarge, connection_failure
 from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT, Pool, Reply, size_text
-from jupyter_spec.engine.providers.network import Route, route, ssl_context
+from jupyter_spec.engine.providers.network import OPENAI_API, Route, route, ssl_context
 
 log = logging.getLogger(__name__)
 
-OPENAI_API = "https://api.openai.com/v1"  # the official client's default base URL
 NOT_JSON = "the endpoint answered with something that is not JSON"
 
 
@@ -59,11 +58,18 @@ def status_message(status: int, text: str) -> str:
     return f"{message} - {detail}" if isinstance(detail, str) and detail else message
 
 
-def status_error(status: int, message: str, retry_after: str | None, secret: str | None) -> ProviderError:
-    """The failure an HTTP status means: retryable for 408, 429 and 5xx, which retrying can fix."""
+def status_error(
+    status: int, message: str, retry_after: str | None, secrets: Sequence[str | None], location: str | None = None
+) -> ProviderError:
+    """The failure an HTTP status means: retryable for 408, 429 and 5xx, which retrying can fix. A
+    redirect is not followed (the key would go with the request): it says where the endpoint went."""
+    if 300 <= status < 400:
+        where = redact(location or "nowhere given", secrets)[:200].removesuffix("/chat/completions")
+        message = f"HTTP {status}: the endpoint moved to {where}; make that the base URL"
+        return ProviderError(message, retryable=False, status=status)
     retryable = status == 429 or status == 408 or status >= 500
     return ProviderError(
-        redact(f"HTTP {status}: {message}", [secret]),
+        redact(f"HTTP {status}: {message}", secrets),
         retryable=retryable,
         status=status,
         retry_after=retry_after_seconds(retry_after),
@@ -104,8 +110,9 @@ class _AiohttpSession:
     are not followed (a redirect target gets no key); the environment is not read (`network.py` was)."""
 
     def __init__(self, route: Route, headers: Mapping[str, str], connections: int, timeout: float | None,
-                 ssl_context: ssl.SSLContext, max_body: int) -> None:  # fmt: skip
+                 ssl_context: ssl.SSLContext, max_body: int, secrets: Sequence[str | None]) -> None:  # fmt: skip
         self.url = route.url
+        self._secrets = secrets
         self._headers = dict(headers)
         self._max_body = max_body
         self._session = aiohttp.ClientSession(
@@ -142,7 +149,7 @@ class _AiohttpSession:
         except asyncio.TimeoutError:  # before aiohttp.ClientError: its timeouts are both
             raise ProviderError(TIMED_OUT, retryable=True) from None
         except (aiohttp.ClientError, OSError, ReplyTooLarge) as error:
-            raise connection_failure(error) from None
+            raise connection_failure(error, self._secrets) from None
 
 
 class ChatClient:
@@ -162,7 +169,7 @@ class ChatClient:
     ) -> None:
         self.route = route(base_url or OPENAI_API, has_key=bool(api_key))
         self.url = self.route.url
-        self._secret = api_key
+        self.secrets = (api_key, *self.route.secrets)  # redacted from every message
         # Local servers need no key, but the official client always sends one: so do we. A user and
         # password in the URL are sent in its place, as the official client sends them.
         self._headers = {
@@ -198,7 +205,7 @@ class ChatClient:
                 )
             else:
                 session = _AiohttpSession(
-                    self.route, self._headers, self._connections, self._timeout, context, self._max_body
+                    self.route, self._headers, self._connections, self._timeout, context, self._max_body, self.secrets
                 )
             self._sessions[loop] = session
             closer = self._close_with_loop(loop, session)
@@ -237,15 +244,9 @@ class ChatClient:
             session = await self._session()
         status, headers, data = await session.post(body)
         charset = _charset(headers.get("content-type", ""))
-        if status >= 400:
+        if status >= 300:
             message = status_message(status, _text(data, charset))
-            raise status_error(status, message, headers.get("retry-after"), self._secret)
-        if 300 <= status < 400:  # not followed: the key would go with the request; say where to go
-            where = redact(str(headers.get("location", "nowhere given")), [self._secret])[:200]
-            where = where.removesuffix("/chat/completions")
-            raise ProviderError(
-                f"HTTP {status}: the endpoint moved to {where}; make that the base URL", retryable=False, status=status
-            )
+            raise status_error(status, message, headers.get("retry-after"), self.secrets, headers.get("location"))
         try:
             return json.loads(data)
         except ValueError:

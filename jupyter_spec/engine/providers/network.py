@@ -28,6 +28,7 @@ import truststore
 from yarl import URL
 
 CHAT_PATH = "chat/completions"
+OPENAI_API = "https://api.openai.com/v1"  # the official client's default base URL
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,15 @@ class Route:
     url: URL  # the full URL, no user info in it
     basic_auth: str | None  # an `Authorization` value from the base URL's user and password
     proxy: str | None  # the proxy URL, or None to connect directly
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be shown: the Basic value and the password behind it."""
+        if self.basic_auth is None:
+            return ()
+        encoded = self.basic_auth.removeprefix("Basic ")
+        password = base64.b64decode(encoded).decode("utf-8", "replace").partition(":")[2]
+        return tuple(s for s in (self.basic_auth, encoded, password) if s)
 
 
 def chat_url(base_url: str) -> tuple[URL, str | None]:
@@ -54,7 +64,7 @@ def chat_url(base_url: str) -> tuple[URL, str | None]:
         auth = "Basic " + base64.b64encode(pair).decode("ascii")
         url = url.with_user(None)
     path = url.raw_path.rstrip("/") + "/" + CHAT_PATH
-    return url.with_path(path, encoded=True).with_query(url.raw_query_string), auth
+    return url.with_path(path, encoded=True, keep_query=True), auth
 
 
 def _no_proxy_matches(host: str, port: int | None, entries: str) -> bool:
@@ -65,11 +75,15 @@ def _no_proxy_matches(host: str, port: int | None, entries: str) -> bool:
     except ValueError:
         address = None
     for entry in (e.strip().lower() for e in entries.split(",")):
+        entry = entry.partition("://")[2] if "://" in entry else entry  # `https://host` names the host
         if not entry:
             continue
         if entry == "*":
             return True
-        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry.startswith("[") and "]:" in entry:  # [::1]:8000
+            name, _, entry_port = entry.partition("]:")
+        else:
+            name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
         if entry_port and (not entry_port.isdigit() or int(entry_port) != port):
             continue
         name = name.strip("[]").rstrip(".")
@@ -99,22 +113,43 @@ def route(base_url: str, *, has_key: bool) -> Route:
     """Where and how to post; a plain-http endpoint behind a proxy is refused while a key is set."""
     url, auth = chat_url(base_url)
     proxy = proxy_for(url)
+    if proxy and URL(proxy).scheme not in ("http", "https"):
+        raise ValueError(
+            f"the proxy {URL(proxy).with_user(None).with_query(None)} for {url.host} is not an http(s) proxy, "
+            "the only kind supported: name the host in NO_PROXY or use an http proxy"
+        )
     if proxy and url.scheme == "http" and (has_key or auth):
         raise ValueError(
-            f"{url.with_path('/')} would be reached through the proxy {URL(proxy).with_user(None)} over plain http, "
+            f"{url.with_path('/')} would be reached through the proxy {URL(proxy).with_user(None).with_query(None)} "
+            "over plain http, "
             "which shows the proxy every header, the key among them: use https, or name the host in NO_PROXY"
         )
     return Route(url, auth, proxy)
 
 
 def ca_bundle(setting: str | None = None) -> str | None:
-    """The CA bundle to trust in place of the system's: the setting, else the variables requests reads."""
+    """The CA bundle to trust in place of the system's: the setting, else the variables requests reads.
+    One that does not exist or holds no certificate is refused now, not at the first request."""
     for candidate in (setting, os.environ.get("REQUESTS_CA_BUNDLE"), os.environ.get("SSL_CERT_FILE")):
         if candidate:
             if not os.path.exists(candidate):
                 raise ValueError(f"the CA bundle {candidate!r} does not exist")
+            try:
+                context = ssl_context(candidate)
+            except ssl.SSLError as error:
+                raise ValueError(f"the CA bundle {candidate!r} cannot be read: {error.reason or error}") from None
+            if os.path.isfile(candidate) and not context.get_ca_certs():
+                raise ValueError(f"the CA bundle {candidate!r} holds no certificate")
             return candidate
     return None
+
+
+def check_header(what: str, value: str | None) -> None:
+    """Refuse a value an HTTP header cannot carry as it is (a newline from a key file, a letter outside
+    ASCII): each transport would fail its own way, and one would echo the value in its error."""
+    if value is not None and any(not 0x20 <= ord(c) <= 0x7E for c in value):
+        raise ValueError(f"{what} holds a character an HTTP header cannot carry (a line break, a control character "
+                         "or a letter outside ASCII): check where it was set")  # fmt: skip
 
 
 def ssl_context(bundle: str | None = None) -> ssl.SSLContext:

@@ -21,37 +21,20 @@ import openai
 from jupyter_spec.core.sanitize import redact, unicode_safe
 from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages
-from jupyter_spec.engine.providers.causes import ReplyTooLarge, connection_failure
-from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT, size_text
+from jupyter_spec.engine.providers.causes import BrokenReply, connection_failure
+from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT
 from jupyter_spec.engine.providers.endpoints import Endpoint, EndpointPool
-from jupyter_spec.engine.providers.http import NOT_JSON, OPENAI_API, ChatClient, retry_after_seconds, status_error
+from jupyter_spec.engine.providers.http import NOT_JSON, ChatClient, status_error
+from jupyter_spec.engine.providers.network import OPENAI_API, check_header, route
 from jupyter_spec.engine.providers.network import ca_bundle as find_ca_bundle
-from jupyter_spec.engine.providers.network import route, ssl_context
+from jupyter_spec.engine.providers.official import official_client
 
 TRANSPORTS = ("direct", "aiohttp", "openai")
 _FIRST = ("model", "stream", "service_tier")  # the official client's key order: these, messages, the rest sorted
 
 
-def _retry_after(error: openai.APIStatusError) -> float | None:
-    return retry_after_seconds(error.response.headers.get("retry-after") if error.response is not None else None)
-
-
-def official_client(
-    base_url: str | None, api_key: str | None, ca_bundle: str | None, **options: Any
-) -> openai.AsyncOpenAI:
-    """The official client, sent where `network.py` routes every transport: its proxy (a CONNECT tunnel
-    carries no key; plain http behind a proxy is refused with a key) and its certificates; the
-    environment is not read again behind our back."""
-    proxy = route(base_url or OPENAI_API, has_key=bool(api_key)).proxy
-    http = openai.DefaultAsyncHttpxClient(proxy=proxy, verify=ssl_context(ca_bundle), trust_env=False)
-    # Local servers need no key, but the client insists on one: send a placeholder.
-    return openai.AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url, http_client=http, **options)
-
-
 class _Official:
-    """The official client for one base URL, one per event loop (its connections belong to that loop).
-    Its proxy and certificates are the ones `network.py` chose for every transport; the reply is read
-    as a stream, up to the same cap as the others."""
+    """The official client for one base URL, one per event loop (its connections belong to that loop)."""
 
     def __init__(self, base_url: str | None, api_key: str | None, timeout: float | None, *, ca_bundle: str | None,
                  max_body: int, **options: Any) -> None:  # fmt: skip
@@ -61,7 +44,7 @@ class _Official:
         self._ca_bundle = ca_bundle
         self._max_body = max_body
         self._options = options
-        route(base_url or OPENAI_API, has_key=bool(api_key))  # refused now, not at the first request
+        self._secrets = (api_key, *route(base_url or OPENAI_API, has_key=bool(api_key)).secrets)  # refused now if bad
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
             weakref.WeakKeyDictionary()
         )
@@ -70,40 +53,37 @@ class _Official:
         loop = asyncio.get_running_loop()
         if loop not in self._clients:
             self._clients[loop] = official_client(
-                self.base_url, self._api_key, self._ca_bundle, max_retries=0, timeout=self._timeout, **self._options
-            )
+                self.base_url, self._api_key, self._ca_bundle, self._max_body, max_retries=0, timeout=self._timeout,
+                **self._options,
+            )  # fmt: skip
         return self._clients[loop]
 
     async def send(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
         try:
             return await within(self._read(model, messages, params), self._timeout)
         except openai.APIStatusError as error:
+            headers = error.response.headers
             raise status_error(
-                error.status_code, error.message, error.response.headers.get("retry-after"), self._api_key
+                error.status_code, error.message, headers.get("retry-after"), self._secrets, headers.get("location")
             ) from None
         except (openai.APITimeoutError, asyncio.TimeoutError):
             raise ProviderError(TIMED_OUT, retryable=True) from None
-        except (openai.APIConnectionError, ReplyTooLarge) as error:
-            raise connection_failure(error) from None
-        except ValueError:
+        except (openai.APIConnectionError, BrokenReply) as error:  # BrokenReply: from an error reply's body
+            raise connection_failure(error, self._secrets) from None
+        except json.JSONDecodeError:
             raise ProviderError(NOT_JSON, retryable=True) from None
 
     async def _read(self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
         # The raw response skips building pydantic models: a few fields of plain JSON suffice.
         create = self._client().chat.completions.with_streaming_response.create
         async with create(model=model, messages=messages, **params) as response:  # type: ignore[arg-type]
-            parts, size = [], 0
             try:
-                async for part in response.iter_bytes():
-                    size += len(part)
-                    if size > self._max_body:
-                        raise ReplyTooLarge(f"the reply is larger than {size_text(self._max_body)} once decompressed")
-                    parts.append(part)
-            except openai.APIError:
+                data = await response.read()
+            except BrokenReply:
                 raise
-            except Exception as error:  # httpx's own, as the client's non-streaming path would wrap it
+            except Exception as error:  # httpx2's own, as the client's non-streaming path would wrap it
                 raise openai.APIConnectionError(request=response.http_response.request) from error
-        return json.loads(b"".join(parts))
+        return json.loads(data)
 
 
 class _Lean:
@@ -158,6 +138,8 @@ class OpenAIProvider:
         self._api_key = api_key
         headers = {k: v for k, v in (("OpenAI-Organization", organization), ("OpenAI-Project", project)) if v}
         ca_bundle = find_ca_bundle(ca_bundle)  # the setting, else REQUESTS_CA_BUNDLE or SSL_CERT_FILE
+        for what, value in (("the API key", api_key), ("the organization", organization), ("the project", project)):
+            check_header(what, value)
 
         def sender(url: str | None, connections: int) -> _Official | _Lean:
             if transport == "openai":
@@ -177,7 +159,7 @@ class OpenAIProvider:
 
     def __repr__(self) -> str:
         where = [e.url for e in self.pool.endpoints] if self.pool else self.base_url
-        return f"OpenAIProvider(model={self.model!r}, base_url={where!r}, transport={self.transport!r})"
+        return redact(f"OpenAIProvider(model={self.model!r}, base_url={where!r}, transport={self.transport!r})")
 
     def wire(self, messages: Messages) -> list[dict[str, Any]]:
         return chat_messages(messages, developer_role=self.developer_role, tool_calls=True)

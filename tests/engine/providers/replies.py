@@ -11,7 +11,7 @@ the client sent on it.
 
 An ask `hostile NAME` gets `HOSTILE[NAME]`, a reply HTTP forbids, byte for byte, and the connection
 is left open (only `cut-short` closes it): a client that does not refuse it waits for its timeout.
-`hostile bomb` gets a 1 MB gzip body that inflates to 1 GiB.
+`hostile bomb` gets a 1 MB gzip body that inflates to 1 GiB; `hostile bomb-500` the same as an error.
 
     python tests/engine/providers/replies.py PORT LOG
 """
@@ -56,6 +56,7 @@ HOSTILE: dict[str, bytes] = {  # replies HTTP/1.1 forbids (or this exchange cann
     "endless-head": b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20_000,
     "endless-header-line": b"HTTP/1.1 200 OK\r\nX: " + b"y" * 100_000,
     "endless-trailer": CHUNKED + b"\r\n2\r\n{}\r\n0\r\nT: " + b"t" * 100_000,
+    "endless-trailer-after-many-chunks": CHUNKED + b"\r\n" + b"1\r\nx\r\n" * 5000 + b"0\r\nT: " + b"t" * 100_000,
     "endless-chunk-extension": CHUNKED + b"\r\n2;" + b"x" * 100_000,
 }
 BOMB_SIZE = 2**30  # inflated
@@ -144,11 +145,11 @@ _bomb: asyncio.Future[bytes] | None = None
 
 async def hostile(writer: asyncio.StreamWriter, name: str) -> None:
     global _bomb
-    if name == "bomb":
+    if name in ("bomb", "bomb-500"):
         _bomb = _bomb or asyncio.ensure_future(asyncio.to_thread(bomb))
         packed = await _bomb
-        head = HEAD + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(packed)
-        writer.write(head + packed)
+        head = HEAD if name == "bomb" else HEAD.replace(b"200 OK", b"500 Internal Server Error")
+        writer.write(head + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(packed) + packed)
     else:
         writer.write(HOSTILE[name])
     await writer.drain()

@@ -9,6 +9,7 @@ message, `retryable`, `status` and `retry_after`, whichever way HTTP/1.1 frames 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 import sys
@@ -151,15 +152,16 @@ def test_every_transport_refuses_what_http_forbids_at_once(tmp_path: Path) -> No
 
 
 def test_a_gzip_bomb_ends_as_an_error_and_the_requests_beside_it_finish(tmp_path: Path) -> None:
-    """A 1 MB body that inflates to 1 GiB, beside two ordinary requests: for each transport, in a
+    """A 1 MB body that inflates to 1 GiB, beside two ordinary requests, as an answer and as an error
+    (which the official client's own stack would read whole): for each transport, in a
     process of its own (to read its memory high-water mark), the bomb fails within its timeout as a
     reply over the cap (not retried: the same request would bring it again), the others finish, and
     memory grows by less than the cap and a margin."""
     script = Path(__file__).with_name("bomb_beside.py")
     with serve([*REPLIES, str(tmp_path / "replies.jsonl")]) as base_url:
-        for transport in (*LEAN, "openai"):
-            done = subprocess.run([sys.executable, str(script), base_url, transport], capture_output=True, text=True,
-                                  timeout=120)  # fmt: skip
+        for transport, bomb in itertools.product((*LEAN, "openai"), ("hostile bomb", "hostile bomb-500")):
+            done = subprocess.run([sys.executable, str(script), base_url, transport, bomb], capture_output=True,
+                                  text=True, timeout=120)  # fmt: skip
             assert done.returncode == 0, done.stderr
             figures = json.loads(done.stdout.splitlines()[-1])
             assert kind(figures["bomb"][0]) == TOO_LARGE and figures["bomb"][1] is False, (transport, figures)

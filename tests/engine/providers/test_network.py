@@ -21,10 +21,13 @@ import pytest
 import trustme
 from yarl import URL
 
+from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import ProviderError
-from jupyter_spec.engine.providers.causes import CERTIFICATE, REFUSED
+from jupyter_spec.engine.providers.causes import CERTIFICATE, PROXY, REFUSED
 from jupyter_spec.engine.providers.network import ca_bundle, chat_url, proxy_for, route
+from jupyter_spec.engine.providers.official import official_client
 from jupyter_spec.engine.providers.openai import TRANSPORTS, OpenAIProvider
+from jupyter_spec.engine.settings import Settings
 from jupyter_spec.testing import read_request
 
 KEY = "sk-network-test-0123456789SECRET"
@@ -84,6 +87,7 @@ def test_a_user_and_password_in_the_url_are_sent_as_basic_auth_in_place_of_the_k
         (".example.com", "api.example.com", True), ("example.com", "example.com", True),
         ("example.com", "badexample.com", False), ("*", "anything.org", True),
         ("gpu1:8000", "gpu1", True), ("gpu1:9000", "gpu1", False), ("127.0.0.1", "127.0.0.1", True),
+        ("[::1]:8000", "[::1]", True), ("https://gpu1", "gpu1", True), (" GPU1 ", "gpu1", True),
     ],
 )  # fmt: skip
 def test_no_proxy_is_honoured_with_names_domains_addresses_and_cidr_ranges(
@@ -104,12 +108,47 @@ def test_a_key_is_never_sent_through_a_proxy_over_plain_http(monkeypatch: pytest
     assert route("http://gpu1:8000/v1", has_key=True).proxy is None
 
 
+def test_a_socks_proxy_is_refused_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALL_PROXY", "socks5h://user:pw@127.0.0.1:1080")
+    with pytest.raises(ValueError, match=r"is not an http\(s\) proxy") as refused:
+        OpenAIProvider("m", api_key=KEY, base_url="https://h/v1")
+    assert "pw" not in str(refused.value)
+
+
+def test_credentials_are_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Basic credentials from the URL, echoed by a server, and the provider's own repr."""
+    secrets = route("https://alice:PASSW0RD@h/v1", has_key=False).secrets
+    echoed = "bad credentials Basic YWxpY2U6UEFTU1cwUkQ= (alice:PASSW0RD)"
+    assert "PASSW0RD" not in redact(echoed, secrets) and "YWxpY2U6" not in redact(echoed, secrets)
+    assert "PASSW0RD" not in repr(OpenAIProvider("m", api_key=None, base_url="https://alice:PASSW0RD@h/v1"))
+
+
+@pytest.mark.parametrize("key", ["sk-abc\n", "sk-abc\r\nX-Injected: 1", "sk-caf\u00e9", "sk-a\tb"])
+def test_a_key_a_header_cannot_carry_is_refused_when_configured_without_showing_it(key: str) -> None:
+    for transport in TRANSPORTS:
+        with pytest.raises(ValueError, match="the API key holds a character an HTTP header cannot carry") as refused:
+            OpenAIProvider("m", api_key=key, base_url="https://h/v1", transport=transport)
+        assert key.strip() not in str(refused.value)
+
+
+def test_the_key_read_from_the_environment_loses_the_line_break_around_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", " sk-from-a-file\n")
+    assert Settings().api_key() == "sk-from-a-file"
+
+
+def test_the_official_client_goes_where_we_route_not_where_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://gpu.internal:8000/v1")
+    assert str(official_client(None, KEY, None, 2**20).base_url) == "https://api.openai.com/v1/"
+
+
 def test_the_ca_bundle_setting_comes_first_then_the_variables_requests_reads(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     first, second, third = (tmp_path / f"{n}.pem" for n in ("setting", "requests", "ssl"))
     for path in (first, second, third):
-        path.write_text("")
+        trustme.CA().cert_pem.write_to_path(str(path))
     assert ca_bundle() is None
     monkeypatch.setenv("SSL_CERT_FILE", str(third))
     assert ca_bundle() == str(third)
@@ -117,6 +156,11 @@ def test_the_ca_bundle_setting_comes_first_then_the_variables_requests_reads(
     assert ca_bundle() == str(second) and ca_bundle(str(first)) == str(first)
     with pytest.raises(ValueError, match="does not exist"):
         ca_bundle(str(tmp_path / "missing.pem"))
+    (tmp_path / "empty.pem").write_text("")
+    (tmp_path / "junk.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    for bad in ("empty.pem", "junk.pem"):  # refused when configured, naming the file, not at the first request
+        with pytest.raises(ValueError, match=f"the CA bundle '.*{bad}'"):
+            OpenAIProvider("m", api_key=KEY, base_url="https://h/v1", ca_bundle=str(tmp_path / bad))
 
 
 # -- a TLS endpoint and a CONNECT proxy on loopback ------------------------------------------------------
@@ -132,6 +176,7 @@ class Loopback:
     untrusted: str = ""  # the same, with a certificate from an authority nobody trusts
     elsewhere: str = ""  # http://127.0.0.1:PORT, where the endpoint redirects `redirect` asks
     proxy: str = ""  # http://user:pass@127.0.0.1:PORT
+    refusing_proxy: str = ""  # answers every CONNECT with 407
     heads: list[dict[str, str]] = field(default_factory=list)  # what the endpoint received
     redirected: list[dict[str, str]] = field(default_factory=list)  # what `elsewhere` received
     through_proxy: bytearray = field(default_factory=bytearray)  # every byte clients sent the proxy
@@ -142,8 +187,9 @@ class Loopback:
             while True:
                 lines, headers, body = await read_request(reader)
                 self.heads.append({"line": lines[0], **headers})
-                if b"redirect me" in body:
-                    head = f"HTTP/1.1 307 Temporary Redirect\r\nlocation: {self.elsewhere}/v1/chat/completions\r\n"
+                if b"redirect" in body:  # elsewhere, or to another path here
+                    where = self.elsewhere if b"redirect me" in body else ""
+                    head = f"HTTP/1.1 307 Temporary Redirect\r\nlocation: {where}/moved/chat/completions\r\n"
                     writer.write(head.encode() + b"content-length: 0\r\n\r\n")
                 else:
                     writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(ANSWER) + ANSWER)
@@ -155,6 +201,13 @@ class Loopback:
             lines, headers, _ = await read_request(reader)
             self.redirected.append({"line": lines[0], **headers})
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(ANSWER) + ANSWER)
+            await writer.drain()
+        writer.close()
+
+    async def refusing_proxy_handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n")
             await writer.drain()
         writer.close()
 
@@ -200,11 +253,13 @@ def loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loopback]:
         untrusted = await asyncio.start_server(servers.endpoint_handler, "127.0.0.1", 0, ssl=stranger)
         elsewhere = await asyncio.start_server(servers.elsewhere_handler, "127.0.0.1", 0)
         proxy = await asyncio.start_server(servers.proxy_handler, "127.0.0.1", 0)
+        refusing = await asyncio.start_server(servers.refusing_proxy_handler, "127.0.0.1", 0)
         port = lambda server: server.sockets[0].getsockname()[1]  # noqa: E731
         servers.endpoint = f"https://127.0.0.1:{port(endpoint)}/v1"
         servers.untrusted = f"https://127.0.0.1:{port(untrusted)}/v1"
         servers.elsewhere = f"http://127.0.0.1:{port(elsewhere)}"
         servers.proxy = f"http://scout:tiger@127.0.0.1:{port(proxy)}"
+        servers.refusing_proxy = f"http://scout:tiger@127.0.0.1:{port(refusing)}"
         ready.set()
 
     thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
@@ -241,12 +296,38 @@ def test_through_a_connect_proxy_the_key_reaches_only_the_endpoint(
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_a_redirect_target_never_gets_the_key(loopback: Loopback, transport: str) -> None:
-    loopback.redirected.clear()
+def test_a_redirect_is_not_followed_and_says_where_the_endpoint_went(loopback: Loopback, transport: str) -> None:
+    """Not to another host (which would get the prompt, and answer for the endpoint), nor to another
+    path here (which would get the key too)."""
     provider = OpenAIProvider("m", api_key=KEY, base_url=loopback.endpoint, transport=transport,
                               ca_bundle=str(loopback.ca_file), request_timeout=10.0)  # fmt: skip
-    ask(provider, "redirect me")
-    assert all(KEY not in str(head) for head in loopback.redirected)  # followed (the official client) or not
+    loopback.heads.clear(), loopback.redirected.clear()
+    assert (
+        ask(provider, "redirect me")
+        == f"HTTP 307: the endpoint moved to {loopback.elsewhere}/moved; make that the base URL"
+    )
+    assert ask(provider, "redirect here") == "HTTP 307: the endpoint moved to /moved; make that the base URL"
+    assert loopback.redirected == [] and [h["line"].split()[1] for h in loopback.heads] == ["/v1/chat/completions"] * 2
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_query_in_the_base_url_stays_a_query(loopback: Loopback, transport: str) -> None:
+    provider = OpenAIProvider("m", api_key=KEY, base_url=loopback.endpoint + "?api-version=2024-06-01",
+                              transport=transport, ca_bundle=str(loopback.ca_file), request_timeout=10.0)  # fmt: skip
+    loopback.heads.clear()
+    assert ask(provider) == "through"
+    assert loopback.heads[0]["line"] == "POST /v1/chat/completions?api-version=2024-06-01 HTTP/1.1"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_proxy_that_refuses_the_tunnel_says_so_without_its_password(
+    loopback: Loopback, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", loopback.refusing_proxy)
+    provider = OpenAIProvider("m", api_key=KEY, base_url=loopback.endpoint, transport=transport,
+                              ca_bundle=str(loopback.ca_file), request_timeout=10.0)  # fmt: skip
+    failure = ask(provider)
+    assert failure == f"connection failed: {PROXY}: 407 Proxy Authentication Required" and "tiger" not in failure
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
