@@ -31,6 +31,20 @@ def test_one_connection_carries_several_requests_and_each_is_logged(fixed_endpoi
         ("fixed", 7, "first?", False), ("fixed", 7, "second?", False)]  # fmt: skip
 
 
+def test_a_request_for_json_gets_a_verdict_a_judge_reads(fixed_endpoint: tuple[str, Path]) -> None:
+    """A model judge asks for JSON (`response_format`): the endpoint answers with a verdict, so a judge
+    run against it grades instead of finding every reply unscored."""
+    from jupyter_spec.engine.graders.judge import parse_reply
+
+    base_url, _log = fixed_endpoint
+    connection = http.client.HTTPConnection(urlparse(base_url).netloc, timeout=10)
+    body = {"model": "judge", "messages": [{"role": "user", "content": "judge this"}],
+            "response_format": {"type": "json_object"}}  # fmt: skip
+    connection.request("POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
+    reply = json.loads(connection.getresponse().read())["choices"][0]["message"]["content"]
+    assert parse_reply(reply, "stop") == ("compliant", 1.0, "A canned verdict.")
+
+
 def test_unknown_routes_and_bodies_that_are_no_chat_request_are_refused(fixed_endpoint: tuple[str, Path]) -> None:
     base_url, log = fixed_endpoint
     connection = http.client.HTTPConnection(urlparse(base_url).netloc, timeout=10)
