@@ -12,8 +12,10 @@ is read from /proc and printed, so a server that could not keep up would show (n
     alternated over --rounds rounds, the order swapped each round. Target: run() >= 1,500
     samples/s, within about 2.3x the floor. Then, as a second figure (no target), the same 20,000
     with a model judge besides the check (`openai:fixed-judge`, served by the same endpoint, which
-    answers a judge's request with a verdict): two requests per sample; the grades and the verdicts
-    stored are printed, so a judge that read nothing (all `unscored`) would show.
+    answers a judge's request with a verdict): two requests per sample (each sample is seeded, and
+    the endpoint's answer names the seed, so no two answers, nor two judge prompts, are the same);
+    the grades and the verdicts stored are printed, so a judge that read nothing (all `unscored`)
+    would show.
 (b) the unchanged re-run of each of those (same store, a new run): target < 1 s and 0 requests,
     every sample's grade linked to the new run from the store.
 (c) how long `run()` takes to return its handle for a 50,000-item plan (target < 100 ms), and when
@@ -96,6 +98,9 @@ def _settings(args: Any) -> Any:
 
 CHECKED = "<!-- expect regex: Canned -->"  # a deterministic check of every answer: no judge, no requests
 JUDGE = "openai:fixed-judge"  # a model judge served by the same endpoint (it answers a judge with a verdict)
+# A seed per sample (`PlanItem.request_params` offsets it): the endpoint's answers to the samples of one
+# prompt then differ, as a model's do, so the judge has as many answers to read as there are samples.
+PARAMS = {"seed": 0}
 
 
 def _run(args: Any, samples: int, store: Path, settings: Any, checked: bool = True, judged: bool = False) -> Any:
@@ -106,7 +111,8 @@ def _run(args: Any, samples: int, store: Path, settings: Any, checked: bool = Tr
 
     spec = benchmark_spec(CHECKED if checked else "")
     judges = [JUDGE] if judged else []
-    return run(spec, ["openai:fixed"], per_prompt(samples), judges=judges, store=Store(store), settings=settings)
+    return run(spec, ["openai:fixed"], per_prompt(samples), judges=judges, params=PARAMS, store=Store(store),
+               settings=settings)  # fmt: skip
 
 
 def _timed(args: Any, samples: int, store: Path, settings: Any, log: Path, server: int | None,
@@ -143,7 +149,7 @@ def phase_throughput(args: Any) -> dict[str, Any]:
     server = endpoint_pid(args.url)
     for model in ("openai:fixed", JUDGE):  # imports and the clients: once per session, not per run
         get_provider(model, settings)
-    plan = make_plan(benchmark_spec(CHECKED), ["openai:fixed"], per_prompt(args.samples))
+    plan = make_plan(benchmark_spec(CHECKED), ["openai:fixed"], per_prompt(args.samples), params=PARAMS)
     bodies = request_bodies(plan)
     floor = AiohttpFloor(args.url, args.concurrency)
     warm = min(len(bodies), 1000)

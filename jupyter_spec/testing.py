@@ -105,11 +105,13 @@ VERDICT = json.dumps({"reasoning": "A canned verdict.", "verdict": "compliant", 
 
 
 def _chat_answer(body: dict[str, Any], answer_id: str = "chatcmpl-fixed") -> dict[str, Any]:
-    """A chat completion that repeats the request's last message, so an answer shows which prompt it met.
+    """A chat completion that repeats the request's last message, so an answer shows which prompt it met,
+    and the request's seed where it has one, so seeded samples of one prompt differ as a model's would.
     A request that asks for JSON (`response_format`, as a model judge's does) gets a verdict object that
     a judge reads (`VERDICT`): a benchmark's judge grades, instead of finding every reply unscored."""
-    last = str(body["messages"][-1]["content"])
-    text = VERDICT if body.get("response_format") else f"Canned answer to: {last[:80]}"
+    last, seed = str(body["messages"][-1]["content"]), body.get("seed")
+    text = f"Canned answer to: {last[:80]}" + (f" (seed {seed})" if isinstance(seed, int) else "")
+    text = VERDICT if body.get("response_format") else text
     return {
         "id": answer_id,
         "object": "chat.completion",

@@ -23,9 +23,9 @@ def test_one_connection_carries_several_requests_and_each_is_logged(fixed_endpoi
         response = connection.getresponse()
         assert response.status == 200
         answers.append(json.loads(response.read()))
-    assert [a["choices"][0]["message"]["content"] for a in answers] == ["Canned answer to: first?",
-                                                                        "Canned answer to: second?"]  # fmt: skip
-    assert answers[0]["usage"] == {"prompt_tokens": 1, "completion_tokens": 4, "total_tokens": 5}
+    texts = [a["choices"][0]["message"]["content"] for a in answers]
+    assert texts == ["Canned answer to: first? (seed 7)", "Canned answer to: second? (seed 7)"]  # the seed shows
+    assert answers[0]["usage"] == {"prompt_tokens": 1, "completion_tokens": 6, "total_tokens": 7}
     entries = read_log(log)
     assert [(e["model"], e["seed"], e["messages"][0]["content"], e["authorization"]) for e in entries] == [
         ("fixed", 7, "first?", False), ("fixed", 7, "second?", False)]  # fmt: skip
