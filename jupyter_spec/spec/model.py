@@ -313,7 +313,12 @@ class Challenge:
 
     @cached_property
     def hash(self) -> str:
-        return stable_hash(self)  # immutable: hashed once, not for every sample of it
+        return hash_json(f"[{self.canonical}]")  # `stable_hash(self)`; immutable: hashed once, not per sample
+
+    @cached_property
+    def canonical(self) -> str:
+        """`canonical_json(self)`, encoded once for the content hashes of all the challenge's samples."""
+        return canonical_json(self)
 
     @cached_property
     def turns_json(self) -> str:
