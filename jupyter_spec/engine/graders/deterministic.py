@@ -27,6 +27,7 @@ import functools
 import importlib.metadata
 import inspect
 import re
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -197,15 +198,19 @@ class ExpectationGrader:
 
     def _quick(self, sample: Sample) -> bool:
         """Whether each of the sample's patterns searches each of its answers within `ON_LOOP` (where it
-        does, `check` then searches it again, as ever; a pattern that does not compile fails there)."""
+        does, `check` then searches it again, as ever; a pattern that does not compile fails there). A
+        search that ran out of time having used little of it was kept waiting for a core (a busy host):
+        that sample is read off the loop, but the pattern is not taken for a slow one."""
         for pattern in {e.value for e in sample.challenge.expectations if e.kind == "regex"}:
             if pattern in self._slow:
                 return False
             for response in sample.responses:
+                started = time.thread_time()
                 try:
                     regex.search(pattern, response, timeout=ON_LOOP)
                 except TimeoutError:
-                    self._slow.add(pattern)
+                    if time.thread_time() - started >= ON_LOOP / 2:
+                        self._slow.add(pattern)
                     return False
                 except Exception:  # noqa: BLE001 - `check` meets it again, and says what it is
                     return True

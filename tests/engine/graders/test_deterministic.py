@@ -465,3 +465,31 @@ def test_a_quick_pattern_is_read_on_the_loop_a_slow_one_off_it_from_then_on(monk
     assert grade(sample(["It is 52."], [("regex", r"\b51\b")])).verdict == "violation"
     assert grade(sample(["x" * 5000], [("regex", r"\b51\b")])).verdict == "violation"  # a long reply: off the loop
     assert threads == [hostile, hostile, r"\b51\b"]
+
+
+def test_a_pattern_kept_waiting_for_a_core_on_a_busy_host_is_not_taken_for_a_slow_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search that ran out of time without using it (the thread was not running) sends that sample off
+    the loop, not every later one."""
+    threads: list[str] = []
+    to_thread, search = asyncio.to_thread, deterministic.regex.search
+    waited: list[str] = []
+
+    async def counted(function: Any, one: Sample) -> Any:
+        threads.append(one.response or "")
+        return await to_thread(function, one)
+
+    def kept_waiting_once(pattern: str, text: str, **options: Any) -> Any:
+        if options.get("timeout") == deterministic.ON_LOOP and not waited:
+            waited.append(text)
+            raise TimeoutError("regex timed out")
+        return search(pattern, text, **options)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    monkeypatch.setattr(deterministic.regex, "search", kept_waiting_once)
+    grader = ExpectationGrader()
+    for answer in ("It is 51.", "Yes, 51.", "51!"):
+        grade = asyncio.run(grader.grade(sample([answer], [("regex", r"\b51\b")]), Spec(), [], None))  # type: ignore[arg-type]
+        assert grade.verdict == "compliant"
+    assert threads == waited == ["It is 51."]  # the others were read on the loop
