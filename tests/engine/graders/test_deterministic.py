@@ -473,21 +473,25 @@ def test_a_pattern_kept_waiting_for_a_core_on_a_busy_host_is_not_taken_for_a_slo
     """A search that ran out of time without using it (the thread was not running) sends that sample off
     the loop, not every later one."""
     threads: list[str] = []
-    to_thread, search = asyncio.to_thread, deterministic.regex.search
+    to_thread, compile_pattern = asyncio.to_thread, deterministic.regex.compile
     waited: list[str] = []
 
     async def counted(function: Any, one: Sample) -> Any:
         threads.append(one.response or "")
         return await to_thread(function, one)
 
-    def kept_waiting_once(pattern: str, text: str, **options: Any) -> Any:
-        if options.get("timeout") == deterministic.ON_LOOP and not waited:
-            waited.append(text)
-            raise TimeoutError("regex timed out")
-        return search(pattern, text, **options)
+    class KeptWaitingOnce:
+        def __init__(self, pattern: str) -> None:
+            self.compiled = compile_pattern(pattern)
+
+        def search(self, text: str, **options: Any) -> Any:
+            if options.get("timeout") == deterministic.ON_LOOP and not waited:
+                waited.append(text)
+                raise TimeoutError("regex timed out")
+            return self.compiled.search(text, **options)
 
     monkeypatch.setattr(asyncio, "to_thread", counted)
-    monkeypatch.setattr(deterministic.regex, "search", kept_waiting_once)
+    monkeypatch.setattr(deterministic.regex, "compile", KeptWaitingOnce)
     grader = ExpectationGrader()
     for answer in ("It is 51.", "Yes, 51.", "51!"):
         grade = asyncio.run(grader.grade(sample([answer], [("regex", r"\b51\b")]), Spec(), [], None))  # type: ignore[arg-type]
