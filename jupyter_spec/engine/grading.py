@@ -52,7 +52,8 @@ class Grading:
 
     @property
     def grades(self) -> dict[str, list[Grade]]:
-        """Grades so far, by sample key."""
+        """Grades so far, by sample key, of a run that is not recorded (a recorded run's are in the store
+        alone: `Run.grades` reads them there, and 100,000 of them are not held in memory)."""
         with self._lock:
             return {key: list(grades) for key, grades in self._grades.items()}
 
@@ -140,8 +141,9 @@ class Grading:
             self._store.put_grade(key, grade, sample)
         if self._run_id is not None:
             self._store.link_grade(self._run_id, sample.key, grader.id, key)
-        with self._lock:
-            self._grades.setdefault(sample.key, []).append(grade)
+        else:
+            with self._lock:
+                self._grades.setdefault(sample.key, []).append(grade)
         self._tally.add(graded=1, unscored=int(grade.verdict == "unscored"), grade_errors=int(grade.verdict == "error"))
 
 

@@ -11,6 +11,7 @@ by clause text, so editing a clause's wording re-samples nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import socket
@@ -282,9 +283,17 @@ _WORST = f"CASE {_FINAL} " + " ".join(f"WHEN '{v}' THEN {rank}" for v, rank in W
 
 
 def _as_stored(value: T) -> T:
-    """A record as a read will give it back while it waits to be written: its text as stored."""
-    text = {f.name: unicode_safe(v) for f in dataclasses.fields(value) if isinstance(v := getattr(value, f.name), str)}
-    return dataclasses.replace(value, **text)  # type: ignore[type-var]
+    """A record as a read will give it back while it waits to be written: its text as stored (the
+    record itself where that is its text already, as it nearly always is)."""
+    names = _field_names(type(value))
+    mended = {name: safe for name in names if isinstance(text := getattr(value, name), str)
+              and (safe := unicode_safe(text)) is not text}  # fmt: skip
+    return dataclasses.replace(value, **mended) if mended else value  # type: ignore[type-var]
+
+
+@functools.cache
+def _field_names(record: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(record))
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # one, not one per row
