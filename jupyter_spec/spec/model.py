@@ -72,9 +72,10 @@ def stable_hash(*values: Any) -> str:
     """A short content hash that is the same on every machine and Python version. Stores key their
     caches by it: its value for a given input must never change. It is on every sample's path (several
     times: a grade's key is three texts, which are encoded as the encoder would, without walking them)."""
-    if all(isinstance(value, str) for value in values):
-        return hash_json(f"[{','.join(map(_encode_text, values))}]")
-    return hash_json(canonical_json(values))
+    for value in values:
+        if not isinstance(value, str):
+            return hash_json(canonical_json(values))
+    return hash_json(f"[{','.join(map(_encode_text, values))}]")
 
 
 def _position() -> Any:
