@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable, Sequence
 
 from jupyter_spec.engine.graders import Ask, Grade, Grader, grade_key
+from jupyter_spec.engine.graders.base import content_grade_key
 from jupyter_spec.engine.plan import PlanItem
 from jupyter_spec.engine.progress import Tally
 from jupyter_spec.engine.records import sample_from_row
-from jupyter_spec.engine.sample import Sample
+from jupyter_spec.engine.sample import Sample, content_hash
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Precedent
@@ -89,11 +90,13 @@ class Grading:
 
     def _key(self, sample: Sample, grader: Grader) -> tuple[str, str]:
         """(context, cache key) of the sample's grade by the grader."""
+        context = self._sample_context(sample, grader)
+        return context, grade_key(sample, grader.id, context)
+
+    def _sample_context(self, sample: Sample, grader: Grader) -> str:
         context = self._context(grader, sample.target)
         of_sample = getattr(grader, "sample_context", None)  # some samples are judged another way
-        if of_sample is not None:
-            context = of_sample(sample, context)
-        return context, grade_key(sample, grader.id, context)
+        return context if of_sample is None else of_sample(sample, context)
 
     def from_store(self, items: Sequence[PlanItem]) -> set[str]:
         """Off the loop: of the run's samples of these items that the store holds (ok), those whose every
@@ -110,7 +113,11 @@ class Grading:
                 continue
             try:
                 sample = sample_from_row(item, row)
-                keys = [(grader.id, self._key(sample, grader)[1]) for grader in self.graders if grader.applies(sample)]
+                # the transcript as stored is the JSON the content hash reads: not encoded again (were it not,
+                # the keys would be found in no grade, and `grade` would work them out from the sample)
+                content = content_hash(sample.key, sample.challenge, row["transcript"])
+                keys = [(grader.id, content_grade_key(content, grader.id, self._sample_context(sample, grader)))
+                        for grader in self.graders if grader.applies(sample)]  # fmt: skip
             except Exception:  # noqa: BLE001 - `grade` meets it again, and reports it
                 continue
             wanted.append((sample.key, keys))

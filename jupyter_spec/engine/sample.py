@@ -48,4 +48,10 @@ class Sample:
         `stable_hash(key, challenge, messages)`, with the challenge's JSON encoded once for all its samples;
         the sample is immutable, so each grader's key reuses it."""
         messages = canonical_json([dict(sorted(m.items())) for m in self.transcript])
-        return hash_json(f"[{canonical_json(self.key)},{self.challenge.canonical},{messages}]")
+        return content_hash(self.key, self.challenge, messages)
+
+
+def content_hash(key: str, challenge: Challenge, messages: str) -> str:
+    """`Sample.content_hash` of a sample whose transcript, each message by its sorted keys, is the JSON
+    `messages` (`canonical_json`; as the store keeps a transcript, so one read back need not be encoded again)."""
+    return hash_json(f"[{canonical_json(key)},{challenge.canonical},{messages}]")
