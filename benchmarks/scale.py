@@ -27,6 +27,11 @@ is read from /proc and printed, so a server that could not keep up would show (n
 (e) the results frame (`Results.of_runs(...).df`) and `results.adherence()` at 20,000 and 100,000
     rows (graded by that expectation), read from the stores of (a) and (d) in fresh processes.
 
+Measured on the 2-core machine in one sitting (issue 23; the README's "Measured" has the rest):
+(a) 3,851-4,027 samples/s checked, 1.34-1.38x the floor's 5,315-5,408/s; judged 1,647-1,733/s;
+(b) 0.52 s checked, 0.63-0.78 s judged, 0 requests. The code before, by this script, in the same
+sitting: 2,742-2,882/s (1.81-1.97x), judged 1,186-1,425/s; re-runs 1.9-2.6 s and 3.6-3.7 s.
+
     python benchmarks/scale.py [--samples 20000] [--plan-items 50000] [--memory-samples 100000]
                                [--rounds 2] [--concurrency 128] [--latency 0.02] [--phases abcde] [--quick]
 """
