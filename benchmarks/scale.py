@@ -5,11 +5,19 @@ every phase; each phase runs in a child process of its own, so its memory peak a
 its own. Requests are counted, and their arrival timed, from the endpoint's log; the endpoint's CPU
 is read from /proc and printed, so a server that could not keep up would show (near 100% of a core).
 
-(a) throughput: 20,000 samples through `run()` (judges=[], a fresh store each time) and a raw
-    `aiohttp` client posting the same JSON bodies at the same concurrency (128): the floor. Both are
-    warmed first (imports, clients, connections), then alternated over --rounds rounds, the order
-    swapped each round. Target: run() >= 1,500 samples/s, within about 2.3x the floor.
-(b) the unchanged re-run of the same 20,000 (same store): target < 1 s and 0 requests.
+(a) throughput: 20,000 samples through `run()` as users run it, every answer checked by an
+    expectation (`<!-- expect regex: ... -->`: an `ExpectationGrader` grade per sample, stored; a
+    fresh store each time), and a raw `aiohttp` client posting the same JSON bodies at the same
+    concurrency (128): the floor. Both are warmed first (imports, clients, connections), then
+    alternated over --rounds rounds, the order swapped each round. Target: run() >= 1,500
+    samples/s, within about 2.3x the floor. Then, as a second figure (no target), the same 20,000
+    with a model judge besides the check (`openai:fixed-judge`, served by the same endpoint, which
+    answers a judge's request with a verdict): two requests per sample (each sample is seeded, and
+    the endpoint's answer names the seed, so no two answers, nor two judge prompts, are the same);
+    the grades and the verdicts stored are printed, so a judge that read nothing (all `unscored`)
+    would show.
+(b) the unchanged re-run of each of those (same store, a new run): target < 1 s and 0 requests,
+    every sample's grade linked to the new run from the store.
 (c) how long `run()` takes to return its handle for a 50,000-item plan (target < 100 ms), and when
     the first request reaches the endpoint after the call (its log's timestamp; target < 0.5 s).
     The same again with a `Dashboard` built on the handle, as a notebook shows one.
@@ -18,6 +26,11 @@ is read from /proc and printed, so a server that could not keep up would show (n
     (`resource.getrusage`); target < 1 GiB.
 (e) the results frame (`Results.of_runs(...).df`) and `results.adherence()` at 20,000 and 100,000
     rows (graded by that expectation), read from the stores of (a) and (d) in fresh processes.
+
+Measured on the 2-core machine in one sitting (issue 23; the README's "Measured" has the rest):
+(a) 3,851-4,027 samples/s checked, 1.34-1.38x the floor's 5,315-5,408/s; judged 1,647-1,733/s;
+(b) 0.52 s checked, 0.63-0.78 s judged, 0 requests. The code before, by this script, in the same
+sitting: 2,742-2,882/s (1.81-1.97x), judged 1,186-1,425/s; re-runs 1.9-2.6 s and 3.6-3.7 s.
 
     python benchmarks/scale.py [--samples 20000] [--plan-items 50000] [--memory-samples 100000]
                                [--rounds 2] [--concurrency 128] [--latency 0.02] [--phases abcde] [--quick]
@@ -89,58 +102,90 @@ def _settings(args: Any) -> Any:
 
 
 CHECKED = "<!-- expect regex: Canned -->"  # a deterministic check of every answer: no judge, no requests
+JUDGE = "openai:fixed-judge"  # a model judge served by the same endpoint (it answers a judge with a verdict)
+# A seed per sample (`PlanItem.request_params` offsets it): the endpoint's answers to the samples of one
+# prompt then differ, as a model's do, so the judge has as many answers to read as there are samples.
+PARAMS = {"seed": 0}
 
 
-def _run(args: Any, samples: int, store: Path, settings: Any, checked: bool = False) -> Any:
+def _run(args: Any, samples: int, store: Path, settings: Any, checked: bool = True, judged: bool = False) -> Any:
+    """`run()` as a user runs it: every answer checked by its expectation (an `ExpectationGrader`
+    grade per sample, to store), and with `judged` a model judge's grade besides."""
     from jupyter_spec.engine.runner import run
     from jupyter_spec.engine.store import Store
 
     spec = benchmark_spec(CHECKED if checked else "")
-    return run(spec, ["openai:fixed"], per_prompt(samples), judges=[], store=Store(store), settings=settings)
+    judges = [JUDGE] if judged else []
+    return run(spec, ["openai:fixed"], per_prompt(samples), judges=judges, params=PARAMS, store=Store(store),
+               settings=settings)  # fmt: skip
+
+
+def _timed(args: Any, samples: int, store: Path, settings: Any, log: Path, server: int | None,
+           judged: bool = False) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+    """One run to its end: its wall and CPU time, the requests the endpoint logged, what it graded."""
+    before = log_size(log)
+    with Meter(server) as meter:
+        handle = _run(args, samples, store, settings, judged=judged)
+        handle.wait()
+    progress = handle.progress
+    figures = {"wall": meter.wall, "cpu": meter.cpu, "server": meter.server_share, "requests": log_count(log, before),
+               "failures": progress.errors, "graded": progress.graded, "unscored": progress.unscored,
+               "grade_errors": progress.grade_errors, "judge_requests": progress.judge_requests}  # fmt: skip
+    return handle, figures
+
+
+def _verdicts(handle: Any) -> dict[str, dict[str, int]]:
+    """How many of each verdict every grader stored for the run (read after the clock, from the store)."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in handle.store.graded_rows(handle.id):
+        if row["grader"] is not None:
+            by_grader = counts.setdefault(row["grader"], {})
+            by_grader[row["verdict"]] = by_grader.get(row["verdict"], 0) + 1
+    return counts
 
 
 def phase_throughput(args: Any) -> dict[str, Any]:
-    """(a) and (b): floor and run() alternated after warming both; then the unchanged re-run."""
+    """(a) and (b): floor and the checked run() alternated after warming both, then the unchanged
+    re-run; the same with a model judge besides the check, and its unchanged re-run."""
     from jupyter_spec.engine.plan import make_plan
     from jupyter_spec.engine.providers import get_provider
 
     settings, folder, log = _settings(args), Path(args.dir), Path(args.log)
     server = endpoint_pid(args.url)
-    get_provider("openai:fixed", settings)  # imports and the client: once per session, not per run
-    plan = make_plan(benchmark_spec(), ["openai:fixed"], per_prompt(args.samples))
+    for model in ("openai:fixed", JUDGE):  # imports and the clients: once per session, not per run
+        get_provider(model, settings)
+    plan = make_plan(benchmark_spec(CHECKED), ["openai:fixed"], per_prompt(args.samples), params=PARAMS)
     bodies = request_bodies(plan)
     floor = AiohttpFloor(args.url, args.concurrency)
     warm = min(len(bodies), 1000)
     floor.post_all(bodies[:warm])
     _run(args, warm, folder / "warm.sqlite", settings).wait()
+    _run(args, warm, folder / "warm-judged.sqlite", settings, judged=True).wait()
 
     figures: dict[str, list[dict[str, float]]] = {"floor": [], "run": []}
     last: Any = None
     for round_ in range(args.rounds):
         order = ("floor", "run") if round_ % 2 == 0 else ("run", "floor")
         for side in order:
-            before = log_size(log)
-            with Meter(server) as meter:
-                if side == "floor":
+            if side == "floor":
+                before = log_size(log)
+                with Meter(server) as meter:
                     failures = floor.post_all(bodies)
-                else:
-                    last = _run(args, args.samples, folder / f"run-{round_}.sqlite", settings)
-                    last.wait()
-                    failures = last.progress.errors
-            figures[side].append({"wall": meter.wall, "cpu": meter.cpu, "server": meter.server_share,
-                                  "requests": log_count(log, before), "failures": failures})  # fmt: skip
+                figures[side].append({"wall": meter.wall, "cpu": meter.cpu, "server": meter.server_share,
+                                      "requests": log_count(log, before), "failures": failures})  # fmt: skip
+            else:
+                last, found = _timed(args, args.samples, folder / f"run-{round_}.sqlite", settings, log, server)
+                figures[side].append(found)
     floor.close()
+    checked = {"verdicts": _verdicts(last)}
+    _again, checked["rerun"] = _timed(args, args.samples, Path(last.store.path), settings, log, server)
 
-    before = log_size(log)
-    started = time.perf_counter()
-    again = _run(args, args.samples, Path(last.store.path), settings)
-    again.wait()
-    rerun = time.perf_counter() - started
-    # The same samples checked by an expectation (from the cache: no requests), for (e)'s frame.
-    graded = _run(args, args.samples, Path(last.store.path), settings, checked=True)
-    graded.wait()
-    return {"samples": len(plan), "figures": figures, "rerun": rerun, "rerun_requests": log_count(log, before),
-            "rerun_errors": again.progress.errors, "store": str(last.store.path), "run_id": graded.id}  # fmt: skip
+    judged_run, judged = _timed(args, args.samples, folder / "judged.sqlite", settings, log, server, judged=True)
+    judged["verdicts"] = _verdicts(judged_run)
+    _again, judged["rerun"] = _timed(args, args.samples, Path(judged_run.store.path), settings, log, server,
+                                     judged=True)  # fmt: skip
+    return {"samples": len(plan), "figures": figures, "checked": checked, "judged": judged,
+            "store": str(last.store.path), "run_id": last.id}  # fmt: skip
 
 
 def phase_return(args: Any) -> dict[str, Any]:
@@ -274,11 +319,29 @@ def main() -> None:
             show_frame(child("frame", args, url, log, phase["store"], phase["run_id"]))
 
 
+def _grades(found: dict[str, Any]) -> str:
+    return (f"{found['graded']:,} grades ({found['unscored']:,} unscored, {found['grade_errors']:,} errors), "
+            f"{found['judge_requests']:,} judge requests")  # fmt: skip
+
+
+def _verdict_counts(verdicts: dict[str, dict[str, int]]) -> str:
+    return "; ".join(f"{grader}: " + ", ".join(f"{n:,} {v}" for v, n in sorted(counts.items()))
+                     for grader, counts in sorted(verdicts.items())) or "none"  # fmt: skip
+
+
+def show_rerun(label: str, samples: int, rerun: dict[str, Any]) -> None:
+    ok = rerun["wall"] < 1 and rerun["requests"] == 0
+    print(f"(b) unchanged re-run of the same {samples:,}{label}: {rerun['wall']:.3f} s, {rerun['requests']} "
+          f"requests, {rerun['failures']} errors; {_grades(rerun)}  (target < 1 s and 0 requests: {verdict(ok)})",
+          flush=True)  # fmt: skip
+
+
 def show_throughput(args: Any, throughput: dict[str, Any]) -> None:
     samples, figures = throughput["samples"], throughput["figures"]
     floor, ran = rate(samples, figures["floor"]), rate(samples, figures["run"])
-    print(f"(a) {samples:,} samples, {args.rounds} round(s) alternating floor and run() after warming both:")
-    for side, label in (("floor", "raw aiohttp floor"), ("run", "run()           ")):
+    print(f"(a) {samples:,} samples, {args.rounds} round(s) alternating floor and run() after warming both;"
+          f" run() checks every answer (an expectation grade per sample, stored):")  # fmt: skip
+    for side, label in (("floor", "raw aiohttp floor"), ("run", "run() + check   ")):
         runs = figures[side]
         each = ", ".join(f"{samples / r['wall']:,.0f}" for r in runs)
         requests = ", ".join(str(r["requests"]) for r in runs)
@@ -286,12 +349,20 @@ def show_throughput(args: Any, throughput: dict[str, Any]) -> None:
         print(f"    {label}: {rate(samples, runs):,.0f} samples/s (rounds: {each}); requests {requests}; "
               f"failures {sum(r['failures'] for r in runs)}; client CPU {client_cpu:.0%}, "
               f"endpoint CPU <= {max(r['server'] for r in runs):.0%} of a core")  # fmt: skip
+    last = figures["run"][-1]
+    print(f"    run() + check, last round: {_grades(last)}; verdicts stored: "
+          f"{_verdict_counts(throughput['checked']['verdicts'])}")  # fmt: skip
     print(f"    run() {ran:,.0f} samples/s  (target >= 1,500: {verdict(ran >= 1500)}); "
           f"floor/run ratio {floor / ran:.2f}x  (target <= about 2.3x: {verdict(floor / ran <= 2.3)})")  # fmt: skip
-    rerun_ok = throughput["rerun"] < 1 and throughput["rerun_requests"] == 0
-    print(f"(b) unchanged re-run of the same {samples:,}: {throughput['rerun']:.3f} s, "
-          f"{throughput['rerun_requests']} requests, {throughput['rerun_errors']} errors  "
-          f"(target < 1 s and 0 requests: {verdict(rerun_ok)})", flush=True)  # fmt: skip
+    judged = throughput["judged"]
+    judged_rate, requests, wall = samples / judged["wall"], judged["requests"], judged["wall"]
+    print(f"(a) the same {samples:,} with a model judge besides the check ({JUDGE}, served by the same endpoint):"
+          f" {judged_rate:,.0f} samples/s, {requests:,} requests ({requests / wall:,.0f}/s: the floor's"
+          f" {floor:,.0f}/s is {floor / (requests / wall):.2f}x that), {judged['failures']} errors;"
+          f" client CPU {judged['cpu'] / wall:.0%}, endpoint CPU {judged['server']:.0%} of a core")  # fmt: skip
+    print(f"    {_grades(judged)}; verdicts stored: {_verdict_counts(judged['verdicts'])}")
+    show_rerun(" (checked)", samples, throughput["checked"]["rerun"])
+    show_rerun(" (checked and judged)", samples, judged["rerun"])
 
 
 def show_return(returning: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Loopback servers for tests and benchmarks, run as `python -m jupyter_spec.testing ...`.
 
 - `endpoint`: an OpenAI-compatible chat endpoint with a fixed latency and canned answers, to
-  measure the runner itself (the benchmark) and to count exactly which requests arrive.
+  measure the runner itself (the benchmark) and to count exactly which requests arrive. A request
+  asking for JSON (a model judge's) is answered with a verdict, so a judge run grades.
 - `batches`: the Files and Batches endpoints of OpenAI's Batch API; a batch completes after a
   delay, its lines answered with canned completions (or by an upstream endpoint), some made to fail.
 - `proxy`: sits in front of a real endpoint (such as `llama_cpp.server`) and answers 429 with
@@ -100,10 +101,17 @@ def _logger(path: str | None) -> Any:
     return log
 
 
+VERDICT = json.dumps({"reasoning": "A canned verdict.", "verdict": "compliant", "score": 1.0})
+
+
 def _chat_answer(body: dict[str, Any], answer_id: str = "chatcmpl-fixed") -> dict[str, Any]:
-    """A chat completion that repeats the request's last message, so an answer shows which prompt it met."""
-    last = str(body["messages"][-1]["content"])
-    text = f"Canned answer to: {last[:80]}"
+    """A chat completion that repeats the request's last message, so an answer shows which prompt it met,
+    and the request's seed where it has one, so seeded samples of one prompt differ as a model's would.
+    A request that asks for JSON (`response_format`, as a model judge's does) gets a verdict object that
+    a judge reads (`VERDICT`): a benchmark's judge grades, instead of finding every reply unscored."""
+    last, seed = str(body["messages"][-1]["content"]), body.get("seed")
+    text = f"Canned answer to: {last[:80]}" + (f" (seed {seed})" if isinstance(seed, int) else "")
+    text = VERDICT if body.get("response_format") else text
     return {
         "id": answer_id,
         "object": "chat.completion",

@@ -23,12 +23,26 @@ def test_one_connection_carries_several_requests_and_each_is_logged(fixed_endpoi
         response = connection.getresponse()
         assert response.status == 200
         answers.append(json.loads(response.read()))
-    assert [a["choices"][0]["message"]["content"] for a in answers] == ["Canned answer to: first?",
-                                                                        "Canned answer to: second?"]  # fmt: skip
-    assert answers[0]["usage"] == {"prompt_tokens": 1, "completion_tokens": 4, "total_tokens": 5}
+    texts = [a["choices"][0]["message"]["content"] for a in answers]
+    assert texts == ["Canned answer to: first? (seed 7)", "Canned answer to: second? (seed 7)"]  # the seed shows
+    assert answers[0]["usage"] == {"prompt_tokens": 1, "completion_tokens": 6, "total_tokens": 7}
     entries = read_log(log)
     assert [(e["model"], e["seed"], e["messages"][0]["content"], e["authorization"]) for e in entries] == [
         ("fixed", 7, "first?", False), ("fixed", 7, "second?", False)]  # fmt: skip
+
+
+def test_a_request_for_json_gets_a_verdict_a_judge_reads(fixed_endpoint: tuple[str, Path]) -> None:
+    """A model judge asks for JSON (`response_format`): the endpoint answers with a verdict, so a judge
+    run against it grades instead of finding every reply unscored."""
+    from jupyter_spec.engine.graders.judge import parse_reply
+
+    base_url, _log = fixed_endpoint
+    connection = http.client.HTTPConnection(urlparse(base_url).netloc, timeout=10)
+    body = {"model": "judge", "messages": [{"role": "user", "content": "judge this"}],
+            "response_format": {"type": "json_object"}}  # fmt: skip
+    connection.request("POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
+    reply = json.loads(connection.getresponse().read())["choices"][0]["message"]["content"]
+    assert parse_reply(reply, "stop") == ("compliant", 1.0, "A canned verdict.")
 
 
 def test_unknown_routes_and_bodies_that_are_no_chat_request_are_refused(fixed_endpoint: tuple[str, Path]) -> None:

@@ -2,7 +2,12 @@
 changed. A grade is cached by (sample, grader, what the grader judged against), so editing one
 clause re-grades only that clause's samples; a grade that failed, or kept a verdict while failing
 to read one of its answers (a judge request for an earlier answer that failed), is asked for again
-next time: what it did read comes back from the completion cache."""
+next time: what it did read comes back from the completion cache.
+
+A sample the run has from the store (copied from an earlier run, or finished before a resume) is
+graded from the store a chunk of the plan at a time (`from_store`): its grades' keys are worked out
+as for any sample, looked up in one query and linked to the run in one row, off the run's loop. A
+sample with any grade to ask for is graded one at a time, as a new one is."""
 
 from __future__ import annotations
 
@@ -12,8 +17,11 @@ import threading
 from collections.abc import Callable, Sequence
 
 from jupyter_spec.engine.graders import Ask, Grade, Grader, grade_key
+from jupyter_spec.engine.graders.base import content_grade_key
+from jupyter_spec.engine.plan import PlanItem
 from jupyter_spec.engine.progress import Tally
-from jupyter_spec.engine.sample import Sample
+from jupyter_spec.engine.records import sample_from_row
+from jupyter_spec.engine.sample import Sample, content_hash
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Precedent
@@ -45,7 +53,8 @@ class Grading:
 
     @property
     def grades(self) -> dict[str, list[Grade]]:
-        """Grades so far, by sample key."""
+        """Grades so far, by sample key, of a run that is not recorded (a recorded run's are in the store
+        alone: `Run.grades` reads them there, and 100,000 of them are not held in memory)."""
         with self._lock:
             return {key: list(grades) for key, grades in self._grades.items()}
 
@@ -79,12 +88,52 @@ class Grading:
                 self._contexts[grader.id, target] = ""
         return self._contexts[grader.id, target]
 
-    async def _grade(self, sample: Sample, grader: Grader) -> None:
+    def _key(self, sample: Sample, grader: Grader) -> tuple[str, str]:
+        """(context, cache key) of the sample's grade by the grader."""
+        context = self._sample_context(sample, grader)
+        return context, grade_key(sample, grader.id, context)
+
+    def _sample_context(self, sample: Sample, grader: Grader) -> str:
         context = self._context(grader, sample.target)
         of_sample = getattr(grader, "sample_context", None)  # some samples are judged another way
-        if of_sample is not None:
-            context = of_sample(sample, context)
-        key = grade_key(sample, grader.id, context)
+        return context if of_sample is None else of_sample(sample, context)
+
+    def from_store(self, items: Sequence[PlanItem]) -> set[str]:
+        """Off the loop: of the run's samples of these items that the store holds (ok), those whose every
+        grade the store holds too (sound: `_failed` is asked for again), each linked to the run and
+        counted; returns their keys. The graders, contexts and keys are `grade`'s, two queries for the
+        lot; a sample with a grade to ask for, or a grader that breaks on it, is left to `grade`, whole."""
+        if self._run_id is None or not items or not self.graders:
+            return set()
+        rows = self._store.samples_of(self._run_id, [item.key for item in items])
+        wanted: list[tuple[str, list[tuple[str, str]]]] = []  # (sample key, [(grader, grade key)])
+        for item in items:
+            row = rows.get(item.key)
+            if row is None or row["status"] != "ok":
+                continue
+            try:
+                sample = sample_from_row(item, row)
+                # the transcript as stored is the JSON the content hash reads: not encoded again (were it not,
+                # the keys would be found in no grade, and `grade` would work them out from the sample)
+                content = content_hash(sample.key, sample.challenge, row["transcript"])
+                keys = [(grader.id, content_grade_key(content, grader.id, self._sample_context(sample, grader)))
+                        for grader in self.graders if grader.applies(sample)]  # fmt: skip
+            except Exception:  # noqa: BLE001 - `grade` meets it again, and reports it
+                continue
+            wanted.append((sample.key, keys))
+        verdicts = self._store.sound_grades([key for _, keys in wanted for _, key in keys])
+        done, links = set(), []
+        for sample_key, keys in wanted:
+            if all(key in verdicts for _, key in keys):
+                done.add(sample_key)
+                links += [(sample_key, grader, key) for grader, key in keys]
+        self._store.link_grades(self._run_id, links)
+        unscored = sum(verdicts[key] == "unscored" for _, _, key in links)
+        self._tally.add(graded=len(links), unscored=unscored)
+        return done
+
+    async def _grade(self, sample: Sample, grader: Grader) -> None:
+        context, key = self._key(sample, grader)
         stored = self._store.grade(key)
         if stored is not None and not _failed(stored):
             grade = stored
@@ -99,8 +148,9 @@ class Grading:
             self._store.put_grade(key, grade, sample)
         if self._run_id is not None:
             self._store.link_grade(self._run_id, sample.key, grader.id, key)
-        with self._lock:
-            self._grades.setdefault(sample.key, []).append(grade)
+        else:
+            with self._lock:
+                self._grades.setdefault(sample.key, []).append(grade)
         self._tally.add(graded=1, unscored=int(grade.verdict == "unscored"), grade_errors=int(grade.verdict == "error"))
 
 

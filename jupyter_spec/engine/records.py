@@ -8,6 +8,7 @@ plan as `PlanItem.to_json`, the plan's own mapping.)
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Mapping
@@ -105,6 +106,8 @@ def grade_from_row(row: Mapping[str, Any]) -> Grade:
 # -- samples: a Sample, its challenge by hash (the run's plan holds the text) -----------------------
 
 SAMPLE_JSON_COLUMNS = ("transcript", "responses", "finish_reasons")
+SAMPLE_COLUMNS = tuple(name for name in _SAMPLE_FIELDS if name != "challenge")
+"""The columns of `samples` a `Sample` is read back from (`sample_from_row`): its fields, but the challenge."""
 
 
 def sample_row(sample: Sample) -> dict[str, Any]:
@@ -123,14 +126,37 @@ def stored_sample(row: Mapping[str, Any]) -> dict[str, Any]:
     return dict(row) | {column: _decoded(row[column]) for column in SAMPLE_JSON_COLUMNS}
 
 
+@functools.cache
+def _kept(taken: tuple[str, ...]) -> tuple[str, ...]:
+    """The plain columns a sample is read back from, besides what its plan item gives (`taken`)."""
+    return tuple(name for name in _SAMPLE_FIELDS if name not in taken and name not in SAMPLE_JSON_COLUMNS)
+
+
+@functools.lru_cache(maxsize=64)
+def _finish_reasons(text: str) -> tuple[str | None, ...]:
+    """A `finish_reasons` column decoded: a handful of values (`["stop"]`, `["stop","length"]`) over a whole store."""
+    return tuple(json.loads(text))
+
+
+def _json_tuple(text: str) -> tuple[Any, ...]:
+    return tuple(json.loads(text))
+
+
+_DECODERS = {"finish_reasons": _finish_reasons}  # how a JSON column is decoded, where not by `_json_tuple`
+
+
 def sample_from_row(item: PlanItem, row: Mapping[str, Any], *, resumed: bool = True) -> Sample:
-    """A sample as the store has it, for the plan item it answers (`resumed`: its requests count
-    as 0, none were sent for it this time)."""
-    stored = stored_sample(row)
+    """A sample as the store has it (a `samples` row, or `stored_sample` of one), for the plan item it
+    answers (`resumed`: its requests count as 0, none were sent for it this time). A re-run builds one
+    per sample it grades from the store: only the columns a sample has are read, each once."""
     taken = item.sample_fields()
-    kept = {name: stored[name] for name in _SAMPLE_FIELDS if name not in taken}
-    decoded = {column: tuple(stored[column]) for column in SAMPLE_JSON_COLUMNS}
-    return Sample(**taken, **kept | decoded | ({"requests": 0} if resumed else {}))
+    kept = {name: row[name] for name in _kept(tuple(taken))}
+    for column in SAMPLE_JSON_COLUMNS:
+        value = row[column]
+        kept[column] = _DECODERS.get(column, _json_tuple)(value) if isinstance(value, str) else tuple(value)
+    if resumed:
+        kept["requests"] = 0
+    return Sample(**taken, **kept)
 
 
 # -- precedents: a Precedent, plus where the ruling came from --------------------------------------

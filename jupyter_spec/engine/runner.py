@@ -123,6 +123,7 @@ class Run:
         self._precedents = precedents
         self._record = record
         self._skip = set(skip)  # keys of samples the store has for this run already (resumed, or reused)
+        self._graded: set[str] = set()  # of those, the keys of samples graded from the store (`Grading.from_store`)
         self._players: dict[str, str | None] = {}  # model -> how its items are played (`_replay`)
         self._gradable_challenges: dict[int, bool] = {}  # id(challenge) -> `_gradable` (the plan holds them)
         self._samples: dict[str, Sample] = {}  # only when not recorded: the store has them otherwise
@@ -230,20 +231,23 @@ class Run:
     async def _list_plan(self) -> None:
         """List the plan a chunk at a time (the loop sends requests in between), then record it.
         Samples an earlier run took exactly as this one would are copied in the store, not played
-        again: a chunk's copy runs in SQLite (off the interpreter lock) while the next is listed."""
+        again, and graded from the store: a chunk's copy runs in SQLite (off the interpreter lock)
+        while the next is listed and the one before is graded."""
         source = iter(self._source)
-        copying: asyncio.Future[None] | None = None
+        kept: asyncio.Future[None] | None = None  # the last chunk's keeping and copying
+        handed: asyncio.Future[None] | None = None  # the last chunk's grading from the store, then `_play`
         start = 0
         try:
             while chunk := list(itertools.islice(source, PLAN_CHUNK)):
                 replays = {item.key: replay for item in chunk if (replay := self._replay(item)) is not None}
-                if copying is not None:
-                    await copying
-                copying = asyncio.ensure_future(self._copy(chunk, start, replays))
+                if kept is not None:
+                    await kept
+                kept = asyncio.ensure_future(self._copy(chunk, start, replays))
+                handed = asyncio.ensure_future(self._hand(chunk, kept, handed))
                 start += len(chunk)
                 await asyncio.sleep(0)
-            if copying is not None:
-                await copying
+            if handed is not None:
+                await handed
         finally:  # even when listing fails (a bug, raised by `wait`), what was listed is played
             self._planned.set()
             self._more.set()
@@ -265,13 +269,28 @@ class Run:
         self.store.describe_run(self.id, config)
 
     async def _copy(self, chunk: list[PlanItem], start: int, replays: dict[str, str]) -> None:
-        """Keep a chunk of the plan and copy what can be copied of it, then hand it to `_play`
-        (copied samples with no grader to ask are counted and never become tasks)."""
+        """Keep a chunk of the plan and copy what can be copied of it."""
         if self._record:
             try:
                 self._skip |= await asyncio.to_thread(self._keep, chunk, start, replays)
             except Exception as error:  # noqa: BLE001 - nothing copied: the chunk is played instead
                 self._report("keeping the plan of run", self.id, error)
+
+    async def _hand(
+        self, chunk: list[PlanItem], kept: asyncio.Future[None], before: asyncio.Future[None] | None
+    ) -> None:
+        """Once a chunk is kept, and the chunk before it handed on: grade from the store the samples it
+        has there already, then hand it to `_play` (samples with nothing left to grade are counted there
+        and never become tasks). The next chunk is kept meanwhile."""
+        await kept
+        if before is not None:
+            await before
+        stored = [item for item in chunk if item.key in self._skip and self._gradable(item)] if self._record else []
+        if stored:
+            try:
+                self._graded |= await asyncio.to_thread(self._grading.from_store, stored)
+            except Exception as error:  # noqa: BLE001 - nothing linked: each sample is graded on its own instead
+                self._report("grading from the store the samples of run", self.id, error)
         self._plan += chunk
         self._more.set()
 
@@ -318,7 +337,7 @@ class Run:
             position += 1
             if self._cancelled:
                 break
-            if item.key in self._skip and not self._gradable(item):  # in the store already, nothing to grade
+            if item.key in self._skip and (item.key in self._graded or not self._gradable(item)):  # all in the store
                 copied += 1
                 if copied == PLAN_CHUNK:
                     self._tally.add(done=copied, cached=copied)

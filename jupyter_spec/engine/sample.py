@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from jupyter_spec.spec.model import Challenge, stable_hash
+from jupyter_spec.spec.model import Challenge, canonical_json, hash_json
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,17 @@ class Sample:
         """Whether answer `answer` (0 = the first) stopped at the token limit, before it was finished."""
         return answer < len(self.finish_reasons) and self.finish_reasons[answer] == "length"
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """What a grader sees of the sample: the challenge (expectations too) and the answered conversation.
-        Each message by its sorted keys, as the store keeps it: a sample read back hashes as it was made."""
-        return stable_hash(self.key, self.challenge, [dict(sorted(m.items())) for m in self.transcript])
+        Each message by its sorted keys, as the store keeps it: a sample read back hashes as it was made.
+        `stable_hash(key, challenge, messages)`, with the challenge's JSON encoded once for all its samples;
+        the sample is immutable, so each grader's key reuses it."""
+        messages = canonical_json([dict(sorted(m.items())) for m in self.transcript])
+        return content_hash(self.key, self.challenge, messages)
+
+
+def content_hash(key: str, challenge: Challenge, messages: str) -> str:
+    """`Sample.content_hash` of a sample whose transcript, each message by its sorted keys, is the JSON
+    `messages` (`canonical_json`; as the store keeps a transcript, so one read back need not be encoded again)."""
+    return hash_json(f"[{canonical_json(key)},{challenge.canonical},{messages}]")

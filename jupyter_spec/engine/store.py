@@ -11,6 +11,7 @@ by clause text, so editing a clause's wording re-samples nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import socket
@@ -27,6 +28,7 @@ from jupyter_spec.engine.graders.base import Grade
 from jupyter_spec.engine.plan import challenge_json
 from jupyter_spec.engine.providers.base import Completion
 from jupyter_spec.engine.records import (
+    SAMPLE_COLUMNS,
     RunRecord,
     completion_from_row,
     completion_row,
@@ -281,9 +283,17 @@ _WORST = f"CASE {_FINAL} " + " ".join(f"WHEN '{v}' THEN {rank}" for v, rank in W
 
 
 def _as_stored(value: T) -> T:
-    """A record as a read will give it back while it waits to be written: its text as stored."""
-    text = {f.name: unicode_safe(v) for f in dataclasses.fields(value) if isinstance(v := getattr(value, f.name), str)}
-    return dataclasses.replace(value, **text)  # type: ignore[type-var]
+    """A record as a read will give it back while it waits to be written: its text as stored (the
+    record itself where that is its text already, as it nearly always is)."""
+    names = _field_names(type(value))
+    mended = {name: safe for name in names if isinstance(text := getattr(value, name), str)
+              and (safe := unicode_safe(text)) is not text}  # fmt: skip
+    return dataclasses.replace(value, **mended) if mended else value  # type: ignore[type-var]
+
+
+@functools.cache
+def _field_names(record: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(record))
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # one, not one per row
@@ -528,6 +538,17 @@ class Store:
         rows = self._rows("SELECT * FROM samples WHERE run_id = ? AND key = ?", (run_id, key))
         return stored_sample(rows[0]) if rows else None
 
+    def samples_of(self, run_id: str, keys: Sequence[str]) -> dict[str, sqlite3.Row]:
+        """A run's samples with these keys, by key: the columns `sample_from_row` reads (one query, however
+        many keys). Committed rows only: a sample copied or resumed was committed before its run went on."""
+        columns = ", ".join(SAMPLE_COLUMNS)
+        rows = self._rows(
+            f"SELECT {columns} FROM samples WHERE run_id = ? AND key IN (SELECT value FROM json_each(?))",
+            (run_id, _json(keys)),
+            after_queued=False,
+        )
+        return {row["key"]: row for row in rows}
+
     # -- grades -------------------------------------------------------------------------------
 
     def grade(self, key: str) -> Grade | None:
@@ -547,6 +568,33 @@ class Store:
             (run_id, sample_key, grader, grade_key),
             later=True,
         )
+
+    def sound_grades(self, keys: Sequence[str]) -> dict[str, str]:
+        """The verdicts of the grades stored under these keys, by key (one query, however many keys),
+        leaving out any grade that failed or has a reading that failed: those are asked for again
+        (`grading._failed`, the same rule for one grade read whole). Committed grades only: one still
+        queued is found by `grade` (which the caller falls back on for what is not found here)."""
+        rows = self._rows(  # checks are decoded only where some value in them is the text "error"
+            "SELECT g.key, g.verdict FROM json_each(?) AS wanted CROSS JOIN grades AS g ON g.key = wanted.value"
+            " WHERE g.verdict != 'error'"
+            """ AND ((instr(g.checks, ':"error"') = 0 AND instr(g.checks, ': "error"') = 0)"""
+            " OR NOT EXISTS (SELECT 1 FROM json_each(g.checks) AS c"
+            " WHERE json_extract(c.value, '$.verdict') = 'error'))",
+            (_json(keys),),
+            after_queued=False,
+        )
+        return {row["key"]: row["verdict"] for row in rows}
+
+    def link_grades(self, run_id: str, links: Sequence[tuple[str, str, str]]) -> None:
+        """`link_grade` for many grades at once: (sample key, grader, grade key) each, one queued row for all."""
+        if links:
+            self._write(
+                "INSERT OR REPLACE INTO run_grades (run_id, sample_key, grader, grade_key)"
+                " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')"
+                " FROM json_each(?)",
+                (run_id, _json(links)),
+                later=True,
+            )
 
     def run_grades(self, run_id: str, sample_key: str | None = None) -> list[tuple[str, Grade]]:
         """(sample key, grade) of every grade of a run, or of one of its samples, oldest first."""

@@ -13,8 +13,8 @@ the cache never misses a completion that is only queued.
 from __future__ import annotations
 
 import atexit
-import itertools
 import logging
+import re
 import sqlite3
 import threading
 import weakref
@@ -26,6 +26,44 @@ from jupyter_spec.core.sanitize import unicode_safe
 log = logging.getLogger(__name__)
 
 _everywhere: weakref.WeakSet[WriteBehind] = weakref.WeakSet()
+Row = tuple[str, tuple[Any, ...], Hashable | None, Any]  # (sql, values, key, value)
+# The table a statement writes (None: it cannot be told, so the statement keeps its place in the queue).
+_WRITES = re.compile(
+    r"\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE
+)
+_tables: dict[str, str | None] = {}
+
+
+def _table(sql: str) -> str | None:
+    if sql not in _tables:
+        found = _WRITES.match(sql)
+        _tables[sql] = found.group(1).lower() if found else None
+    return _tables[sql]
+
+
+def statements(batch: list[Row]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The queued rows as (statement, the rows it writes) to execute, each statement with as many rows
+    as it can take at once. A run queues a sample's rows one table after another (attempt, completion,
+    sample, grade, link), so in queue order no two neighbours share a statement: each row would be a
+    statement of its own. The rows of one table keep their order among themselves (whatever statement
+    writes them); different tables are independent within the one transaction, so a table's rows may
+    go before another's that were queued earlier. A statement whose table cannot be told (none is
+    queued today) keeps its place: everything queued before it goes first, then it."""
+    out: list[tuple[str, list[tuple[Any, ...]]]] = []
+    tables: dict[str, list[tuple[str, list[tuple[Any, ...]]]]] = {}  # table -> its statements, in order
+    for sql, values, _key, _value in batch:
+        table = _table(sql)
+        if table is None:
+            out += [group for groups in tables.values() for group in groups]
+            tables = {}
+            out.append((sql, [values]))
+            continue
+        groups = tables.setdefault(table, [])
+        if groups and groups[-1][0] == sql:
+            groups[-1][1].append(values)
+        else:
+            groups.append((sql, [values]))
+    return out + [group for groups in tables.values() for group in groups]
 
 
 def text_safe(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -50,7 +88,7 @@ class WriteBehind:
         self.interval = interval
         self.dropped = 0  # rows SQLite refused outright (logged each); never expected
         self._db, self._lock = db, lock
-        self._queue: list[tuple[str, tuple[Any, ...], Hashable | None, Any]] = []
+        self._queue: list[Row] = []
         self._waiting: dict[Hashable, Any] = {}  # key -> value, for keyed rows not yet committed
         self._changed = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
@@ -114,11 +152,11 @@ class WriteBehind:
             self._thread.join(timeout=5)
         _everywhere.discard(self)
 
-    def _commit(self, batch: list[tuple[str, tuple[Any, ...], Hashable | None, Any]]) -> None:
+    def _commit(self, batch: list[Row]) -> None:
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            for sql, group in itertools.groupby(batch, key=lambda row: row[0]):
-                self._db.executemany(sql, [row[1] for row in group])
+            for sql, rows in statements(batch):
+                self._db.executemany(sql, rows)
             self._db.execute("COMMIT")
         except sqlite3.OperationalError:
             self._db.execute("ROLLBACK")
@@ -130,7 +168,7 @@ class WriteBehind:
             self._db.execute("ROLLBACK")
             self._commit_one_by_one(batch)
 
-    def _commit_one_by_one(self, batch: list[tuple[str, tuple[Any, ...], Hashable | None, Any]]) -> None:
+    def _commit_one_by_one(self, batch: list[Row]) -> None:
         """A failed statement undoes only itself: the transaction keeps every other row."""
         self._db.execute("BEGIN IMMEDIATE")
         try:

@@ -55,6 +55,7 @@ def _canonical_dataclass(value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_canonical_dataclass)
+_encode_text = json.encoder.encode_basestring  # how `_ENCODER` encodes a text (ensure_ascii=False)
 
 
 def canonical_json(value: Any) -> str:
@@ -69,8 +70,12 @@ def hash_json(text: str) -> str:
 
 def stable_hash(*values: Any) -> str:
     """A short content hash that is the same on every machine and Python version. Stores key their
-    caches by it: its value for a given input must never change. It is on every sample's path."""
-    return hash_json(canonical_json(values))
+    caches by it: its value for a given input must never change. It is on every sample's path (several
+    times: a grade's key is three texts, which are encoded as the encoder would, without walking them)."""
+    for value in values:
+        if not isinstance(value, str):
+            return hash_json(canonical_json(values))
+    return hash_json(f"[{','.join(map(_encode_text, values))}]")
 
 
 def _position() -> Any:
@@ -313,7 +318,12 @@ class Challenge:
 
     @cached_property
     def hash(self) -> str:
-        return stable_hash(self)  # immutable: hashed once, not for every sample of it
+        return hash_json(f"[{self.canonical}]")  # `stable_hash(self)`; immutable: hashed once, not per sample
+
+    @cached_property
+    def canonical(self) -> str:
+        """`canonical_json(self)`, encoded once for the content hashes of all the challenge's samples."""
+        return canonical_json(self)
 
     @cached_property
     def turns_json(self) -> str:

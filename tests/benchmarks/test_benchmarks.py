@@ -17,7 +17,11 @@ BENCHMARKS = ROOT / "benchmarks"
 SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "scale.py": (
         ["--quick", "--samples", "200", "--plan-items", "500", "--memory-samples", "300"],
-        ["raw aiohttp floor:", "floor/run ratio", "(b) unchanged re-run of the same 200: ", "s, 0 requests, 0 errors",
+        ["raw aiohttp floor:", "floor/run ratio", "verdicts stored: expect: 200 compliant",
+         "(a) the same 200 with a model judge", "judge:openai:fixed-judge: 200 compliant",
+         "(b) unchanged re-run of the same 200 (checked): ",
+         "(b) unchanged re-run of the same 200 (checked and judged): ",
+         "s, 0 requests, 0 errors; 200 grades", "s, 0 requests, 0 errors; 400 grades",
          "(c) run() on a 500-item plan returned in", "(c) run() + Dashboard(handle)", "(d) 300-sample run: peak RSS",
          "(e) results at 200 rows:", "(e) results at 300 rows:"],
     ),

@@ -383,3 +383,86 @@ def test_a_follow_up_cut_off_at_max_tokens_is_no_answer_not_a_flip(
     assert row["verdict"] == "unscored" and [c["reading"] for c in row["checks"]] == ["correct", "none"]
     flips = handle.results.flip_rate().iloc[0]
     assert (flips["first_correct"], flips["no_answer"], flips["n"], flips["flipped"]) == (1, 1, 0, 0)
+
+
+# -- a re-run grades the samples it copies from the store, in bulk --------------------------------
+
+
+def counted(store: Store, monkeypatch: pytest.MonkeyPatch, *names: str) -> dict[str, int]:
+    """How often each of the store's methods `names` is called from now on."""
+    calls = dict.fromkeys(names, 0)
+    for name in names:
+        method = getattr(store, name)
+
+        def counting(*args: Any, _name: str = name, _method: Any = method, **kwargs: Any) -> Any:
+            calls[_name] += 1
+            return _method(*args, **kwargs)
+
+        monkeypatch.setattr(store, name, counting)
+    return calls
+
+
+def linked(store: Store, run_id: str) -> list[tuple[str, str, str]]:
+    return sorted((key, grade.grader, grade.verdict) for key, grade in store.run_grades(run_id))
+
+
+GRADED: list[str] = []  # the samples `mentions_42` graded (a global: a closed-over value is part of its grades' key)
+
+
+def mentions_42(sample: Any) -> bool:
+    GRADED.append(sample.key)
+    return "42" in sample.response
+
+
+def test_an_unchanged_rerun_links_every_stored_grade_at_once_asking_no_grader(
+    providers: dict[str, ScriptedProvider], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graded = GRADED
+    first = start(make_spec(), store, graders=[mentions_42], samples=3)
+    first.wait(30)
+    calls, grades, asked = {name: len(p.calls) for name, p in providers.items()}, store.grade_count(), len(graded)
+    looked_up = counted(store, monkeypatch, "grade", "sample", "put_grade", "link_grade", "samples_of")
+    again = start(make_spec(), store, graders=[mentions_42], samples=3)
+    again.wait(30)
+    assert {name: len(p.calls) for name, p in providers.items()} == calls and len(graded) == asked  # nothing asked
+    # no sample read, and no grade looked up or linked, one at a time: a chunk's in one query each
+    assert looked_up == {"grade": 0, "sample": 0, "put_grade": 0, "link_grade": 0, "samples_of": 1}
+    assert store.grade_count() == grades and linked(store, again.id) == linked(store, first.id)
+    progress = again.progress
+    assert (progress.done, progress.cached, progress.requests, progress.judge_requests) == (9, 9, 0, 0)
+    assert (progress.graded, progress.unscored, progress.grade_errors) == (first.progress.graded, 6, 0) == (21, 6, 0)
+
+
+def test_a_rerun_grades_one_at_a_time_only_the_samples_with_a_grade_to_ask_for(
+    providers: dict[str, ScriptedProvider], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    providers["judge"].responder = lambda m, p: (
+        ProviderError("HTTP 503", retryable=True, status=503) if "poem" in m[-1]["content"] else judge_reply(m, p)
+    )
+    first = start(make_spec(), store)
+    first.wait(30)
+    assert first.progress.grade_errors == 2  # the poem's two samples: their judge failed
+    providers["judge"].responder = judge_reply
+    judge_calls = len(providers["judge"].calls)
+    looked_up = counted(store, monkeypatch, "grade", "sample")
+    again = start(make_spec(), store)
+    again.wait(30)
+    assert len(providers["judge"].calls) - judge_calls == again.progress.judge_requests == 2  # those two, again
+    assert looked_up == {"grade": 2, "sample": 2}  # the poem's samples alone, one at a time, as new ones are
+    assert (again.progress.graded, again.progress.grade_errors, again.progress.requests) == (8, 0, 0)
+    verdicts = {(grader, verdict) for _, grader, verdict in linked(store, again.id)}
+    assert ("judge:scripted:judge", "error") not in verdicts and len(linked(store, again.id)) == 8
+
+
+def test_resume_grades_the_finished_samples_from_the_store(
+    providers: dict[str, ScriptedProvider], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = start(make_spec(), store)
+    first.wait(30)
+    store.set_run_status(first.id, "running")
+    calls = {name: len(p.calls) for name, p in providers.items()}
+    looked_up = counted(store, monkeypatch, "grade", "sample")
+    resumed = resume(first.id, store=store, settings=Settings(judge_output="json_object"))
+    resumed.wait(30)
+    assert {name: len(p.calls) for name, p in providers.items()} == calls and looked_up == {"grade": 0, "sample": 0}
+    assert resumed.progress.graded == first.progress.graded == 8 and len(linked(store, first.id)) == 8

@@ -79,3 +79,30 @@ def test_a_locked_store_keeps_the_rows_queued(tmp_path: Path) -> None:
     other.execute("ROLLBACK")
     store.flush()
     assert committed(store.path, "SELECT key FROM completions") == [("k1",)]
+
+
+def test_interleaved_rows_are_written_a_statement_at_a_time_each_table_in_its_order() -> None:
+    """A sample's rows are queued a table after another: committed as one executemany per statement,
+    not a statement per row; within a table the order stays (a later REPLACE still wins)."""
+    from jupyter_spec.engine.write_behind import statements
+
+    a, b = "INSERT OR REPLACE INTO a (k, v) VALUES (?, ?)", "INSERT OR IGNORE INTO b (k) VALUES (?)"
+    a_other, pragma = "UPDATE a SET v = ? WHERE k = ?", "PRAGMA user_version = 1"
+    batch = [(a, (1, "x"), None, None), (b, (1,), None, None), (a, (2, "y"), None, None), (b, (2,), None, None),
+             (a_other, ("z", 1), None, None), (a, (1, "w"), None, None), (pragma, (), None, None),
+             (b, (3,), None, None)]  # fmt: skip
+    assert statements(batch) == [(a, [(1, "x"), (2, "y")]), (a_other, [("z", 1)]), (a, [(1, "w")]),
+                                 (b, [(1,), (2,)]), (pragma, [()]), (b, [(3,)])]  # fmt: skip
+
+
+def test_interleaved_rows_of_several_tables_are_all_committed_in_their_order(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "t.sqlite", check_same_thread=False, isolation_level=None)
+    db.executescript("CREATE TABLE a (k INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY, k INT)")
+    queue = WriteBehind(db, threading.RLock(), interval=60)
+    for i in range(5):
+        queue.add("INSERT OR REPLACE INTO a (k, v) VALUES (?, ?)", (i % 2, f"v{i}"), first_wins=False)
+        queue.add("INSERT INTO b (k) VALUES (?)", (i,), first_wins=False)
+    queue.flush()
+    assert db.execute("SELECT k, v FROM a ORDER BY k").fetchall() == [(0, "v4"), (1, "v3")]  # the last one queued
+    assert db.execute("SELECT id, k FROM b ORDER BY id").fetchall() == [(i + 1, i) for i in range(5)]
+    queue.close()

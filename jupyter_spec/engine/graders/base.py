@@ -79,4 +79,9 @@ class Grader(Protocol):
 
 def grade_key(sample: Sample, grader_id: GraderId, context: str) -> str:
     """The grade cache key: (sample, grader configuration, what it judged against)."""
-    return stable_hash(sample.content_hash, grader_id, context)
+    return content_grade_key(sample.content_hash, grader_id, context)
+
+
+def content_grade_key(content_hash: str, grader_id: GraderId, context: str) -> str:
+    """`grade_key` of the sample with that `Sample.content_hash`."""
+    return stable_hash(content_hash, grader_id, context)

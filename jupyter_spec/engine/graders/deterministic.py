@@ -27,6 +27,7 @@ import functools
 import importlib.metadata
 import inspect
 import re
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ from jupyter_spec.spec.model import ANSWER_CHECKS, Challenge, Expectation, Prece
 
 REGEX_TIMEOUT = 1.0  # seconds a user's pattern may search one answer
 LONG_REPLY = 4000  # characters of replies past which a sample's checks are read off the run's loop
+ON_LOOP = 0.002  # seconds a user's pattern may search one answer on the run's loop; a slower one is read off it
 
 
 READINGS = ("correct", "incorrect", "none", "unreadable")
@@ -134,6 +136,10 @@ class ExpectationGrader:
 
     id = EXPECT
 
+    def __init__(self) -> None:
+        self._slow: set[str] = set()  # patterns that once searched an answer longer than `ON_LOOP`
+        self._patterns: dict[str, Any] = {}  # each pattern compiled once, for `_quick`
+
     def applies(self, sample: Sample) -> bool:
         return self.applies_to(sample.challenge) and bool(sample.responses)
 
@@ -184,11 +190,36 @@ class ExpectationGrader:
         return Grade(self.id, verdict, score=score_of(verdict), reasoning=reasoning, checks=tuple(checks))
 
     async def grade(self, sample: Sample, spec: Spec, precedents: Sequence[Precedent], ask: Ask) -> Grade:
-        """On the run's loop when it is quick; a user's pattern or a long reply is read off the loop."""
-        regex_check = any(e.kind == "regex" for e in sample.challenge.expectations)
-        if regex_check or sum(map(len, sample.responses)) > LONG_REPLY:
+        """On the run's loop when it is quick; a long reply, or a user's pattern that takes longer than
+        `ON_LOOP` on an answer (tried once on the loop, then off it from then on), is read off the loop.
+        A thread per sample costs more than the search of a short answer that most patterns are."""
+        if sum(map(len, sample.responses)) > LONG_REPLY or not self._quick(sample):
             return await asyncio.to_thread(self.judge, sample)
         return self.judge(sample)
+
+    def _quick(self, sample: Sample) -> bool:
+        """Whether each of the sample's patterns searches each of its answers within `ON_LOOP` (where it
+        does, `check` then searches it again, as ever; a pattern that does not compile fails there). A
+        search that ran out of time having used little of it was kept waiting for a core (a busy host):
+        that sample is read off the loop, but the pattern is not taken for a slow one."""
+        for pattern in {e.value for e in sample.challenge.expectations if e.kind == "regex"}:
+            if pattern in self._slow:
+                return False
+            try:
+                if pattern not in self._patterns:
+                    self._patterns[pattern] = regex.compile(pattern)
+                compiled = self._patterns[pattern]
+            except Exception:  # noqa: BLE001 - `check` meets it again, and says what it is
+                return True
+            for response in sample.responses:
+                started = time.thread_time()
+                try:
+                    compiled.search(response, timeout=ON_LOOP)
+                except TimeoutError:
+                    if time.thread_time() - started >= ON_LOOP / 2:
+                        self._slow.add(pattern)
+                    return False
+        return True
 
 
 OUTCOMES = {

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jupyter_spec.engine.graders import ExpectationGrader, Grade, PythonGrader
+from jupyter_spec.engine.graders import ExpectationGrader, Grade, PythonGrader, deterministic
 from jupyter_spec.engine.graders.answers import answer_reading
 from jupyter_spec.engine.graders.deterministic import answer_turns, check
 from jupyter_spec.engine.graders.reading import chosen_letter, gives_answer, options
@@ -439,3 +439,61 @@ def test_a_change_to_the_code_that_reads_answers_regrades_expectations(monkeypat
         assert ExpectationGrader().context(spec, "t", ()) != before
     finally:
         deterministic.reader_version.cache_clear()
+
+
+def test_a_quick_pattern_is_read_on_the_loop_a_slow_one_off_it_from_then_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread per sample costs more than most patterns' search of a short answer: only a pattern that
+    once took longer than `ON_LOOP` (here a catastrophic one) leaves the loop, for every sample after."""
+    threads: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def counted(function: Any, one: Sample) -> Any:
+        threads.append(one.challenge.expectations[0].value)
+        return await to_thread(function, one)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    monkeypatch.setattr(deterministic, "REGEX_TIMEOUT", 0.05)
+    grader, hostile = ExpectationGrader(), "(a|aa)+$"
+
+    def grade(one: Sample) -> Grade:
+        return asyncio.run(grader.grade(one, Spec(), [], None))  # type: ignore[arg-type]
+
+    assert grade(sample(["It is 51."], [("regex", r"\b51\b")])).verdict == "compliant"
+    for _ in range(2):  # tried on the loop, then off it; the second sample off it at once
+        with pytest.raises(TimeoutError, match="backtracks catastrophically"):
+            grade(sample(["a" * 40 + "!"], [("regex", hostile)]))
+    assert grade(sample(["It is 52."], [("regex", r"\b51\b")])).verdict == "violation"
+    assert grade(sample(["x" * 5000], [("regex", r"\b51\b")])).verdict == "violation"  # a long reply: off the loop
+    assert threads == [hostile, hostile, r"\b51\b"]
+
+
+def test_a_pattern_kept_waiting_for_a_core_on_a_busy_host_is_not_taken_for_a_slow_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search that ran out of time without using it (the thread was not running) sends that sample off
+    the loop, not every later one."""
+    threads: list[str] = []
+    to_thread, compile_pattern = asyncio.to_thread, deterministic.regex.compile
+    waited: list[str] = []
+
+    async def counted(function: Any, one: Sample) -> Any:
+        threads.append(one.response or "")
+        return await to_thread(function, one)
+
+    class KeptWaitingOnce:
+        def __init__(self, pattern: str) -> None:
+            self.compiled = compile_pattern(pattern)
+
+        def search(self, text: str, **options: Any) -> Any:
+            if options.get("timeout") == deterministic.ON_LOOP and not waited:
+                waited.append(text)
+                raise TimeoutError("regex timed out")
+            return self.compiled.search(text, **options)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    monkeypatch.setattr(deterministic.regex, "compile", KeptWaitingOnce)
+    grader = ExpectationGrader()
+    for answer in ("It is 51.", "Yes, 51.", "51!"):
+        grade = asyncio.run(grader.grade(sample([answer], [("regex", r"\b51\b")]), Spec(), [], None))  # type: ignore[arg-type]
+        assert grade.verdict == "compliant"
+    assert threads == waited == ["It is 51."]  # the others were read on the loop
