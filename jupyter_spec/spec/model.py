@@ -302,6 +302,14 @@ class Challenge:
     expectations: tuple[Expectation, ...] = ()
     line: int = _position()
     source: str = _source()
+    # The fields of the table row it was built from (`tables.py`), in the row's order, as (name, value)
+    # pairs of JSON scalars: graders receive them, results carry them as columns. None: written by hand.
+    metadata: tuple[tuple[str, str | int | float | bool | None], ...] | None = _added()
+
+    @property
+    def fields(self) -> dict[str, str | int | float | bool | None]:
+        """`metadata` as a dict (empty for a challenge written by hand)."""
+        return dict(self.metadata or ())
 
     @property
     def pair(self) -> str | None:
