@@ -40,9 +40,12 @@ class Finding:
     message: str
     source: str = ""
     line: int = 0
+    column: int = 0  # 0 when the finding is about a whole line or more
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source or "<spec>"
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.severity}: {self.message} [{self.code}]"
 
 
@@ -68,6 +71,13 @@ def _with_descendant_ids(spec: Spec) -> set[int]:
         if spec.sections[index].id is not None:
             next_id = index
     return found
+
+
+def _unread(spec: Spec) -> Iterator[Finding]:
+    """The parts a lenient load left out (`Spec.unread`), each where strict loading refuses it."""
+    for part in spec.unread:
+        message = f"{part.message} (this part could not be read and was left out)"
+        yield Finding("error", "unreadable", message, part.source, part.line, part.column)
 
 
 def _duplicates(spec: Spec) -> Iterator[Finding]:
@@ -297,6 +307,7 @@ class LocalFindings:
     """What lint finds in one fragment (a cell, a file) on its own, by rule. Every text-reading
     rule is here, so a fragment that has not changed is never read again (see `relint`)."""
 
+    unread: tuple[Finding, ...]
     loose_markers: tuple[Finding, ...]
     references: tuple[tuple[str, Finding], ...]  # checked against the whole spec
     authorities: tuple[Finding, ...]
@@ -307,6 +318,7 @@ class LocalFindings:
 def local_findings(fragment: Spec, vague_words: Iterable[str], ranks: Mapping[str, int]) -> LocalFindings:
     """The findings of `fragment` that depend on nothing outside it (but the authority ranks)."""
     return LocalFindings(
+        tuple(_unread(fragment)),
         tuple(_loose_markers(fragment)),
         tuple(label_references(fragment)),
         tuple(authority_findings(fragment, ranks)),
@@ -320,6 +332,7 @@ def combine(spec: Spec, parts: Sequence[LocalFindings], shape: Outline | None = 
     its `outline`, if kept), in `lint`'s order: the rules across fragments run here, on indexes."""
     shape = shape or outline(spec)
     findings = [
+        *(f for part in parts for f in part.unread),
         *shape.duplicates,
         *(f for part in parts for f in part.loose_markers),
         *shape.covered({c.target for c in spec.challenges}),
@@ -340,6 +353,7 @@ def lint(
     """All findings, errors first, then in reading order. `authority_order` (highest first)
     overrides the order the spec declares or the known default."""
     findings = [
+        *_unread(spec),
         *_structure(spec),
         *dangling_references(spec),
         *authority_findings(spec, spec.authority_ranks(authority_order)),
