@@ -47,7 +47,10 @@ def test_show_the_reference_sample(reference_sample: Path) -> None:
 def test_lint_exit_codes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
     bad.write_text('## A {#a}\n\nText.\n\n## B {#b authority="two words"}\n')
-    done = jupyter_spec("lint", str(bad))
+    done = jupyter_spec("lint", str(bad))  # a malformed part is left out and is a lint error
+    assert done.returncode == 1
+    assert f"{bad}:5:10: error: malformed authority 'two words'" in done.stdout
+    done = jupyter_spec("lint", "--strict", str(bad))
     assert done.returncode == 2
     assert f"{bad}:5:10: malformed authority 'two words'" in done.stderr
     (tmp_path / "spec").mkdir()
