@@ -237,6 +237,26 @@ def _comparisons(spec: Spec) -> Iterator[Finding]:
                 )
 
 
+_LABEL_COMMENT = re.compile(r"<!--\s*(GOOD|BAD|OK)\b.*?-->", re.IGNORECASE | re.DOTALL)
+
+
+def _stray_labels(spec: Spec) -> Iterator[Finding]:
+    """An answer outside a comparison whose label comment has text before it (`<assistant>
+    x<!-- GOOD -->`) loads as an unlabelled turn quoting the comment: the label is silently lost."""
+    for example in spec.examples:
+        for turn in example.conversation:
+            found = _LABEL_COMMENT.search(turn.content) if turn.role == "assistant" else None
+            if found is not None:
+                yield Finding(
+                    "warning",
+                    "stray-label",
+                    f"<assistant> at line {turn.line} in example {example.title!r} holds {found.group(0)!r} after "
+                    "other text: it is read as part of the answer, not as its label (a label opens the answer)",
+                    example.source,
+                    turn.line,
+                )
+
+
 def _pairs(spec: Spec) -> Iterator[Finding]:
     pairs: dict[str, list[Challenge]] = {}
     for challenge in spec.challenges:
@@ -312,6 +332,7 @@ class LocalFindings:
     references: tuple[tuple[str, Finding], ...]  # checked against the whole spec
     authorities: tuple[Finding, ...]
     comparisons: tuple[Finding, ...]
+    stray_labels: tuple[Finding, ...]
     vague: tuple[Finding, ...]
 
 
@@ -323,6 +344,7 @@ def local_findings(fragment: Spec, vague_words: Iterable[str], ranks: Mapping[st
         tuple(label_references(fragment)),
         tuple(authority_findings(fragment, ranks)),
         tuple(_comparisons(fragment)),
+        tuple(_stray_labels(fragment)),
         tuple(_vague(fragment, vague_words)),
     )
 
@@ -340,6 +362,7 @@ def combine(spec: Spec, parts: Sequence[LocalFindings], shape: Outline | None = 
         *(f for part in parts for ref, f in part.references if ref not in spec),
         *(f for part in parts for f in part.authorities),
         *(f for part in parts for f in part.comparisons),
+        *(f for part in parts for f in part.stray_labels),
         *_pairs(spec),
         *(f for part in parts for f in part.vague),
     ]
@@ -358,6 +381,7 @@ def lint(
         *dangling_references(spec),
         *authority_findings(spec, spec.authority_ranks(authority_order)),
         *_comparisons(spec),
+        *_stray_labels(spec),
         *_pairs(spec),
         *_vague(spec, vague_words),
     ]

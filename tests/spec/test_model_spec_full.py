@@ -110,7 +110,7 @@ def test_multi_turn_examples_answer_in_context(full: Spec) -> None:
 
 def test_every_file_loads_leniently_with_nothing_left_out(full: Spec, model_spec_full: Path) -> None:
     """The current release is well formed: a lenient load reads all of it, as a strict parse does."""
-    assert full.unread == () and not [f for f in lint(full) if f.code == "unreadable"]
+    assert full.unread == () and not [f for f in lint(full) if f.code in {"unreadable", "stray-label"}]
     assert {Path(c.source).name for c in full.challenges} == {p.name for p in (model_spec_full / "examples").iterdir()}
     text = (model_spec_full / "model_spec.md").read_text(encoding="utf-8")
     assert parse_spec(text, lenient=True) == parse_spec(text) and parse_spec(text, lenient=True).unread == ()
