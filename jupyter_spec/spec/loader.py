@@ -78,6 +78,8 @@ def _one_by_one(lines: list[str], source: str, target: str, recovery: Recovery) 
     blocks = any(EXAMPLE_LINE.match(line) for line in lines)
     starts = [i for i, line in enumerate(lines) if (EXAMPLE_LINE if blocks else _TOP_BULLET).match(line)]
     found: list[Challenge] = []
+    if not starts:
+        return found
     for k, (start, stop) in enumerate(zip(starts, [*starts[1:], len(lines)], strict=True)):
         begin = 0 if k == 0 else start
         while True:
@@ -113,7 +115,7 @@ def _challenge_file(path: Path, recovery: Recovery) -> tuple[Challenge, ...]:
     lines = text.splitlines()
     header = HEADER.match(next((line for line in lines if line.strip()), ""))
     found = _one_by_one(lines, str(path), header.group(1), recovery) if header and header.group(1) else []
-    if not found and len(recovery.unread) == before:  # no ID to test, or no challenge to start from
+    if len(recovery.unread) == before:  # no ID to test or no challenge to start from: the file's own error
         recovery.skip(whole)
     return tuple(found)
 

@@ -191,10 +191,13 @@ def test_a_challenge_file_without_its_header_is_left_out_whole(tmp_path: Path) -
     (tmp_path / "model_spec.md").write_text("## X {#x}\n\nSay x[^m].\n")
     (tmp_path / "examples" / "m.md").write_text("Examples for [^m]:\n\n- fine\n")
     (tmp_path / "examples" / "x.md").write_text("**Example**: e\n\n~~~xml\n<user>\nq\n</user>\n~~~\n")
+    (tmp_path / "examples" / "y.md").write_text("Examples for [^y]:\n\nNo prompts yet.\n")
     spec = load_spec(tmp_path)
     assert [c.target for c in spec.challenges] == ["m"]
-    [unread] = spec.unread
-    assert (unread.line, unread.message) == (1, "expected a header line 'Examples for [^id] in <section title>:'")
+    assert [(Path(u.source).name, u.line, u.message) for u in spec.unread] == [
+        ("x.md", 1, "expected a header line 'Examples for [^id] in <section title>:'"),
+        ("y.md", 3, "expected a prompt: one '- prompt' line per challenge, or **Example**: blocks"),
+    ]
 
 
 def test_a_file_that_is_not_text_among_the_spec_files_is_left_out(tmp_path: Path) -> None:
