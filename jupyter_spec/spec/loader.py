@@ -126,19 +126,28 @@ def check_references(spec: Spec) -> None:
         raise SpecSyntaxError(finding.message, finding.source, finding.line, 1)
 
 
+def check_readable(spec: Spec) -> None:
+    """Refuse a spec a lenient load left parts out of, naming the first: running or grading it
+    would quietly leave out its malformed examples and challenges (reading and diffing it do not)."""
+    for part in spec.unread:
+        raise part.error()
+
+
 def _load_one(path: Path, lenient: bool = False) -> tuple[Spec, list[Path]]:
     """A file or directory on its own, includes not followed, with the spec files it read. A
     `lenient` load leaves out each part it cannot read and keeps its error in `Spec.unread`."""
     if path.is_file():
         return _parse_file(path, lenient), [path]
-    recovery = Recovery(lenient)
-    files = _spec_files(path, recovery)
+    unreadable_files, challenge_files = Recovery(lenient), Recovery(lenient)
+    files = _spec_files(path, unreadable_files)
     if not files:
         raise SpecSyntaxError(f"no {SPEC_FILE} and no Markdown file with a {{#id}} heading", str(path))
     spec = Spec().merge(*(_parse_file(f, lenient) for f in files))
     for file in sorted((path / CHALLENGE_DIR).glob("*.md")):
-        spec = spec.with_challenges(_challenge_file(file, recovery))
-    return dataclasses.replace(spec, unread=(*recovery.unread, *spec.unread)), files
+        spec = spec.with_challenges(_challenge_file(file, challenge_files))
+    # in the order a strict load meets them, so the first is the error it raises
+    unread = (*unreadable_files.unread, *spec.unread, *challenge_files.unread)
+    return dataclasses.replace(spec, unread=unread), files
 
 
 def load_modules(

@@ -190,6 +190,22 @@ def test_run_usage_errors_exit_2_with_one_line(tmp_path: Path, capsys: pytest.Ca
         assert done.stderr.startswith("jupyter-spec run: error: argument")
 
 
+def test_run_and_calibrate_refuse_a_spec_with_a_malformed_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lint and diff read what they can of a malformed spec; running it would quietly drop a challenge."""
+    spec = write_spec(tmp_path / "spec")
+    (spec / "examples" / "p1.md").write_text("Examples for [^p1] in Primes:\n\n- Name a prime <!-- expct -->\n")
+    where = f"{spec / 'examples' / 'p1.md'}:3:16: unknown expectation 'expct'"
+    store = tmp_path / "s.db"
+    for command in (["run", str(spec), "--model", "scripted:model"], ["calibrate", str(spec)]):
+        code, out, err = run_in_process(capsys, *command, "--store", str(store))
+        assert code == 2 and out == "" and f"jupyter-spec: {where}" in err, err
+    assert not store.exists()  # refused before anything ran
+    code, out, _ = run_in_process(capsys, "lint", str(spec))
+    assert code == 1 and f"{spec / 'examples' / 'p1.md'}:3:16: error: unknown expectation 'expct'" in out
+
+
 @pytest.mark.usefixtures("providers")
 def test_terminal_output_shows_markup_and_escapes_literally(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
