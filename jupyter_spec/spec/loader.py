@@ -185,13 +185,14 @@ def load_spec(path: str | Path, strict: bool = False) -> Spec:
 
     Older releases hold malformed parts too (a stray character before a tag, a block never
     closed). Loading leaves each one out and keeps the rest, so that two releases can still be
-    read and diffed: its error (file:line:column) is in `Spec.unread`, logged, and reported by
+    read and diffed: its error (file:line:column) is in `Spec.unread` and is reported by
     `lint`. `strict=True` refuses the spec at the first one, naming its line.
     """
     modules = load_modules(path, lenient=not strict)
     spec = modules[0].spec if len(modules) == 1 else compose(modules)
-    for unread in spec.unread:
-        logger.warning("left out of the spec: %s", unread)
+    if spec.unread:  # counted, not quoted: a file name or spec text is never written raw to a terminal
+        count = len(spec.unread)
+        logger.warning("%d malformed part%s left out of the spec: lint lists them", count, "s" * (count != 1))
     if strict:
         check_unique_ids(spec)
         check_references(spec)

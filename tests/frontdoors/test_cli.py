@@ -71,7 +71,9 @@ def test_show_escapes_terminal_control_characters(tmp_path: Path) -> None:
     assert "{#red} Red \\x1b[31mtitle\\x1b[0m" in done.stdout
     bad = tmp_path / "bad\x1b[2J.md"
     bad.write_text("## T {#t #u}\n", encoding="utf-8")
-    done = jupyter_spec("show", str(bad))
+    done = jupyter_spec("show", str(bad))  # the malformed attribute is left out, and a lint error
+    assert done.returncode == 1 and "\x1b" not in done.stdout + done.stderr and "bad\\x1b[2J.md:1:10" in done.stdout
+    done = jupyter_spec("lint", "--strict", str(bad))
     assert done.returncode == 2 and "\x1b" not in done.stderr and "bad\\x1b[2J.md" in done.stderr
 
 
