@@ -167,7 +167,7 @@ def _unread(spec: Spec, side: str) -> dict[tuple[str, str], Change]:
     for part in spec.unread:
         around = [s for s in spec.sections if s.source == part.source and s.line <= part.line]
         key = keys.get(id(around[-1]), "") if around else Path(part.source).name
-        out.setdefault((key, part.message), Change(key, f"unreadable in {side}", str(part)))
+        out.setdefault((key, part.message), Change(key, f"malformed in {side}", str(part)))
     return out
 
 

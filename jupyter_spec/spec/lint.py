@@ -76,8 +76,8 @@ def _with_descendant_ids(spec: Spec) -> set[int]:
 def _unread(spec: Spec) -> Iterator[Finding]:
     """The parts a lenient load left out (`Spec.unread`), each where strict loading refuses it."""
     for part in spec.unread:
-        message = f"{part.message} (this part could not be read and was left out)"
-        yield Finding("error", "unreadable", message, part.source, part.line, part.column)
+        message = f"{part.message} (strict loading refuses this; it was left out, or read as Markdown shows it)"
+        yield Finding("error", "malformed", message, part.source, part.line, part.column)
 
 
 def _duplicates(spec: Spec) -> Iterator[Finding]:

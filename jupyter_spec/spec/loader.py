@@ -90,7 +90,7 @@ def _one_by_one(lines: list[str], source: str, target: str, recovery: Recovery) 
             except SpecSyntaxError as error:
                 recovery.skip(error)
                 at = error.line - 1
-                if at < start:  # a stray line before the first challenge
+                if begin < start and at < start:  # a stray line before the first challenge
                     begin = start
                 elif blocks and at >= example_block_end(lines, start):  # a stray line after its block
                     stop = at

@@ -186,8 +186,8 @@ def test_loading_an_older_release_reports_each_part_it_left_out(shell: Any, tmp_
     (tmp_path / "examples" / "k1.md").write_text("Examples for [^k1]:\n\n- What is 6 * 7?\n", encoding="utf-8")
     (tmp_path / "examples" / "k2.md").write_text("**Example**: no header\n", encoding="utf-8")  # all of it left out
     report = run(shell, f"%spec load {tmp_path}")
-    unreadable = [(Path(f.source).name, f.line, f.column) for f in report.findings if f.code == "unreadable"]
-    assert unreadable == [("k2.md", 1, 1), ("model_spec.md", 8, 1)]
+    malformed = [(Path(f.source).name, f.line, f.column) for f in report.findings if f.code == "malformed"]
+    assert malformed == [("k2.md", 1, 1), ("model_spec.md", 8, 1)]
     assert [c.target for c in magics(shell).working.spec.challenges] == ["k1"]
 
 

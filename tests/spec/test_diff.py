@@ -184,9 +184,9 @@ def test_two_releases_with_malformed_parts_load_leniently_and_diff(tmp_path: Pat
     assert [c.title for c in spec.challenges] == ["pushed"]
     errors = [(f.code, Path(f.source).name, f.line, f.column) for f in lint(spec) if f.severity == "error"]
     assert errors == [
-        ("unreadable", "k1.md", _line(CHALLENGES, "<usr>"), 1),
-        ("unreadable", "model_spec.md", caves_in, 1),
-        ("unreadable", "model_spec.md", _line(OLDER, ".<user>"), 1),
+        ("malformed", "k1.md", _line(CHALLENGES, "<usr>"), 1),
+        ("malformed", "model_spec.md", caves_in, 1),
+        ("malformed", "model_spec.md", _line(OLDER, ".<user>"), 1),
     ]
 
     # the next release rewords a clause, fixes one example and adds a challenge; two flaws stay
@@ -199,7 +199,7 @@ def test_two_releases_with_malformed_parts_load_leniently_and_diff(tmp_path: Pat
         ("keep", "example added", "'caves in'"),
         (
             "keep",
-            "unreadable in first",
+            "malformed in first",
             f"{older / 'model_spec.md'}:{caves_in}:1: comparison answer without a label: expected <!-- GOOD -->, "
             "<!-- BAD: reason --> or <!-- OK --> after <assistant>",
         ),
@@ -208,6 +208,6 @@ def test_two_releases_with_malformed_parts_load_leniently_and_diff(tmp_path: Pat
     backwards = diff_specs(load_spec(newer), spec).table()
     assert [r[:2] for r in backwards if r[0] == "keep"][1:] == [
         ("keep", "example removed"),
-        ("keep", "unreadable in second"),
+        ("keep", "malformed in second"),
     ]
     assert not diff_specs(spec, load_spec(older))  # the same flaws on both sides are no change

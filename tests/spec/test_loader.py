@@ -136,7 +136,7 @@ def test_a_file_that_is_not_a_spec_is_refused_naming_it(tmp_path: Path, data: by
     spec = load_spec(tmp_path / "dir")
     assert list(spec.clauses) == ["a"] and spec.challenges == ()
     [finding] = [f for f in lint(spec) if f.severity == "error"]
-    assert (finding.code, finding.line, finding.column) == ("unreadable", 3, 6)
+    assert (finding.code, finding.line, finding.column) == ("malformed", 3, 6)
     assert str(finding).startswith(f"{tmp_path / 'dir' / 'examples' / 'a1.md'}:3:6: error: not UTF-8 text")
 
 
@@ -165,7 +165,7 @@ def test_a_malformed_challenge_costs_only_itself(tmp_path: Path, case: str, text
     assert "fine" in [c.title for c in spec.challenges] and spec.clauses["x"].text == "Say x."
     [finding] = [f for f in lint(spec) if f.severity == "error"]
     assert (finding.code, finding.source, finding.line, finding.column) == (
-        "unreadable",
+        "malformed",
         str(path),
         error.value.line,
         error.value.column,

@@ -110,7 +110,7 @@ def test_multi_turn_examples_answer_in_context(full: Spec) -> None:
 
 def test_every_file_loads_leniently_with_nothing_left_out(full: Spec, model_spec_full: Path) -> None:
     """The current release is well formed: a lenient load reads all of it, as a strict parse does."""
-    assert full.unread == () and not [f for f in lint(full) if f.code in {"unreadable", "stray-label"}]
+    assert full.unread == () and not [f for f in lint(full) if f.code in {"malformed", "stray-label"}]
     assert {Path(c.source).name for c in full.challenges} == {p.name for p in (model_spec_full / "examples").iterdir()}
     text = (model_spec_full / "model_spec.md").read_text(encoding="utf-8")
     assert parse_spec(text, lenient=True) == parse_spec(text) and parse_spec(text, lenient=True).unread == ()
@@ -165,18 +165,18 @@ def test_an_older_release_with_malformed_parts_loads_leniently_and_diffs(
     lost = [e.title for e in full.examples if e not in spec.examples]
     assert len(lost) == 3 and len(spec.examples) == len(full.examples) - 3
     assert len(spec.challenges) == len(full.challenges) - 1
-    unreadable = {(Path(f.source).name, f.line, f.column) for f in lint(spec) if f.code == "unreadable"}
-    assert unreadable == {
+    malformed = {(Path(f.source).name, f.line, f.column) for f in lint(spec) if f.code == "malformed"}
+    assert malformed == {
         ("model_spec.md", label_line, 1),
         ("model_spec.md", tag_line, 1),
         ("model_spec.md", second + 1, 1),
         ("m12p.md", challenge_line, 1),
     }
-    assert {f.code for f in lint(spec) if f.severity == "error"} == {"unreadable", "unknown-target"}  # and the drift
+    assert {f.code for f in lint(spec) if f.severity == "error"} == {"malformed", "unknown-target"}  # and the drift
 
     changes = diff_specs(spec, full)
     kinds = Counter(c.change for c in changes.changes)
-    assert kinds == {"example added": 3, "unreadable in first": 4, "challenge added": 1, "reworded": 1}
+    assert kinds == {"example added": 3, "malformed in first": 4, "challenge added": 1, "reworded": 1}
     assert [c.detail for c in changes.changes if c.change == "example added"] == [repr(t) for t in lost]
     [row] = [c for c in changes.changes if c.change == "reworded"]
     assert row.clause == "structure" and "[-lays-]{+sets+}" in row.detail

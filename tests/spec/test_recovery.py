@@ -32,7 +32,7 @@ def test_every_malformed_part_is_left_out_where_strict_reading_refuses_it(case: 
         assert spec.unread == () and ("duplicate-id", error.line, 0) in errors
         return
     assert spec.unread[0] == Unread(error.message, "cell", error.line, error.column)
-    assert ("unreadable", error.line, error.column) in errors
+    assert ("malformed", error.line, error.column) in errors
 
 
 def test_one_malformed_example_among_good_ones_costs_only_itself() -> None:
@@ -49,7 +49,9 @@ def test_one_malformed_example_among_good_ones_costs_only_itself() -> None:
     assert parse_spec(text.replace(" x<!--", " <!--"), "spec.md").clauses["keep"].text == spec.clauses["keep"].text
     [finding] = [f for f in lint(spec) if f.severity == "error"]
     assert str(finding).startswith(f"spec.md:{line}:1: error: comparison answer without a label")
-    assert finding.code == "unreadable" and finding.message.endswith("(this part could not be read and was left out)")
+    assert finding.code == "malformed" and finding.message.endswith(
+        "(strict loading refuses this; it was left out, or read as Markdown shows it)"
+    )
 
 
 def test_an_example_block_that_is_never_closed_ends_before_the_next_example_or_heading() -> None:

@@ -177,5 +177,5 @@ def test_a_loaded_file_with_a_malformed_part_lints_the_same_cell_by_cell(tmp_pat
     findings = working.lint(WORDS)
     assert findings == lint(working.spec, WORDS)
     assert [(f.code, f.source, f.line, f.column) for f in findings if f.severity == "error"] == [
-        ("unreadable", str(path), 8, 1)
+        ("malformed", str(path), 8, 1)
     ]
