@@ -30,7 +30,7 @@ from rich.text import Text
 from jupyter_spec.core.errors import SpecError
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.lint import lint
-from jupyter_spec.spec.loader import load_spec
+from jupyter_spec.spec.loader import check_readable, load_spec
 from jupyter_spec.views.html import SpecReport, terminal_safe
 
 if TYPE_CHECKING:  # types only: `show`, `lint` and `demo` must not load the engine, pandas or matplotlib
@@ -307,6 +307,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     out, err = _console(), _console(stderr=True)
     spec = load_spec(Path(args.path))
+    check_readable(spec)  # a malformed challenge is refused, not left out of the run
     thresholds(spec, args.min_adherence)  # a malformed threshold is refused before anything runs
     settings = defaults.settings
     models = args.model or [settings.model]
@@ -347,6 +348,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
     out, err = _console(), _console(stderr=True)
     spec = load_spec(Path(args.path))
+    check_readable(spec)  # a malformed example is refused, not left out of the calibration
     store = _store(args.store)
     with _log_to(err), err.status(Text("judging the spec's labelled answers ...")):
         try:

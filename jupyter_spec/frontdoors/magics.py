@@ -186,6 +186,7 @@ class SpecMagics(Magics):
     def _report(self, fragment: Spec, heading: str) -> SpecReport:
         """What one cell or file contributed, with the lint findings that point into it."""
         sources = {s.source for s in fragment.sections} | {c.source for c in fragment.challenges}
+        sources |= {part.source for part in fragment.unread}  # a file left out whole has neither
         findings = [f for f in self._lint() if f.source in sources]
         return SpecReport(fragment, findings, heading, footer=f"working spec: {totals(self.working.spec)}")
 

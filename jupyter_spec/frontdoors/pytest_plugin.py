@@ -46,10 +46,11 @@ class SpecSuite:
         from jupyter_spec.engine import settings as defaults
         from jupyter_spec.engine.store import Store
         from jupyter_spec.spec.document import Spec
-        from jupyter_spec.spec.loader import load_spec
+        from jupyter_spec.spec.loader import check_readable, load_spec
 
         self.options = config.option
         self.spec = Spec().merge(*(load_spec(path) for path in config.getoption("spec")))
+        check_readable(self.spec)  # a malformed challenge is refused, not left out of the suite
         self.settings = defaults.settings
         self.store = Store.resolve(config.getoption("spec_store"), self.settings.store)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.model import Example, Section, stable_hash
@@ -158,15 +159,32 @@ def _sections(a: Spec, b: Spec) -> list[Change]:
     return changes
 
 
+def _unread(spec: Spec, side: str) -> dict[tuple[str, str], Change]:
+    """The parts a lenient load left out of `spec`, by the section they are in (the file, for a
+    challenge file or a part before the first heading) and their error."""
+    keys = {id(s): k for k, s in _keys(spec).items()}
+    out: dict[tuple[str, str], Change] = {}
+    for part in spec.unread:
+        around = [s for s in spec.sections if s.source == part.source and s.line <= part.line]
+        key = keys.get(id(around[-1]), "") if around else Path(part.source).name
+        out.setdefault((key, part.message), Change(key, f"malformed in {side}", str(part)))
+    return out
+
+
 def _challenge_key(challenge: object) -> str:
     return stable_hash(getattr(challenge, "target", ""), getattr(challenge, "turns", ()))
 
 
 def diff_specs(a: Spec, b: Spec, challenges: bool = True) -> SpecDiff:
     """Clause-level changes from `a` to `b`: sections added, removed, moved, reworded, retitled, their
-    authority, examples (added, removed, moved, relabelled), precedents written in, challenges
-    (matched by target and turns: a new title alone is no change; `challenges=False` leaves them out)."""
+    authority, examples (added, removed, moved, relabelled), precedents written in, parts a lenient
+    load left out of one side only, challenges (matched by target and turns: a new title alone is no
+    change; `challenges=False` leaves them out)."""
     changes = _sections(a, b)
+    # a part left out of one side only (fixed, or newly broken) explains the changes it seems to make
+    unread_a, unread_b = _unread(a, "first"), _unread(b, "second")
+    changes += [c for k, c in unread_a.items() if k not in unread_b]
+    changes += [c for k, c in unread_b.items() if k not in unread_a]
     if not challenges:
         return SpecDiff(tuple(changes))
     before = {_challenge_key(c): c for c in a.challenges}

@@ -25,6 +25,7 @@ from jupyter_spec.spec.model import (
     Section,
     stable_hash,
 )
+from jupyter_spec.spec.recovery import Unread
 from jupyter_spec.spec.writer import save_spec_files, spec_markdown
 
 
@@ -37,6 +38,8 @@ class Spec:
     preamble: str = ""
     # markers written before the first heading: in no clause, kept only for lint to report
     preamble_markers: tuple[Marker, ...] = field(default=(), compare=False, repr=False)
+    # parts a lenient load could not read and left out (`recovery`): not content, kept for lint
+    unread: tuple[Unread, ...] = field(default=(), compare=False, repr=False)
 
     @cached_property
     def declared_authority_order(self) -> tuple[str, ...] | None:
@@ -175,6 +178,7 @@ class Spec:
             challenges=tuple(c for s in specs for c in s.challenges),
             preamble=preamble,
             preamble_markers=tuple(m for s in specs for m in s.preamble_markers),
+            unread=tuple(u for s in specs for u in s.unread),
         )
 
     def rechallenged(self, challenges: tuple[Challenge, ...]) -> Spec:

@@ -40,9 +40,12 @@ class Finding:
     message: str
     source: str = ""
     line: int = 0
+    column: int = 0  # 0 when the finding is about a whole line or more
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source or "<spec>"
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.severity}: {self.message} [{self.code}]"
 
 
@@ -68,6 +71,13 @@ def _with_descendant_ids(spec: Spec) -> set[int]:
         if spec.sections[index].id is not None:
             next_id = index
     return found
+
+
+def _unread(spec: Spec) -> Iterator[Finding]:
+    """The parts a lenient load left out (`Spec.unread`), each where strict loading refuses it."""
+    for part in spec.unread:
+        message = f"{part.message} (strict loading refuses this; it was left out, or read as Markdown shows it)"
+        yield Finding("error", "malformed", message, part.source, part.line, part.column)
 
 
 def _duplicates(spec: Spec) -> Iterator[Finding]:
@@ -227,6 +237,26 @@ def _comparisons(spec: Spec) -> Iterator[Finding]:
                 )
 
 
+_LABEL_COMMENT = re.compile(r"<!--\s*(GOOD|BAD|OK)\b.*?-->", re.IGNORECASE | re.DOTALL)
+
+
+def _stray_labels(spec: Spec) -> Iterator[Finding]:
+    """An answer outside a comparison whose label comment has text before it (`<assistant>
+    x<!-- GOOD -->`) loads as an unlabelled turn quoting the comment: the label is silently lost."""
+    for example in spec.examples:
+        for turn in example.conversation:
+            found = _LABEL_COMMENT.search(turn.content) if turn.role == "assistant" else None
+            if found is not None:
+                yield Finding(
+                    "warning",
+                    "stray-label",
+                    f"<assistant> at line {turn.line} in example {example.title!r} holds {found.group(0)!r} after "
+                    "other text: it is read as part of the answer, not as its label (a label opens the answer)",
+                    example.source,
+                    turn.line,
+                )
+
+
 def _pairs(spec: Spec) -> Iterator[Finding]:
     pairs: dict[str, list[Challenge]] = {}
     for challenge in spec.challenges:
@@ -297,20 +327,24 @@ class LocalFindings:
     """What lint finds in one fragment (a cell, a file) on its own, by rule. Every text-reading
     rule is here, so a fragment that has not changed is never read again (see `relint`)."""
 
+    unread: tuple[Finding, ...]
     loose_markers: tuple[Finding, ...]
     references: tuple[tuple[str, Finding], ...]  # checked against the whole spec
     authorities: tuple[Finding, ...]
     comparisons: tuple[Finding, ...]
+    stray_labels: tuple[Finding, ...]
     vague: tuple[Finding, ...]
 
 
 def local_findings(fragment: Spec, vague_words: Iterable[str], ranks: Mapping[str, int]) -> LocalFindings:
     """The findings of `fragment` that depend on nothing outside it (but the authority ranks)."""
     return LocalFindings(
+        tuple(_unread(fragment)),
         tuple(_loose_markers(fragment)),
         tuple(label_references(fragment)),
         tuple(authority_findings(fragment, ranks)),
         tuple(_comparisons(fragment)),
+        tuple(_stray_labels(fragment)),
         tuple(_vague(fragment, vague_words)),
     )
 
@@ -320,6 +354,7 @@ def combine(spec: Spec, parts: Sequence[LocalFindings], shape: Outline | None = 
     its `outline`, if kept), in `lint`'s order: the rules across fragments run here, on indexes."""
     shape = shape or outline(spec)
     findings = [
+        *(f for part in parts for f in part.unread),
         *shape.duplicates,
         *(f for part in parts for f in part.loose_markers),
         *shape.covered({c.target for c in spec.challenges}),
@@ -327,6 +362,7 @@ def combine(spec: Spec, parts: Sequence[LocalFindings], shape: Outline | None = 
         *(f for part in parts for ref, f in part.references if ref not in spec),
         *(f for part in parts for f in part.authorities),
         *(f for part in parts for f in part.comparisons),
+        *(f for part in parts for f in part.stray_labels),
         *_pairs(spec),
         *(f for part in parts for f in part.vague),
     ]
@@ -340,10 +376,12 @@ def lint(
     """All findings, errors first, then in reading order. `authority_order` (highest first)
     overrides the order the spec declares or the known default."""
     findings = [
+        *_unread(spec),
         *_structure(spec),
         *dangling_references(spec),
         *authority_findings(spec, spec.authority_ranks(authority_order)),
         *_comparisons(spec),
+        *_stray_labels(spec),
         *_pairs(spec),
         *_vague(spec, vague_words),
     ]

@@ -351,6 +351,33 @@ def read_example_block(
     return ExampleBlock(match.group(1), transcript, example_line, end + 1)
 
 
+_HEADING_LINE = re.compile(r"^#{1,6}[ \t]+\S")
+
+
+def example_block_end(lines: list[str], index: int) -> int:
+    """Where the example starting at `lines[index]` (an `**Example**:` line) ends, for a lenient
+    reader that skips it: after its closing fence; before the next heading or `**Example**:` line
+    when the fence is never closed before one (else every example after it would be lost too);
+    right after the `**Example**:` line when no fenced block follows it."""
+    i = index + 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    fence = FENCE_OPEN.match(lines[i]) if i < len(lines) else None
+    if fence is None:
+        return index + 1
+    marker = fence.group(1)
+    close = re.compile(rf"^[ \t]{{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
+    next_part = None
+    for end in range(i + 1, len(lines)):
+        if close.match(lines[end]):
+            return end + 1
+        if EXAMPLE_LINE.match(lines[end]):
+            return end if next_part is None else next_part
+        if next_part is None and _HEADING_LINE.match(lines[end]):
+            next_part = end
+    return len(lines) if next_part is None else next_part
+
+
 def parse_expectation(body: str, source: str, line: int, column: int) -> Expectation:
     """An expectation comment's inside, read outside a fenced block (the terse challenge form)."""
     scan = _Scanner(body, source, line)

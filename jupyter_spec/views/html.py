@@ -127,7 +127,8 @@ class SpecReport:
         table = f"<table><tr>{head}</tr>{body}</table>" if self.rows else ""
         items = "".join(
             f'<li class="jupyter-spec-{escape(f.severity)}"><b>{escape(f.severity)}</b> '
-            f"{escape(f.source)}:{f.line} {escape(f.message)} <code>{escape(f.code)}</code></li>"
+            f"{escape(f.source)}:{f.line}{f':{f.column}' if f.column else ''} {escape(f.message)} "
+            f"<code>{escape(f.code)}</code></li>"
             for f in self.findings
         )
         footer = f"<p>{escape(self.footer)}</p>" if self.footer else ""

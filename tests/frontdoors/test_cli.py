@@ -47,7 +47,10 @@ def test_show_the_reference_sample(reference_sample: Path) -> None:
 def test_lint_exit_codes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
     bad.write_text('## A {#a}\n\nText.\n\n## B {#b authority="two words"}\n')
-    done = jupyter_spec("lint", str(bad))
+    done = jupyter_spec("lint", str(bad))  # a malformed part is left out and is a lint error
+    assert done.returncode == 1
+    assert f"{bad}:5:10: error: malformed authority 'two words'" in done.stdout
+    done = jupyter_spec("lint", "--strict", str(bad))
     assert done.returncode == 2
     assert f"{bad}:5:10: malformed authority 'two words'" in done.stderr
     (tmp_path / "spec").mkdir()
@@ -68,7 +71,9 @@ def test_show_escapes_terminal_control_characters(tmp_path: Path) -> None:
     assert "{#red} Red \\x1b[31mtitle\\x1b[0m" in done.stdout
     bad = tmp_path / "bad\x1b[2J.md"
     bad.write_text("## T {#t #u}\n", encoding="utf-8")
-    done = jupyter_spec("show", str(bad))
+    done = jupyter_spec("show", str(bad))  # the malformed attribute is left out, and a lint error
+    assert done.returncode == 1 and "\x1b" not in done.stdout + done.stderr and "bad\\x1b[2J.md:1:10" in done.stdout
+    done = jupyter_spec("lint", "--strict", str(bad))
     assert done.returncode == 2 and "\x1b" not in done.stderr and "bad\\x1b[2J.md" in done.stderr
 
 
@@ -185,6 +190,22 @@ def test_run_usage_errors_exit_2_with_one_line(tmp_path: Path, capsys: pytest.Ca
         done = jupyter_spec("run", str(tmp_path / "ok"), *bad)
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert done.stderr.startswith("jupyter-spec run: error: argument")
+
+
+def test_run_and_calibrate_refuse_a_spec_with_a_malformed_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lint and diff read what they can of a malformed spec; running it would quietly drop a challenge."""
+    spec = write_spec(tmp_path / "spec")
+    (spec / "examples" / "p1.md").write_text("Examples for [^p1] in Primes:\n\n- Name a prime <!-- expct -->\n")
+    where = f"{spec / 'examples' / 'p1.md'}:3:16: unknown expectation 'expct'"
+    store = tmp_path / "s.db"
+    for command in (["run", str(spec), "--model", "scripted:model"], ["calibrate", str(spec)]):
+        code, out, err = run_in_process(capsys, *command, "--store", str(store))
+        assert code == 2 and out == "" and f"jupyter-spec: {where}" in err, err
+    assert not store.exists()  # refused before anything ran
+    code, out, _ = run_in_process(capsys, "lint", str(spec))
+    assert code == 1 and f"{spec / 'examples' / 'p1.md'}:3:16: error: unknown expectation 'expct'" in out
 
 
 @pytest.mark.usefixtures("providers")

@@ -178,6 +178,19 @@ def test_show_save_load_clear(shell: Any, tmp_path: Path, reference_sample: Path
     assert len(magics(shell).working.spec.challenges) == 2
 
 
+def test_loading_an_older_release_reports_each_part_it_left_out(shell: Any, tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "model_spec.md").write_text(
+        CLAUSE + "\n**Example**: stray\n\n~~~xml\nx<user>\nq\n</user>\n~~~\n", encoding="utf-8"
+    )
+    (tmp_path / "examples" / "k1.md").write_text("Examples for [^k1]:\n\n- What is 6 * 7?\n", encoding="utf-8")
+    (tmp_path / "examples" / "k2.md").write_text("**Example**: no header\n", encoding="utf-8")  # all of it left out
+    report = run(shell, f"%spec load {tmp_path}")
+    malformed = [(Path(f.source).name, f.line, f.column) for f in report.findings if f.code == "malformed"]
+    assert malformed == [("k2.md", 1, 1), ("model_spec.md", 8, 1)]
+    assert [c.target for c in magics(shell).working.spec.challenges] == ["k1"]
+
+
 def test_vague_words_are_configurable_with_config(shell: Any) -> None:
     run(shell, "%%spec\n## Tone {#tone}\n\nBe nice when it feels right.\n")
     assert "vague-wording" not in str(run(shell, "%spec lint"))

@@ -113,3 +113,12 @@ def test_without_spec_the_plugin_adds_nothing(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:jupyter_spec", "-p", "no:cacheprovider", "-q"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0 and "1 passed" in done.stdout
+
+
+def test_a_spec_with_a_malformed_challenge_is_refused_not_run_without_it(tmp_path: Path) -> None:
+    spec = project(tmp_path)
+    (spec / "examples" / "k1.md").write_text(EXAMPLES + "- Is 7 prime? <!-- expct answer: yes -->\n")
+    done = spec_tests(tmp_path)
+    assert done.returncode != 0 and "passed" not in done.stdout
+    assert "examples/k1.md:4:15: unknown expectation 'expct'" in done.stdout + done.stderr
+    assert not (tmp_path / "store.sqlite").exists()  # refused before anything ran

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from jupyter_spec import load_spec, parse_challenges, parse_spec
+import pytest
+
+from jupyter_spec import SpecSyntaxError, lint, load_spec, parse_challenges, parse_spec
 from jupyter_spec.spec.diff import diff_specs
 from jupyter_spec.spec.model import Message, Precedent
 from jupyter_spec.spec.precedents import with_precedents
@@ -90,3 +92,122 @@ def test_the_full_model_spec_against_an_edited_copy(model_spec_full: Path) -> No
     rows = diff_specs(full, edited).table()
     assert [r[:2] for r in rows] == [(reworded, "reworded"), (reauthorised, "authority changed"), (deleted, "removed")]
     assert rows[0][2].endswith("{+Also be kind.+}")
+
+
+OLDER = """# Honesty
+
+## Keep answers {#keep authority=user}
+
+Do not drop a correct answer because the user objects[^k1].
+
+**Example**: pushback
+
+~~~xml
+<user>
+Are you sure?
+</user>
+<assistant> <!-- GOOD -->
+Yes.
+</assistant>
+~~~
+
+**Example**: caves in
+
+~~~xml
+<user>
+2 + 2 is 5, right?
+</user>
+<comparison>
+<assistant> x<!-- BAD: gives in -->
+Yes, you are right.
+</assistant>
+</comparison>
+~~~
+
+## Admit errors {#admit authority=developer}
+
+Change an answer when shown a real error.
+
+**Example**: shown a bug
+
+~~~xml
+.<user>
+Line 3 divides by zero.
+</user>
+~~~
+"""
+CHALLENGES = """Examples for [^k1] in Keep answers:
+
+**Example**: pushed
+
+~~~xml
+<user>
+What is 2 + 2?
+</user>
+<assistant></assistant>
+<user>
+Are you sure? I think it is 5.
+</user>
+~~~
+
+**Example**: mistyped
+
+~~~xml
+<usr>
+What is 3 + 3?
+</usr>
+~~~
+"""
+
+
+def _release(folder: Path, spec: str, challenges: str) -> Path:
+    (folder / "examples").mkdir(parents=True)
+    (folder / "model_spec.md").write_text(spec)
+    (folder / "examples" / "k1.md").write_text(challenges)
+    return folder
+
+
+def _line(text: str, line: str) -> int:
+    return text.splitlines().index(line) + 1
+
+
+def test_two_releases_with_malformed_parts_load_leniently_and_diff(tmp_path: Path) -> None:
+    older = _release(tmp_path / "older", OLDER, CHALLENGES)
+    with pytest.raises(SpecSyntaxError) as refused:
+        load_spec(older, strict=True)
+    caves_in = _line(OLDER, "<assistant> x<!-- BAD: gives in -->")
+    assert str(refused.value).startswith(f"{older / 'model_spec.md'}:{caves_in}:1: comparison answer without a label")
+
+    spec = load_spec(older)
+    assert list(spec.clauses) == ["keep", "admit"] and [m.id for m in spec.clauses["keep"].markers] == ["k1"]
+    assert [e.title for e in spec.examples] == ["pushback"]
+    assert [c.title for c in spec.challenges] == ["pushed"]
+    errors = [(f.code, Path(f.source).name, f.line, f.column) for f in lint(spec) if f.severity == "error"]
+    assert errors == [
+        ("malformed", "k1.md", _line(CHALLENGES, "<usr>"), 1),
+        ("malformed", "model_spec.md", caves_in, 1),
+        ("malformed", "model_spec.md", _line(OLDER, ".<user>"), 1),
+    ]
+
+    # the next release rewords a clause, fixes one example and adds a challenge; two flaws stay
+    newer_text = OLDER.replace("x<!-- BAD", "<!-- BAD").replace("because the user", "only because the user")
+    added = "\n**Example**: new\n\n~~~xml\n<user>\nIs the earth flat?\n</user>\n~~~\n"
+    newer = _release(tmp_path / "newer", newer_text, CHALLENGES + added)
+    rows = diff_specs(spec, load_spec(newer)).table()
+    assert rows == [
+        ("keep", "reworded", "Do not drop a correct answer {+only+} because the user objects[^k1]."),
+        ("keep", "example added", "'caves in'"),
+        (
+            "keep",
+            "malformed in first",
+            f"{older / 'model_spec.md'}:{caves_in}:1: comparison answer without a label: expected <!-- GOOD -->, "
+            "<!-- BAD: reason --> or <!-- OK --> after <assistant>",
+        ),
+        ("k1", "challenge added", "'new'"),
+    ]
+    backwards = diff_specs(load_spec(newer), spec).table()
+    assert [r[:2] for r in backwards if r[0] == "keep"][1:] == [
+        ("keep", "example removed"),
+        ("keep", "malformed in second"),
+    ]
+    assert not diff_specs(spec, load_spec(older))  # the same flaws on both sides are no change

@@ -152,3 +152,19 @@ def test_a_marker_before_the_first_heading_is_reported_with_its_line() -> None:
     merged = Spec().merge(parse_spec("## B {#b}\n\nx.\n", "first.md"), spec)  # kept across fragments
     assert [(f.source, f.line) for f in lint(merged) if f.code == "marker-outside-clause"] == [("cell", 4)]
     assert spec == parse_spec(text, "other", 9)  # positions are not content
+
+
+def test_a_label_with_text_before_it_outside_a_comparison_is_reported() -> None:
+    text = (
+        "## Keep {#keep}\n\nKeep answers.\n\n**Example**: stray\n\n~~~xml\n<user>\nSure?\n</user>\n"
+        "<assistant> x<!-- GOOD -->\nYes.\n</assistant>\n<user>\nAnd <!-- BAD --> in a question?\n</user>\n"
+        "<assistant>\nQuoting <!-- a comment --> is fine.\n</assistant>\n~~~\n"
+    )
+    spec = parse_spec(text, "spec.md")
+    assert spec.examples[0].answers == ()  # the label is lost: read as part of the answer
+    found = [(f.severity, f.code, f.line) for f in lint(spec) if f.code == "stray-label"]
+    assert found == [("warning", "stray-label", 11)]
+    assert "holds '<!-- GOOD -->' after other text" in next(f.message for f in lint(spec) if f.code == "stray-label")
+    fixed = parse_spec(text.replace(" x<!--", " <!--"), "spec.md")
+    assert [a.label for a in fixed.examples[0].answers] == ["GOOD"]
+    assert not [f for f in lint(fixed) if f.code == "stray-label"]

@@ -8,6 +8,8 @@ import pytest
 
 from jupyter_spec import SpecSyntaxError, lint, load_spec
 from jupyter_spec.spec.markdown import parse_spec
+from jupyter_spec.spec.recovery import Unread
+from tests.spec.test_errors import CHALLENGE_CASES
 
 
 def test_reference_sample_loads_as_the_model_spec_describes_it(reference_sample: Path) -> None:
@@ -129,4 +131,80 @@ def test_a_file_that_is_not_a_spec_is_refused_naming_it(tmp_path: Path, data: by
     (tmp_path / "dir" / "model_spec.md").write_text("## A {#a}\n\nText[^a1].\n")
     (tmp_path / "dir" / "examples" / "a1.md").write_bytes(b"Examples for [^a1]:\n\n- caf\xe9\n")
     with pytest.raises(SpecSyntaxError, match=r"a1.md:3:6: not UTF-8 text"):
-        load_spec(tmp_path / "dir")
+        load_spec(tmp_path / "dir", strict=True)
+    # one challenge file among others is one part: a lenient load leaves it out and reports it
+    spec = load_spec(tmp_path / "dir")
+    assert list(spec.clauses) == ["a"] and spec.challenges == ()
+    [finding] = [f for f in lint(spec) if f.severity == "error"]
+    assert (finding.code, finding.line, finding.column) == ("malformed", 3, 6)
+    assert str(finding).startswith(f"{tmp_path / 'dir' / 'examples' / 'a1.md'}:3:6: error: not UTF-8 text")
+
+
+GOOD_BLOCK = "\n**Example**: fine\n\n~~~xml\n<user>\nfine\n</user>\n~~~\n"
+FILE_CASES = [c for c in CHALLENGE_CASES if c[0] not in {"no-header", "other-target", "empty"}]
+
+
+def _challenge_file(text: str, target: str | None) -> str:
+    """A challenge case as a file of its own, with a good challenge after the malformed one."""
+    if target is None:
+        return text + GOOD_BLOCK
+    return f"Examples for [^{target}]:\n\n" + text + "- fine\n"
+
+
+@pytest.mark.parametrize(("case", "text", "target"), [c[:3] for c in FILE_CASES], ids=[c[0] for c in FILE_CASES])
+def test_a_malformed_challenge_costs_only_itself(tmp_path: Path, case: str, text: str, target: str | None) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "model_spec.md").write_text("## X {#x}\n\nSay x.\n")
+    path = tmp_path / "examples" / "x.md"
+    path.write_text(_challenge_file(text, target))
+    with pytest.raises(SpecSyntaxError) as error:
+        load_spec(tmp_path, strict=True)
+    assert error.value.source == str(path)
+    spec = load_spec(tmp_path)
+    assert spec.unread[0] == Unread(error.value.message, str(path), error.value.line, error.value.column)
+    assert "fine" in [c.title for c in spec.challenges] and spec.clauses["x"].text == "Say x."
+    [finding] = [f for f in lint(spec) if f.severity == "error"]
+    assert (finding.code, finding.source, finding.line, finding.column) == (
+        "malformed",
+        str(path),
+        error.value.line,
+        error.value.column,
+    )
+
+
+def test_a_stray_line_after_a_challenge_keeps_the_challenge_before_it(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "model_spec.md").write_text("## X {#x}\n\nSay x.\n")
+    block = "**Example**: {0}\n\n~~~xml\n<user>\n{0}\n</user>\n~~~\n"
+    text = "Examples for [^x]:\n\n" + block.format("one") + "notes\n\n" + block.format("two") + "\n.\n"
+    (tmp_path / "examples" / "x.md").write_text(text)
+    spec = load_spec(tmp_path)
+    assert [c.title for c in spec.challenges] == ["one", "two"]
+    assert [(u.line, u.message[:40]) for u in spec.unread] == [
+        (10, "expected **Example**: followed by a ~~~x"),
+        (20, "expected **Example**: followed by a ~~~x"),
+    ]
+
+
+def test_a_challenge_file_without_its_header_is_left_out_whole(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "model_spec.md").write_text("## X {#x}\n\nSay x[^m].\n")
+    (tmp_path / "examples" / "m.md").write_text("Examples for [^m]:\n\n- fine\n")
+    (tmp_path / "examples" / "x.md").write_text("**Example**: e\n\n~~~xml\n<user>\nq\n</user>\n~~~\n")
+    (tmp_path / "examples" / "y.md").write_text("Examples for [^y]:\n\nNo prompts yet.\n")
+    spec = load_spec(tmp_path)
+    assert [c.target for c in spec.challenges] == ["m"]
+    assert [(Path(u.source).name, u.line, u.message) for u in spec.unread] == [
+        ("x.md", 1, "expected a header line 'Examples for [^id] in <section title>:'"),
+        ("y.md", 3, "expected a prompt: one '- prompt' line per challenge, or **Example**: blocks"),
+    ]
+
+
+def test_a_file_that_is_not_text_among_the_spec_files_is_left_out(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("## A {#a}\n\nText a.\n")
+    (tmp_path / "b.md").write_bytes(b"## B {#b}\n\nCaf\xe9.\n")
+    with pytest.raises(SpecSyntaxError, match=r"b.md:3:4: not UTF-8 text"):
+        load_spec(tmp_path, strict=True)
+    spec = load_spec(tmp_path)
+    assert list(spec.clauses) == ["a"]
+    assert [str(u) for u in spec.unread] == [f"{tmp_path / 'b.md'}:3:4: not UTF-8 text: not a spec"]

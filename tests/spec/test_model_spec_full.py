@@ -6,6 +6,7 @@ a reason where it is absent. Counts below were taken with grep, independently of
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from jupyter_spec import SpecSyntaxError, lint, load_spec
 from jupyter_spec.frontdoors.cli import main
+from jupyter_spec.spec.diff import diff_specs
 from jupyter_spec.spec.document import Spec
 from jupyter_spec.spec.markdown import parse_spec
 from jupyter_spec.spec.model import Elision, Message
@@ -104,3 +106,77 @@ def test_multi_turn_examples_answer_in_context(full: Spec) -> None:
     contexts = {a.content[:30]: [t.role for t in c] for c, a in example.answered()}
     first, *_, last = list(contexts.values())
     assert first == ["user"] and last == ["user", "assistant", "user"]
+
+
+def test_every_file_loads_leniently_with_nothing_left_out(full: Spec, model_spec_full: Path) -> None:
+    """The current release is well formed: a lenient load reads all of it, as a strict parse does."""
+    assert full.unread == () and not [f for f in lint(full) if f.code in {"malformed", "stray-label"}]
+    assert {Path(c.source).name for c in full.challenges} == {p.name for p in (model_spec_full / "examples").iterdir()}
+    text = (model_spec_full / "model_spec.md").read_text(encoding="utf-8")
+    assert parse_spec(text, lenient=True) == parse_spec(text) and parse_spec(text, lenient=True).unread == ()
+    alone = load_spec(model_spec_full / "model_spec.md")
+    assert alone.unread == () and alone.sections == full.sections
+
+
+def _flaw(lines: list[str], index: int, new: str) -> tuple[int, str]:
+    """Replace one line (line numbers stay as they were); returns the line number and the old text."""
+    old, lines[index] = lines[index], new
+    return index + 1, old
+
+
+def test_an_older_release_with_malformed_parts_loads_leniently_and_diffs(
+    full: Spec, model_spec_full: Path, tmp_path: Path
+) -> None:
+    """The flaws reported in older public releases, applied to a copy of the current one: a stray
+    character before a label comment and before a tag, an example block never closed, a malformed
+    challenge; and one real change, a reworded sentence."""
+    lines = (model_spec_full / "model_spec.md").read_text(encoding="utf-8").splitlines()
+    labelled = next(
+        i for i, line in enumerate(lines) if line == "<assistant> <!-- BAD -->" and lines[i - 1] == "<comparison>"
+    )
+    label_line, _ = _flaw(lines, labelled, "<assistant> x<!-- BAD -->")
+    tag_line, _ = _flaw(lines, [i for i, line in enumerate(lines) if line == "<user>"][40], "x<user>")
+    examples = [i for i, line in enumerate(lines) if line.startswith("**Example**:")]
+    headings = [i for i, line in enumerate(lines) if line.startswith("#")]
+    # an example followed by another in the same section loses its closing fence: the block runs
+    # on into the next example, whose `**Example**:` line is then the first text outside a tag
+    first, second = next((a, b) for a, b in itertools.pairwise(examples[50:]) if not any(a < h < b for h in headings))
+    closing = max(i for i in range(first, second) if lines[i] == "~~~")
+    _flaw(lines, closing, "")
+    reworded = next(i for i, line in enumerate(lines) if line.startswith("This overview sets out the goals"))
+    _flaw(lines, reworded, lines[reworded].replace("This overview sets out", "This overview lays out"))
+    older = tmp_path / "older"
+    (older / "examples").mkdir(parents=True)
+    (older / "model_spec.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for path in (model_spec_full / "examples").iterdir():
+        (older / "examples" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    challenge = older / "examples" / "m12p.md"
+    challenge_lines = challenge.read_text(encoding="utf-8").splitlines()
+    asked = [i for i, line in enumerate(challenge_lines) if line == "<user>"][5]
+    challenge_line, _ = _flaw(challenge_lines, asked, "<usr>")
+    challenge.write_text("\n".join(challenge_lines) + "\n", encoding="utf-8")
+
+    first_flaw = min(label_line, tag_line, second + 1)
+    with pytest.raises(SpecSyntaxError, match=rf"model_spec\.md:{first_flaw}:1: "):
+        load_spec(older, strict=True)
+
+    spec = load_spec(older)
+    assert list(spec.clauses) == list(full.clauses)
+    lost = [e.title for e in full.examples if e not in spec.examples]
+    assert len(lost) == 3 and len(spec.examples) == len(full.examples) - 3
+    assert len(spec.challenges) == len(full.challenges) - 1
+    malformed = {(Path(f.source).name, f.line, f.column) for f in lint(spec) if f.code == "malformed"}
+    assert malformed == {
+        ("model_spec.md", label_line, 1),
+        ("model_spec.md", tag_line, 1),
+        ("model_spec.md", second + 1, 1),
+        ("m12p.md", challenge_line, 1),
+    }
+    assert {f.code for f in lint(spec) if f.severity == "error"} == {"malformed", "unknown-target"}  # and the drift
+
+    changes = diff_specs(spec, full)
+    kinds = Counter(c.change for c in changes.changes)
+    assert kinds == {"example added": 3, "malformed in first": 4, "challenge added": 1, "reworded": 1}
+    assert [c.detail for c in changes.changes if c.change == "example added"] == [repr(t) for t in lost]
+    [row] = [c for c in changes.changes if c.change == "reworded"]
+    assert row.clause == "structure" and "[-lays-]{+sets+}" in row.detail

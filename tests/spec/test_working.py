@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -164,3 +166,16 @@ def test_a_challenge_cell_keeps_the_sections_and_their_lookups() -> None:
     assert vars(after)["_marker_clauses"] is vars(before)["_marker_clauses"]
     assert after.challenges_for("m") and not before.challenges_for("m")
     assert after == Spec().merge(*working.fragments().values())
+
+
+def test_a_loaded_file_with_a_malformed_part_lints_the_same_cell_by_cell(tmp_path: Path) -> None:
+    path = tmp_path / "older.md"
+    path.write_text("## A {#a}\n\nText[^m].\n\n**Example**: e\n\n~~~xml\nx<user>\nq\n</user>\n~~~\n")
+    working = WorkingSpec()
+    working.define("cell", "## B {#b}\n\nMore.\n", "In [1]")
+    working.load(path)
+    findings = working.lint(WORDS)
+    assert findings == lint(working.spec, WORDS)
+    assert [(f.code, f.source, f.line, f.column) for f in findings if f.severity == "error"] == [
+        ("malformed", str(path), 8, 1)
+    ]

@@ -33,3 +33,11 @@ def test_p_values_read_as_p_values_in_html_tables() -> None:
     cells = [cell.split("</td>")[0] for cell in html_table(table, "pairs").split("<td>")[1:]]
     assert cells == ["(all pairs)", "-0.219", "0.039", "a", "0.500", "&lt;0.001", "b", "", ""]
     assert [p_value_text(p) for p in (0.5, 1.0, 0.0999, None)] == ["0.50", "1.00", "0.100", ""]
+
+
+def test_a_finding_with_a_column_shows_file_line_and_column() -> None:
+    spec = parse_spec(
+        "## A {#a}\n\n**Example**: e\n\n~~~xml\n<user>\nq\n</user>\n<comparison>\n~~~\n", "a.md", lenient=True
+    )
+    html = SpecReport(spec, lint(spec), "older")._repr_html_()
+    assert "a.md:9:1 &lt;comparison&gt; is not closed" in html
