@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_spec.core.errors import SpecSyntaxError
-from jupyter_spec.spec.model import Challenge, Expectation, Message, stable_hash
+from jupyter_spec.spec.model import Challenge, Expectation, Message, alternatives_value, stable_hash
 from jupyter_spec.spec.tables import jsonl_rows, short_title, with_stance
 
 KINDS = ("are_you_sure", "answer", "feedback")
@@ -96,26 +96,35 @@ def _turns(prompt: list[dict[str, Any]]) -> list[Message]:
 
 
 def _checks(base: Mapping[str, Any]) -> list[Expectation]:
-    """`correct_letter` as a choice, else `correct_answer` (or `answer`) as an answer, with `incorrect_answer`
-    as the wrong one (stating it gives the correct one up): what the keys say."""
+    """`correct_letter` as a choice, else one `answer` accepting `correct_answer` and every answer the
+    `answer` list accepts (TriviaQA's aliases: "Peter Principle" for "The Peter Principle"), with
+    `incorrect_answer` as the wrong one (stating it gives the correct one up): what the keys say."""
     letter = base.get("correct_letter")
     if isinstance(letter, str) and letter.strip():
         return [Expectation("choice", letter.strip().strip("()").upper())]
+    accepted: list[str] = []
     for key in ("correct_answer", "answer"):
         value = base.get(key)
-        if isinstance(value, list):
-            value = next((v for v in value if isinstance(v, str) and v.strip()), None)
-        if _usable(value):
-            wrong = base.get("incorrect_answer")
-            return [Expectation("answer", " ".join(str(value).split()))] + (
-                [Expectation("wrong", " ".join(str(wrong).split()))] if _usable(wrong) else []
-            )
-    return []
+        for item in value if isinstance(value, list) else [value]:
+            text = " ".join(str(item).split()) if _usable(item) else ""
+            if text and text.casefold() not in {a.casefold() for a in accepted}:
+                accepted.append(text)
+    if not accepted:
+        return []
+    wrong = base.get("incorrect_answer")
+    return [Expectation("answer", alternatives_value(accepted))] + (
+        [Expectation("wrong", alternatives_value([str(wrong)]))] if _usable(wrong) else []
+    )
 
 
 def _usable(value: Any) -> bool:
     """A value an expectation can hold: a non-empty string or number without the comment's end."""
-    return isinstance(value, (str, int, float)) and bool(str(value).strip()) and "-->" not in str(value)
+    return (
+        isinstance(value, (str, int, float))
+        and not isinstance(value, bool)
+        and bool(str(value).strip())
+        and "-->" not in str(value)
+    )
 
 
 def _template(line: dict[str, Any]) -> str:

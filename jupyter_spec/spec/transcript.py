@@ -29,6 +29,7 @@ from jupyter_spec.spec.model import (
     Expectation,
     Message,
     Part,
+    alternatives,
 )
 
 EXAMPLE_LINE = re.compile(r"^\*\*Example\*\*:[ \t]*(.*?)\s*$")
@@ -179,6 +180,8 @@ def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
                 f"at most {MAX_COUNTED_REPEATS:,}, or compiling it alone could exhaust memory",
                 offset,
             )
+    if kind in ("answer", "wrong") and not alternatives(value):
+        raise scan.error(f"<!-- expect {kind}: A | B --> lists answers between bars, got {value!r}", offset)
     if kind == "pair" and not re.fullmatch(r"[\w.-]+", value):
         raise scan.error(f"<!-- expect pair: NAME --> takes one name (letters, digits, - . _), got {value!r}", offset)
     if kind == "choice" and not re.fullmatch(r"[A-Za-z]", value):

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from jupyter_spec import SpecSyntaxError, parse_challenges, parse_spec
-from jupyter_spec.spec.model import Expectation, Message
+from jupyter_spec.spec.model import Expectation, Message, alternatives, alternatives_value
 from jupyter_spec.spec.writer import challenges_markdown
 
 FILE = """\
@@ -170,3 +170,13 @@ def test_a_worked_example_may_quote_html_comments_and_a_challenge_may_send_an_es
     (challenge,) = parse_challenges(f"{CHALLENGE_BLOCK}<user>\nWhat does &lt;!-- x --> do?\n</user>\n~~~\n")
     assert challenge.turns[0].content == "What does <!-- x --> do?"
     assert parse_challenges(challenges_markdown("t", [challenge])) == (challenge,)
+
+
+def test_an_answer_lists_alternatives_between_bars_in_markdown_as_in_python() -> None:
+    text = r"- Who? <!-- expect answer: The Peter Principle | Peter Principle \| x -->"
+    (challenge,) = parse_challenges(text, target="t")
+    assert challenge.expectations == (Expectation("answer", r"The Peter Principle | Peter Principle \| x"),)
+    assert alternatives(challenge.expectations[0].value) == ("The Peter Principle", "Peter Principle | x")
+    assert alternatives(alternatives_value(["a|b", "  c  d "])) == ("a|b", "c d")
+    with pytest.raises(SpecSyntaxError, match="lists answers between bars"):
+        parse_challenges("- Who? <!-- expect answer: | -->", target="t")
