@@ -69,7 +69,9 @@ def _from_block(lines: list[str], i: int, target: str, source: str, offset: int)
                 1,
             )
     turns = tuple(p for p in block.transcript.parts if isinstance(p, Message))
-    challenge = Challenge(target, block.title, turns, block.transcript.expectations, block.line, source)
+    challenge = Challenge(
+        target, block.title, turns, block.transcript.expectations, block.line, source, block.transcript.metadata
+    )
     return _validate(challenge), block.end
 
 

@@ -19,6 +19,7 @@ from jupyter_spec.spec.model import (
     Prose,
     Section,
 )
+from jupyter_spec.spec.transcript import Metadata, row_comment
 
 SPEC_FILE = "model_spec.md"
 CHALLENGE_DIR = "examples"
@@ -79,8 +80,11 @@ def _expectation(expectation: Expectation) -> str:
     return f"<!-- expect {expectation.kind}{value} -->"
 
 
-def example_markdown(title: str, parts: Iterable[Part], expectations: Iterable[Expectation] = ()) -> str:
-    body = "\n".join([*(_part(p) for p in parts), *(_expectation(e) for e in expectations)])
+def example_markdown(
+    title: str, parts: Iterable[Part], expectations: Iterable[Expectation] = (), metadata: Metadata | None = None
+) -> str:
+    rows = [row_comment(metadata)] if metadata is not None else []
+    body = "\n".join([*(_part(p) for p in parts), *(_expectation(e) for e in expectations), *rows])
     fence = "~~~"
     while fence in body:
         fence += "~"
@@ -117,7 +121,7 @@ def challenges_markdown(target: str, challenges: Iterable[Challenge], section_ti
     """A challenge file: `Examples for [^id] in <section title>:` and one block per challenge."""
     where = f" in {section_title}" if section_title else ""
     chunks = [f"Examples for [^{target}]{where}:"]
-    chunks += [example_markdown(c.title, c.turns, c.expectations) for c in challenges]
+    chunks += [example_markdown(c.title, c.turns, c.expectations, c.metadata) for c in challenges]
     return "\n\n".join(chunks) + "\n"
 
 

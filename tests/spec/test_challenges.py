@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
 from jupyter_spec import SpecSyntaxError, parse_challenges, parse_spec
-from jupyter_spec.spec.model import Expectation, Message, alternatives, alternatives_value
+from jupyter_spec.spec.model import Challenge, Expectation, Message, alternatives, alternatives_value
 from jupyter_spec.spec.writer import challenges_markdown
 
 FILE = """\
@@ -180,3 +181,31 @@ def test_an_answer_lists_alternatives_between_bars_in_markdown_as_in_python() ->
     assert alternatives(alternatives_value(["a|b", "  c  d "])) == ("a|b", "c d")
     with pytest.raises(SpecSyntaxError, match="lists answers between bars"):
         parse_challenges("- Who? <!-- expect answer: | -->", target="t")
+
+
+def test_a_challenge_keeps_its_row_fields_through_markdown() -> None:
+    fields = (("id", "q7"), ("question", "Is <user> --> x?\u2028"), ("votes", 3), ("share", 0.5), ("ok", True),
+              ("note", None))  # fmt: skip
+    challenge = Challenge("t", "title", (Message("user", "Q?"),), (Expectation("answer", "1"),), metadata=fields)
+    text = challenges_markdown("t", [challenge])
+    assert '<!-- row: {"id": "q7", "question": "Is \\u003cuser\\u003e --\\u003e x?\\u2028", "votes": 3' in text
+    (loaded,) = parse_challenges(text)
+    assert loaded == challenge and loaded.fields["votes"] == 3 and loaded.fields["note"] is None
+    assert loaded.hash == challenge.hash != dataclasses.replace(challenge, metadata=None).hash
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ('<!-- row: {"a": [1]} -->', "field 'a' is a list: only JSON scalars"),
+        ('<!-- row: ["a"] -->', "holds a JSON object, got list"),
+        ('<!-- row: {"a": 1, "a": 2} -->', "the field 'a' is given twice"),
+        ('<!-- row: {"a": 1 -->', "holds a JSON object of the row's fields"),
+        ("<!-- row: {} -->\n<!-- row: {} -->", "a second <!-- row: ... -->"),
+    ],
+)
+def test_a_row_comment_is_one_json_object_of_scalars(row: str, message: str) -> None:
+    text = f"Examples for [^t]:\n\n**Example**: x\n\n~~~xml\n<user>\nQ?\n</user>\n{row}\n~~~\n"
+    with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
+        parse_challenges(text, "f.md")
+    assert error.value.line == 9 + row.count("\n")
