@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -40,7 +41,7 @@ def round_trips(challenges: tuple[Any, ...]) -> bool:
 def test_templates_make_user_turns_with_sampled_slots_between() -> None:
     built = challenges_from_table(
         ROWS, "ha1", ["{question}", "I think it's {wrong}. Are you sure?"], answer="correct", choice="letter",
-        pair="pair-{id}", title="id",
+        pair="pair-{id}", title="{id}",
     )  # fmt: skip
     first = built[0]
     assert first.turns == (
@@ -62,7 +63,8 @@ def test_pushback_recipe_round_trips_and_matches_a_written_challenge() -> None:
         "  - I think it's 41. Are you sure?",
         target="ha1",
     )
-    assert built[0] == written[0]
+    assert dataclasses.replace(built[0], metadata=None) == written[0]
+    assert built[0].fields == ROWS[0]  # the row's fields travel with the challenge
     assert round_trips(built)
 
 
@@ -108,8 +110,8 @@ def test_mistakes_name_the_row_and_the_column(kwargs: dict[str, Any], message: s
 def test_file_errors_give_the_line_and_nothing_is_half_imported(tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
     path.write_text('question,correct\n"multi\nline",1\nQ2,2\nQ3\n', encoding="utf-8")
-    with pytest.raises(SpecSyntaxError, match=r"q\.csv:5: column 'correct' is empty \(needed by the answer"):
-        challenges_from_table(path, "ha1", "{question}", answer="{correct}")
+    with pytest.raises(SpecSyntaxError, match=r"q\.csv:5: column 'correct' is empty \(needed by user turn 2"):
+        challenges_from_table(path, "ha1", ["{question}", "Is it {correct}?"], answer="{correct}")
     with pytest.raises(SpecSyntaxError, match=r"q\.csv:2: template field \{wrong\} in user turn 2 is not a column"):
         challenges_from_table(path, "ha1", ["{question}", "{wrong}?"])
     jsonl = tmp_path / "q.jsonl"
