@@ -157,9 +157,14 @@ def _fill(template: str, row: Row, where: Where, what: str) -> str:
             raise where.error(f"column {name!r} is empty (needed by {what})")
         values[name] = value
     try:
-        return template.format_map(values)
+        return _lines(template.format_map(values))
     except (ValueError, KeyError, IndexError, AttributeError) as error:
         raise where.error(f"{what} {template!r}: {error}") from None
+
+
+def _lines(text: str) -> str:
+    """Line breaks as `\n`, as a file read back gives them (a cell may hold `\r\n`)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _cell(column: Column, row: Row, where: Where, what: str) -> Any:
@@ -206,7 +211,7 @@ def _build(plan: _Plan, stance: str, row: Row, where: Where, target: str) -> Cha
     first = next(m.content for m in messages if m.role == "user")
     if plan.follow_ups is not None:
         for item in _items(_cell(plan.follow_ups, row, where, "the follow-ups")):
-            messages += [Message("assistant", ""), Message("user", item.strip())]
+            messages += [Message("assistant", ""), Message("user", _lines(item).strip())]
     expectations = []
     for kind, column in plan.checks:
         found = _items(_cell(column, row, where, f"the {kind} expectation"))
