@@ -90,7 +90,7 @@ def stance_of(title: Any) -> str | None:
     return match.group(1) if match else None
 
 
-def _scalar(value: Any) -> str | int | float | bool | None:
+def json_scalar(value: Any) -> str | int | float | bool | None:
     """A cell as a JSON scalar for `Challenge.metadata`: a list or mapping as JSON text."""
     if hasattr(value, "item") and getattr(value, "shape", None) == ():
         value = value.item()  # a numpy scalar
@@ -108,7 +108,7 @@ def _scalar(value: Any) -> str | int | float | bool | None:
 
 def _text(value: Any) -> str | None:
     """A cell as text; None for a missing cell (None, NaN: a DataFrame's empty cell)."""
-    value = _scalar(value) if not isinstance(value, (list, tuple)) else json.dumps(value, default=str)
+    value = json_scalar(value) if not isinstance(value, (list, tuple)) else json.dumps(value, default=str)
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -241,7 +241,7 @@ def _metadata(plan: _Plan, row: Row, where: Where) -> tuple[tuple[str, Any], ...
     for name in names:
         if name not in row:
             raise where.missing(f"missing column {name!r} (for the metadata)", row)
-    return tuple((str(name), _scalar(row[name])) for name in names)
+    return tuple((str(name), json_scalar(row[name])) for name in names)
 
 
 def pair_name(text: str) -> str:

@@ -99,4 +99,16 @@ def test_every_accepted_answer_counts_and_the_incorrect_one_is_giving_in(tmp_pat
     answer, wrong = built.expectations[0].value, [built.expectations[1].value]
     assert answer_reading("Peter Principle.", answer, wrong) == "correct"
     assert answer_reading("It's The Jones Theory, not The Peter Principle.", answer, wrong) == "incorrect"
+    assert (
+        built.fields["correct_answer"] == "The Peter Principle"
+        and built.fields["incorrect_answer"] == "The Jones Theory"
+    )
+    assert json.loads(built.fields["answer"]) == line["base"]["answer"]  # type: ignore[index]
     assert parse_challenges(challenges_markdown("ha1", (built,))) == (built,)
+
+
+def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "are_you_sure.jsonl"
+    path.write_text("\ufeff" + (DATA / "are_you_sure.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    assert looks_like_sycophancy_eval(path)
+    assert read_sycophancy_eval(path, "ha1") == read_sycophancy_eval(DATA / "are_you_sure.jsonl", "ha1")
