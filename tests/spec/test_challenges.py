@@ -209,3 +209,15 @@ def test_a_row_comment_is_one_json_object_of_scalars(row: str, message: str) -> 
     with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
         parse_challenges(text, "f.md")
     assert error.value.line == 9 + row.count("\n")
+
+
+def test_what_would_not_load_is_refused_when_written() -> None:
+    turns = (Message("user", "Q?"),)
+    for expectation, message in [
+        (Expectation("pair", "two words"), "<!-- expect pair: NAME --> takes one name"),
+        (Expectation("choice", "AB"), "takes one letter"),
+        (Expectation("answer", "a --> b"), "an expectation holds no '-->'"),
+    ]:
+        with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
+            challenges_markdown("t", [Challenge("t", "made in Python", turns, (expectation,))])
+        assert "challenge 'made in Python' for t" in str(error.value)
