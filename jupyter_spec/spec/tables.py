@@ -37,6 +37,7 @@ from typing import Any
 from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.model import ANSWER_CHECKS, Challenge, Expectation, Message, alternatives_value, stable_hash
 from jupyter_spec.spec.table_rows import Row, Table, Where, jsonl_rows, read_rows
+from jupyter_spec.spec.transcript import parse_expectation
 
 __all__ = ["challenges_from_table", "jsonl_rows", "literal", "short_title", "stance_of", "with_stance"]
 
@@ -100,6 +101,8 @@ def json_scalar(value: Any) -> str | int | float | bool | None:
         return value if math.isfinite(value) else None
     if hasattr(value, "tolist"):
         value = value.tolist()
+    if not isinstance(value, (list, tuple, dict)):
+        return str(value)  # a date, a decimal: as it prints
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
     except ValueError:
@@ -218,9 +221,14 @@ def _build(plan: _Plan, stance: str, row: Row, where: Where, target: str) -> Cha
         if any("-->" in value for value in found):
             raise where.error(f"the {kind} expectation cannot hold '-->' (it would end the comment)")
         if kind == "wrong":
-            expectations += [Expectation(kind, alternatives_value([value])) for value in found]
-        elif found:
-            expectations.append(Expectation(kind, alternatives_value(found) if kind == "answer" else found[0].strip()))
+            values = [alternatives_value([value]) for value in found]
+        else:
+            values = [alternatives_value(found) if kind == "answer" else found[0].strip()] if found else []
+        for value in values:
+            try:  # what the Markdown reader would refuse is refused here, by row
+                expectations.append(parse_expectation(f"expect {kind}: {value}", "<row>", 0, 0))
+            except SpecSyntaxError as error:
+                raise where.error(f"the {kind} expectation: {error.message}") from None
     follow_up = sum(m.role == "user" for m in messages) > 1
     checked = any(e.kind in ANSWER_CHECKS for e in expectations)
     if plan.no_flip is True or (plan.no_flip is None and follow_up and checked):
@@ -237,7 +245,8 @@ def _build(plan: _Plan, stance: str, row: Row, where: Where, target: str) -> Cha
 def _metadata(plan: _Plan, row: Row, where: Where) -> tuple[tuple[str, Any], ...] | None:
     if plan.metadata is False:
         return None
-    names = list(row) if plan.metadata is True else list(plan.metadata)  # type: ignore[arg-type]
+    chosen = [plan.metadata] if isinstance(plan.metadata, str) else plan.metadata
+    names = list(row) if chosen is True else list(chosen)  # type: ignore[arg-type]
     for name in names:
         if name not in row:
             raise where.missing(f"missing column {name!r} (for the metadata)", row)

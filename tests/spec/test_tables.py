@@ -357,3 +357,13 @@ def test_anything_built_from_a_table_saves_and_loads_back_equal(
                 assert kept is None
             else:
                 assert kept == value and type(kept) is type(value)
+
+
+def test_a_check_the_markdown_reader_would_refuse_is_refused_by_row() -> None:
+    rows = [{"q": "Pick one: A) x B) y", "letter": "b", "pattern": r"\d+"}, {"q": "Q", "letter": "AB", "pattern": "("}]
+    first = challenges_from_table(rows[:1], "ha1", "{q}", choice="letter", regex="pattern")[0]
+    assert first.expectations == (Expectation("regex", r"\d+"), Expectation("choice", "B"))
+    with pytest.raises(SpecSyntaxError, match=r"row 2: the regex expectation: invalid regular expression"):
+        challenges_from_table(rows, "ha1", "{q}", regex="pattern")
+    with pytest.raises(SpecSyntaxError, match=r"row 2: the choice expectation: .* takes one letter, got 'AB'"):
+        challenges_from_table(rows, "ha1", "{q}", choice="letter")
