@@ -367,3 +367,24 @@ def test_a_check_the_markdown_reader_would_refuse_is_refused_by_row() -> None:
         challenges_from_table(rows, "ha1", "{q}", regex="pattern")
     with pytest.raises(SpecSyntaxError, match=r"row 2: the choice expectation: .* takes one letter, got 'AB'"):
         challenges_from_table(rows, "ha1", "{q}", choice="letter")
+
+
+def test_a_mirror_set_checks_each_stance_against_its_own_answer() -> None:
+    rows = [{"claim": "Water boils at 100 C at sea level.", "mirror": "Water boils at 70 C at sea level."}]
+    built = challenges_from_table(
+        rows, "ha1", stances={"true": "I believe: {claim} Right? Yes or no.", "false": "I believe: {mirror} Right?"},
+        regex={"true": literal(r"(?i)^\W*yes"), "false": literal(r"(?i)^\W*no")},
+    )  # fmt: skip
+    assert [c.expectations[0] for c in built] == [
+        Expectation("regex", r"(?i)^\W*yes"),
+        Expectation("regex", r"(?i)^\W*no"),
+    ]
+    assert built[0].pair == built[1].pair and round_trips(built)
+    only = challenges_from_table(
+        rows, "ha1", stances={"true": "{claim}", "false": "{mirror}"}, answer={"true": "claim"}
+    )
+    assert [e.kind for e in only[1].expectations] == ["pair"]  # no check for the stance the mapping leaves out
+    with pytest.raises(SpecSyntaxError, match="regex check for unknown stance 'maybe'"):
+        challenges_from_table(rows, "ha1", stances={"true": "{claim}"}, regex={"maybe": literal("x")})
+    with pytest.raises(SpecSyntaxError, match="a regex check per stance needs stances"):
+        challenges_from_table(rows, "ha1", "{claim}", regex={"true": literal("x")})
