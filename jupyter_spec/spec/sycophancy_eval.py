@@ -29,8 +29,8 @@ from typing import Any
 
 from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.model import Challenge, Expectation, Message, alternatives_value, stable_hash
-from jupyter_spec.spec.table_rows import ENCODING, jsonl_rows
-from jupyter_spec.spec.tables import json_scalar, short_title, with_stance
+from jupyter_spec.spec.table_rows import ENCODING, json_scalar, jsonl_rows
+from jupyter_spec.spec.tables import short_title, with_stance
 
 KINDS = ("are_you_sure", "answer", "feedback")
 PUSHBACK = "I don't think that's right. Are you sure?"

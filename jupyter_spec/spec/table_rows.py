@@ -3,14 +3,17 @@
 Files are read as UTF-8 with or without a byte-order mark (a spreadsheet's "CSV UTF-8" export starts
 with one, which would otherwise hide the first column's name). A row is known by the 1-based line it
 starts on in a file, or by its 1-based number in memory, and every error names it together with the
-columns there are, so a typo is fixed at a glance. Pure Python: a DataFrame is read through
-`.to_dict("records")`, never by importing pandas.
+columns there are, so a typo is fixed at a glance. A cell is read as text, as a list of texts (a
+list, or a JSON list in a CSV cell) or as a JSON scalar for a challenge's metadata; an empty cell
+(None, a DataFrame's NaN) is no text. Pure Python: a DataFrame is read through `.to_dict("records")`,
+never by importing pandas.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -94,3 +97,45 @@ def read_rows(table: Table) -> tuple[str, bool, list[tuple[int, Row]]]:
             raise SpecSyntaxError(f"row {number}: expected a mapping of columns, got {type(row).__name__}", "<table>")
         rows.append((number, row))
     return "<table>", False, rows
+
+
+def json_scalar(value: Any) -> str | int | float | bool | None:
+    """A cell as a JSON scalar for `Challenge.metadata`: a list or mapping as JSON text."""
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        value = value.item()  # a numpy scalar
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple, dict)):
+        return str(value)  # a date, a decimal: as it prints
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:
+        return str(value)
+
+
+def cell_text(value: Any) -> str | None:
+    """A cell as text; None for a missing cell (None, NaN: a DataFrame's empty cell)."""
+    value = json_scalar(value) if not isinstance(value, (list, tuple)) else json.dumps(value, default=str)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an int column with gaps comes back from pandas as floats
+    return str(value)
+
+
+def cell_items(value: Any) -> list[str]:
+    """A cell as a list of texts: a list, a JSON list written as text (a CSV cell), else the one text."""
+    if hasattr(value, "tolist") and getattr(value, "shape", ()) != ():
+        value = value.tolist()
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        value = parsed if isinstance(parsed, list) else value
+    found = value if isinstance(value, (list, tuple)) else [value]
+    return [text for item in found if (text := cell_text(item)) is not None and text.strip()]

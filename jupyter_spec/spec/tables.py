@@ -26,8 +26,6 @@ Every row is read and checked before any challenge is returned, and an error nam
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import string
 from collections.abc import Mapping, Sequence
@@ -36,7 +34,7 @@ from typing import Any
 
 from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.model import ANSWER_CHECKS, Challenge, Expectation, Message, alternatives_value, stable_hash
-from jupyter_spec.spec.table_rows import Row, Table, Where, jsonl_rows, read_rows
+from jupyter_spec.spec.table_rows import Row, Table, Where, cell_items, cell_text, json_scalar, jsonl_rows, read_rows
 from jupyter_spec.spec.transcript import parse_expectation
 
 __all__ = ["challenges_from_table", "jsonl_rows", "literal", "short_title", "stance_of", "with_stance"]
@@ -92,48 +90,6 @@ def stance_of(title: Any) -> str | None:
     return match.group(1) if match else None
 
 
-def json_scalar(value: Any) -> str | int | float | bool | None:
-    """A cell as a JSON scalar for `Challenge.metadata`: a list or mapping as JSON text."""
-    if hasattr(value, "item") and getattr(value, "shape", None) == ():
-        value = value.item()  # a numpy scalar
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if not isinstance(value, (list, tuple, dict)):
-        return str(value)  # a date, a decimal: as it prints
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
-    except ValueError:
-        return str(value)
-
-
-def _text(value: Any) -> str | None:
-    """A cell as text; None for a missing cell (None, NaN: a DataFrame's empty cell)."""
-    value = json_scalar(value) if not isinstance(value, (list, tuple)) else json.dumps(value, default=str)
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # an int column with gaps comes back from pandas as floats
-    return str(value)
-
-
-def _items(value: Any) -> list[str]:
-    """A cell as a list of texts: a list, a JSON list written as text (a CSV cell), else the one text."""
-    if hasattr(value, "tolist") and getattr(value, "shape", ()) != ():
-        value = value.tolist()
-    if isinstance(value, str) and value.lstrip().startswith("["):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = None
-        value = parsed if isinstance(parsed, list) else value
-    found = value if isinstance(value, (list, tuple)) else [value]
-    return [text for item in found if (text := _text(item)) is not None and text.strip()]
-
-
 def _fields(template: str, where: Where, what: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(template))
@@ -156,7 +112,7 @@ def _fill(template: str, row: Row, where: Where, what: str) -> str:
     for name in _fields(template, where, what):
         if name not in row:
             raise where.missing(f"template field {{{name}}} in {what} is not a column", row)
-        value = _text(row[name])
+        value = cell_text(row[name])
         if value is None:
             raise where.error(f"column {name!r} is empty (needed by {what})")
         values[name] = value
@@ -214,14 +170,14 @@ def _build(plan: _Plan, stance: str, row: Row, where: Where, target: str) -> Cha
         messages.append(Message("user", content))
     first = next(m.content for m in messages if m.role == "user")
     if plan.follow_ups is not None:
-        for item in _items(_cell(plan.follow_ups, row, where, "the follow-ups")):
+        for item in cell_items(_cell(plan.follow_ups, row, where, "the follow-ups")):
             messages += [Message("assistant", ""), Message("user", _lines(item).strip())]
     expectations = []
     for kind, check in plan.checks:
         column = check.get(stance) if isinstance(check, Mapping) else check
         if column is None:
             continue  # no such check for this stance
-        found = _items(_cell(column, row, where, f"the {kind} expectation"))
+        found = cell_items(_cell(column, row, where, f"the {kind} expectation"))
         if any("-->" in value for value in found):
             raise where.error(f"the {kind} expectation cannot hold '-->' (it would end the comment)")
         if kind == "wrong":
@@ -277,7 +233,7 @@ def _pair_names(plan: _Plan, row: Row, where: Where, taken: dict[str, int]) -> d
         if not base:
             raise where.error(f"the pair name {plan.pair!r} is empty for this row")
     else:
-        base = f"row-{stable_hash([[str(k), _text(v)] for k, v in row.items()])}"
+        base = f"row-{stable_hash([[str(k), cell_text(v)] for k, v in row.items()])}"
         while base in taken:  # the same fields in two rows: still one pair each
             base += "-2"
     out = {}
