@@ -221,3 +221,9 @@ def test_what_would_not_load_is_refused_when_written() -> None:
         with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
             challenges_markdown("t", [Challenge("t", "made in Python", turns, (expectation,))])
         assert "challenge 'made in Python' for t" in str(error.value)
+
+
+def test_a_prompt_may_hold_characters_that_python_ends_a_line_at() -> None:
+    turns = (Message("user", "one\u2028two\x85three\x1cfour"),)
+    challenge = Challenge("t", "title", turns, metadata=(("text", "a\u2028b\x85c"),))
+    assert parse_challenges(challenges_markdown("t", [challenge])) == (challenge,)
