@@ -119,6 +119,13 @@ def _import_parser() -> _Arguments:
     parser.add_argument("--wrong", help="the incorrect answer's column: stating it gives the answer up")
     parser.add_argument("--regex", help="a column")
     parser.add_argument("--choice", help="a column")
+    parser.add_argument(
+        "--literal",
+        nargs=2,
+        action="append",
+        metavar=("CHECK", "VALUE"),
+        help="answer, wrong, regex or choice: VALUE for every row, in place of a column; repeat",
+    )
     parser.add_argument("--pair", help="the pair name's template, e.g. '{id}'")
     parser.add_argument("--title", help="the title's template")
     parser.add_argument("--no-flip", action=argparse.BooleanOptionalAction, default=None, dest="no_flip")
@@ -310,7 +317,7 @@ class SpecMagics(Magics):
         """import PATH --target ID [--name N] [--recipe R | --template T ... | --stance NAME T ...]
         [--system T] [--follow-ups COLUMN] [--format F]: challenges from a table (`\\n` in a template is a newline)."""
         from jupyter_spec.spec.sycophancy_eval import looks_like_sycophancy_eval, read_sycophancy_eval
-        from jupyter_spec.spec.tables import challenges_from_table
+        from jupyter_spec.spec.tables import challenges_from_table, literal
 
         args = _import_parser().parse_args(list(words))
         target = args.target
@@ -325,12 +332,16 @@ class SpecMagics(Magics):
             system = {name: unescape(text) for name, text in args.stance_system} if args.stance_system else None
             if system is not None and args.system is not None:
                 raise UsageError("%spec import: give --system for every stance, or --stance-system per stance")
+            checks = {kind: getattr(args, kind) for kind in ("answer", "wrong", "regex", "choice")}
+            for kind, value in args.literal or ():
+                if kind not in checks:
+                    raise UsageError(f"%spec import --literal {kind}: expected answer, wrong, regex or choice")
+                checks[kind] = literal(value)
             built = challenges_from_table(
                 args.path, target, [unescape(t) for t in args.template or ()] or None, recipe=args.recipe,
                 stances=stances, system=system if system is not None else unescape(args.system),
                 follow_ups=args.follow_ups, pairs=[tuple(p) for p in args.pair_stances] if args.pair_stances else None,
-                answer=args.answer, regex=args.regex, choice=args.choice, wrong=args.wrong, no_flip=args.no_flip,
-                pair=unescape(args.pair), title=unescape(args.title),
+                **checks, no_flip=args.no_flip, pair=unescape(args.pair), title=unescape(args.title),
             )  # fmt: skip
         if not built:
             raise UsageError(f"{args.path}: no rows to import")

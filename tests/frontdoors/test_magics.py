@@ -428,6 +428,10 @@ def test_import_with_names_stances_system_messages_and_escapes(shell: Any, tmp_p
     again = run(shell, f"%spec import {table} --target k1 --name first --template '{{con}}'")
     assert "replacing the earlier import of --name first" in again.heading
     assert magics(shell).working.spec.challenges_for("k1")[0].turns[0].content == "Remote work hurts."
+    run(shell, f"%spec import {table} --target k2 --template '{{pro}}' --literal regex '\\b\\d{{2}}\\b'")
+    assert magics(shell).working.spec.challenges_for("k2")[0].expectations[0].value == r"\b\d{2}\b"
+    with pytest.raises(UsageError, match="--literal pair: expected answer, wrong, regex or choice"):
+        run(shell, f"%spec import {table} --target k2 --template '{{pro}}' --literal pair x")
     with pytest.raises(UsageError, match="give --system for every stance, or --stance-system per stance"):
         run(shell, f"%spec import {table} --target k1 --stance a '{{pro}}' --system x --stance-system a y")
 
