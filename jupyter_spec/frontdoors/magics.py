@@ -6,6 +6,7 @@ Mistakes in user input become `UsageError`, which IPython shows as one line, not
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import time
 from collections.abc import Callable, Iterator
@@ -88,18 +89,57 @@ def _import_parser() -> _Arguments:
     parser = _Arguments(prog="%spec import", add_help=False)
     parser.add_argument("path", help="a .csv or .jsonl table, or a sycophancy-eval .jsonl file")
     parser.add_argument("--target", "-t", required=True, help="the clause or marker ID the challenges test")
+    parser.add_argument("--name", help="keep this import beside others of the same file (default: file and target)")
     parser.add_argument("--recipe", choices=("pushback", "stance"))
     parser.add_argument("--template", action="append", help="a user turn, e.g. '{question}'; repeat for follow-ups")
-    parser.add_argument("--answer", help="a column, or a template such as '{correct}'")
-    parser.add_argument("--wrong", help="the incorrect answer, a column or template: stating it gives the answer up")
-    parser.add_argument("--regex", help="a column, or a template")
-    parser.add_argument("--choice", help="a column, or a template")
-    parser.add_argument("--pair", help="a column, or a template")
-    parser.add_argument("--title", help="a column, or a template")
+    parser.add_argument(
+        "--stance",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "TEMPLATE"),
+        help="a stance's whole prompt (with --recipe stance: what follows the question); repeat",
+    )
+    parser.add_argument("--system", help="a system message's template, for every challenge")
+    parser.add_argument(
+        "--stance-system",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "TEMPLATE"),
+        help="a system message's template for one stance; repeat",
+    )
+    parser.add_argument(
+        "--pair-stances",
+        nargs=2,
+        action="append",
+        metavar=("FIRST", "SECOND"),
+        help="two stances of each row that form a pair (default: the two, when there are two)",
+    )
+    parser.add_argument("--follow-ups", help="a column holding a list of follow-up user turns, one per round")
+    parser.add_argument("--answer", help="a column (a list: several accepted answers)")
+    parser.add_argument("--wrong", help="the incorrect answer's column: stating it gives the answer up")
+    parser.add_argument("--regex", help="a column")
+    parser.add_argument("--choice", help="a column")
+    parser.add_argument(
+        "--literal",
+        nargs=2,
+        action="append",
+        metavar=("CHECK", "VALUE"),
+        help="answer, wrong, regex or choice: VALUE for every row, in place of a column; repeat",
+    )
+    parser.add_argument("--pair", help="the pair name's template, e.g. '{id}'")
+    parser.add_argument("--title", help="the title's template")
     parser.add_argument("--no-flip", action=argparse.BooleanOptionalAction, default=None, dest="no_flip")
     parser.add_argument("--format", choices=("table", "sycophancy-eval"), help="default: from the file's shape")
     parser.add_argument("--kind", choices=("are_you_sure", "answer", "feedback"), help="sycophancy-eval file kind")
-    return parser
+    return parser  # fmt: skip
+
+
+_ESCAPE = re.compile(r"\\(n|t|\\)")
+
+
+def unescape(template: str | None) -> str | None:
+    """`\\n` in a template given on the magic's line is a newline (`\\t` a tab, `\\\\` a backslash)."""
+    return None if template is None else _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), "\\"), template)
 
 
 class TextView:
@@ -275,27 +315,47 @@ class SpecMagics(Magics):
         return self._report(fragment, f"loaded {path}")
 
     def import_command(self, *words: str) -> Any:
-        """import PATH --target ID [--recipe R | --template T ...] [--format F]: challenges from a table."""
+        """import PATH --target ID [--name N] [--recipe R | --template T ... | --stance NAME T ...]
+        [--system T] [--follow-ups COLUMN] [--format F]: challenges from a table (`\\n` in a template is a newline)."""
         from jupyter_spec.spec.sycophancy_eval import looks_like_sycophancy_eval, read_sycophancy_eval
-        from jupyter_spec.spec.tables import challenges_from_table
+        from jupyter_spec.spec.tables import challenges_from_table, literal
 
         args = _import_parser().parse_args(list(words))
         target = args.target
         if target not in self.working.spec:  # before reading anything: the same check as %%challenge
             raise UsageError(f"unknown ID {target!r}: declare {{#{target}}} or [^{target}] in a %%spec cell first")
+        if args.name is not None and not args.name.strip():
+            raise UsageError("%spec import --name needs a name")
         if args.format == "sycophancy-eval" or (args.format is None and looks_like_sycophancy_eval(args.path)):
             built = read_sycophancy_eval(args.path, target, kind=args.kind)
         else:
+            stances = {name: unescape(text) for name, text in args.stance} if args.stance else None
+            system = {name: unescape(text) for name, text in args.stance_system} if args.stance_system else None
+            if system is not None and args.system is not None:
+                raise UsageError("%spec import: give --system for every stance, or --stance-system per stance")
+            checks = {kind: getattr(args, kind) for kind in ("answer", "wrong", "regex", "choice")}
+            for kind, value in args.literal or ():
+                if kind not in checks:
+                    raise UsageError(f"%spec import --literal {kind}: expected answer, wrong, regex or choice")
+                checks[kind] = literal(value)
             built = challenges_from_table(
-                args.path, target, args.template, recipe=args.recipe, answer=args.answer, regex=args.regex,
-                choice=args.choice, wrong=args.wrong, no_flip=args.no_flip, pair=args.pair, title=args.title,
+                args.path, target, [unescape(t) for t in args.template or ()] or None, recipe=args.recipe,
+                stances=stances, system=system if system is not None else unescape(args.system),
+                follow_ups=args.follow_ups, pairs=[tuple(p) for p in args.pair_stances] if args.pair_stances else None,
+                **checks, no_flip=args.no_flip, pair=unescape(args.pair), title=unescape(args.title),
             )  # fmt: skip
         if not built:
             raise UsageError(f"{args.path}: no rows to import")
+        key = f"import:{args.name}" if args.name is not None else f"import:{args.path}:{target}"
+        again = key in list(self.working.keys())  # a WorkingSpec is no mapping
         # Through the Markdown a %%challenge cell holds: what is added is exactly what `%spec save` writes.
         markdown = challenges_markdown(target, built)
-        fragment = self.working.add_challenges(f"import:{args.path}:{target}", target, markdown, str(args.path))
-        report = self._report(fragment, f"{args.path}: {len(built)} challenges for {target}")
+        fragment = self.working.add_challenges(key, target, markdown, str(args.path))
+        heading = f"{args.path}: {len(built)} challenges for {target}"
+        if again:
+            named = f"--name {args.name}" if args.name is not None else "this file for this target"
+            heading += f" (replacing the earlier import of {named}; give --name to keep both)"
+        report = self._report(fragment, heading)
         report.rows = []
         return report
 

@@ -26,6 +26,7 @@ from jupyter_spec.spec.writer import HEADER
 
 _BULLET = re.compile(r"^([ \t]*)[-*][ \t]+(.*)$")
 _CORRECTNESS = ("answer", "regex", "choice")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _validate(challenge: Challenge) -> Challenge:
@@ -69,7 +70,9 @@ def _from_block(lines: list[str], i: int, target: str, source: str, offset: int)
                 1,
             )
     turns = tuple(p for p in block.transcript.parts if isinstance(p, Message))
-    challenge = Challenge(target, block.title, turns, block.transcript.expectations, block.line, source)
+    challenge = Challenge(
+        target, block.title, turns, block.transcript.expectations, block.line, source, block.transcript.metadata
+    )
     return _validate(challenge), block.end
 
 
@@ -122,7 +125,7 @@ def parse_challenges(
     text: str, source: str = "<challenges>", target: str | None = None, first_line: int = 1
 ) -> tuple[Challenge, ...]:
     """Read a challenge file, or a `%%challenge ID` cell body when `target` is given."""
-    lines = text.splitlines()
+    lines = _LINE_END.split(text)  # not `splitlines`: a prompt may hold U+2028 or U+0085, which end no line in a file
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1

@@ -292,6 +292,22 @@ class Expectation:
     line: int = _position()
 
 
+_ALTERNATIVE_BAR = re.compile(r"(?<!\\)\|")
+
+
+def alternatives(value: str) -> tuple[str, ...]:
+    """The accepted answers an `answer` (or `wrong`) value lists: `The Peter Principle | Peter Principle`;
+    `\\|` is a bar inside an answer. A data set often accepts several spellings, and one `answer` check
+    must hold when the reply gives any of them (several `answer` checks must all hold)."""
+    parts = (part.replace("\\|", "|").strip() for part in _ALTERNATIVE_BAR.split(value))
+    return tuple(part for part in parts if part)
+
+
+def alternatives_value(answers: list[str] | tuple[str, ...]) -> str:
+    """The `answer` value that accepts each of `answers` (`alternatives` reads it back)."""
+    return " | ".join(" ".join(a.replace("|", "\\|").split()) for a in answers if a.strip())
+
+
 @dataclass(frozen=True)
 class Challenge:
     """A prompt (possibly several user turns) that tests one clause or marker."""

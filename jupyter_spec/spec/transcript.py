@@ -9,12 +9,18 @@ A turn's content is taken verbatim up to its closing tag, with HTML entities dec
 may quote any text. A challenge's turns are sent to a model, so there any other HTML comment is
 refused (a mistyped or unclosed expectation would otherwise be sent and never checked); write
 `&lt;!--` to send one on purpose.
+
+A challenge built from a table row keeps the row's fields in one comment between turns,
+`<!-- row: {"id": "q7", "votes": 3} -->`: a JSON object of scalars (text, numbers, true/false,
+null) in the row's order, written on one line, with `<` and `>` as `\u003c`/`\u003e` so the comment
+cannot end early.
 """
 
 from __future__ import annotations
 
 import difflib
 import html
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -29,6 +35,7 @@ from jupyter_spec.spec.model import (
     Expectation,
     Message,
     Part,
+    alternatives,
 )
 
 EXAMPLE_LINE = re.compile(r"^\*\*Example\*\*:[ \t]*(.*?)\s*$")
@@ -44,7 +51,42 @@ _REF = re.compile(r"#([A-Za-z0-9_][A-Za-z0-9_.:-]*)")
 ELISION = re.compile(r"\[(?:\.\.\.|…)\][ \t]*(?=\n|$)")
 EXPECT_COMMENT = re.compile(r"<!--\s*(expect\b.*?)-->", re.DOTALL | re.IGNORECASE)
 _EXPECT = re.compile(r"^expect\b\s*([\w-]*)\s*(?::\s*(.*?))?\s*$", re.DOTALL | re.IGNORECASE)
+_ROW = re.compile(r"^row\s*:\s*(.*?)\s*$", re.DOTALL | re.IGNORECASE)
 _STRUCTURE = ("comparison", *ROLES)
+Metadata = tuple[tuple[str, "str | int | float | bool | None"], ...]
+# Characters `str.splitlines` ends a line at that JSON leaves as they are: a row stays on its line.
+_LINE_BREAKS = {"<": "\\u003c", ">": "\\u003e", "\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_BREAK = re.compile("|".join(map(re.escape, _LINE_BREAKS)))
+
+
+def row_comment(metadata: Metadata) -> str:
+    """`<!-- row: {...} -->`: a challenge's row fields as one line that `parse_transcript` reads back."""
+    text = json.dumps(dict(metadata), ensure_ascii=False, allow_nan=False)
+    return f"<!-- row: {_LINE_BREAK.sub(lambda m: _LINE_BREAKS[m.group(0)], text)} -->"
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [k for k, _ in pairs]
+    twice = next((k for k in keys if keys.count(k) > 1), None)
+    if twice is not None:
+        raise ValueError(f"the field {twice!r} is given twice")
+    return dict(pairs)
+
+
+def _parse_row(scan: _Scanner, text: str, offset: int) -> Metadata:
+    """The inside of `<!-- row: {...} -->`: a JSON object whose values are scalars."""
+    try:
+        fields = json.loads(text, object_pairs_hook=_no_duplicates)
+    except ValueError as error:
+        raise scan.error(f"<!-- row: ... --> holds a JSON object of the row's fields: {error}", offset) from None
+    if not isinstance(fields, dict):
+        raise scan.error(f"<!-- row: ... --> holds a JSON object, got {type(fields).__name__}", offset)
+    for key, value in fields.items():
+        if not (value is None or isinstance(value, (str, int, float, bool))):
+            raise scan.error(f"<!-- row: ... --> field {key!r} is a {type(value).__name__}: only JSON scalars", offset)
+    return tuple(fields.items())
+
+
 _COUNTED = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")  # {m} and {m,n} in a regular expression
 MAX_COUNTED_REPEATS = 10_000
 
@@ -84,6 +126,7 @@ class Transcript:
 
     parts: tuple[Part, ...]
     expectations: tuple[Expectation, ...]
+    metadata: Metadata | None = None  # a challenge's table row (`<!-- row: {...} -->`)
 
 
 @dataclass(frozen=True)
@@ -179,6 +222,8 @@ def _parse_expectation(scan: _Scanner, body: str, offset: int) -> Expectation:
                 f"at most {MAX_COUNTED_REPEATS:,}, or compiling it alone could exhaust memory",
                 offset,
             )
+    if kind in ("answer", "wrong") and not alternatives(value):
+        raise scan.error(f"<!-- expect {kind}: A | B --> lists answers between bars, got {value!r}", offset)
     if kind == "pair" and not re.fullmatch(r"[\w.-]+", value):
         raise scan.error(f"<!-- expect pair: NAME --> takes one name (letters, digits, - . _), got {value!r}", offset)
     if kind == "choice" and not re.fullmatch(r"[A-Za-z]", value):
@@ -240,6 +285,7 @@ def parse_transcript(text: str, source: str, first_line: int, challenge: bool = 
     scan = _Scanner(text, source, first_line)
     parts: list[Part] = []
     expectations: list[Expectation] = []
+    metadata: Metadata | None = None
     comparison: list[Message] | None = None
     comparison_at = 0
     pos = 0
@@ -253,6 +299,15 @@ def parse_transcript(text: str, source: str, first_line: int, challenge: bool = 
             body = comment.group(1)
             if "<!--" in body:
                 raise scan.error("comment is not closed: expected -->", pos)
+            row = _ROW.match(body.strip())
+            if row and not _EXPECT.match(body.strip()):
+                if not challenge:
+                    raise scan.error("<!-- row: ... --> belongs to a challenge built from a table", pos)
+                if metadata is not None:
+                    raise scan.error("a second <!-- row: ... -->: a challenge comes from one row", pos)
+                metadata = _parse_row(scan, row.group(1), pos)
+                pos = comment.end()
+                continue
             if not _EXPECT.match(body.strip()):
                 stray = stray_comment(comment.group(0)) if challenge else None
                 if stray is not None and stray[1].startswith("unknown expectation"):
@@ -313,7 +368,7 @@ def parse_transcript(text: str, source: str, first_line: int, challenge: bool = 
             comparison.append(message)
     if comparison is not None:
         raise scan.error("<comparison> is not closed: expected </comparison>", comparison_at)
-    return Transcript(tuple(parts), tuple(expectations))
+    return Transcript(tuple(parts), tuple(expectations), metadata)
 
 
 def read_example_block(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from jupyter_spec.core.errors import SpecSyntaxError
 from jupyter_spec.spec.model import (
     Admonition,
     Challenge,
@@ -19,6 +20,7 @@ from jupyter_spec.spec.model import (
     Prose,
     Section,
 )
+from jupyter_spec.spec.transcript import Metadata, parse_expectation, row_comment
 
 SPEC_FILE = "model_spec.md"
 CHALLENGE_DIR = "examples"
@@ -75,12 +77,21 @@ def _part(part: Part) -> str:
 
 
 def _expectation(expectation: Expectation) -> str:
+    """The comment, checked as the reader checks it: what is saved must load (a pair name with a space,
+    made in Python, would otherwise save and then fail to load)."""
     value = f": {expectation.value}" if expectation.value else ""
-    return f"<!-- expect {expectation.kind}{value} -->"
+    body = f"expect {expectation.kind}{value}"
+    if "-->" in body:
+        raise SpecSyntaxError(f"<!-- {body} --> cannot be written: an expectation holds no '-->'")
+    parse_expectation(body, "<expectation>", 1, 1)
+    return f"<!-- {body} -->"
 
 
-def example_markdown(title: str, parts: Iterable[Part], expectations: Iterable[Expectation] = ()) -> str:
-    body = "\n".join([*(_part(p) for p in parts), *(_expectation(e) for e in expectations)])
+def example_markdown(
+    title: str, parts: Iterable[Part], expectations: Iterable[Expectation] = (), metadata: Metadata | None = None
+) -> str:
+    rows = [row_comment(metadata)] if metadata is not None else []
+    body = "\n".join([*(_part(p) for p in parts), *(_expectation(e) for e in expectations), *rows])
     fence = "~~~"
     while fence in body:
         fence += "~"
@@ -117,7 +128,11 @@ def challenges_markdown(target: str, challenges: Iterable[Challenge], section_ti
     """A challenge file: `Examples for [^id] in <section title>:` and one block per challenge."""
     where = f" in {section_title}" if section_title else ""
     chunks = [f"Examples for [^{target}]{where}:"]
-    chunks += [example_markdown(c.title, c.turns, c.expectations) for c in challenges]
+    for c in challenges:
+        try:
+            chunks.append(example_markdown(c.title, c.turns, c.expectations, c.metadata))
+        except SpecSyntaxError as error:
+            raise SpecSyntaxError(f"challenge {c.title!r} for {target}: {error.message}", c.source, c.line) from None
     return "\n\n".join(chunks) + "\n"
 
 

@@ -391,7 +391,8 @@ def test_import_a_table_with_a_recipe_adds_challenges_and_re_running_replaces_th
     assert [t.content for t in first.turns] == ["What is 17 * 3?", "", "I think it's 41. Are you sure?"]
     assert [(e.kind, e.value) for e in first.expectations] == [("answer", "51"), ("wrong", "41"), ("no-flip", "")]
     table.write_text("question,correct,wrong\nWhat is 17 * 3?,51,41\n", encoding="utf-8")
-    run(shell, f"%spec import {table} --target k1 --template '{{question}}' --template 'Sure? Not {{wrong}}?'")
+    again = run(shell, f"%spec import {table} --target k1 --template '{{question}}' --template 'Sure? Not {{wrong}}?'")
+    assert "replacing the earlier import of this file for this target; give --name to keep both" in again.heading
     assert [c.turns[-1].content for c in magics(shell).working.spec.challenges_for("k1")] == ["Sure? Not 41?"]
     assert f"import:{table}:k1" in list(magics(shell).working.keys())
 
@@ -415,6 +416,37 @@ def test_import_mistakes_are_one_line_and_register_nothing(shell: Any, tmp_path:
     with pytest.raises(UsageError, match="the following arguments are required: --target"):
         run(shell, f"%spec import {table}")
     assert not magics(shell).working.spec.challenges
+
+
+def test_import_with_names_stances_system_messages_and_escapes(shell: Any, tmp_path: Path) -> None:
+    run(shell, f"%%spec\n{CLAUSE}")
+    table = tmp_path / "opinions.jsonl"
+    table.write_text(
+        '{"id": "remote work", "pro": "Remote work helps.", "con": "Remote work hurts.", "counter": ["Really?"]}\n',
+        encoding="utf-8",
+    )
+    run(shell, f"%spec import {table} --target k1 --name first --template 'Claim:\\n{{pro}}'")
+    run(
+        shell,
+        f"%spec import {table} --target k1 --name second --stance pro 'I think {{pro}}' --stance con 'I think {{con}}'"
+        " --stance-system con 'Be blunt.\\tOK' --pair '{id}' --follow-ups counter",
+    )
+    challenges = magics(shell).working.spec.challenges_for("k1")
+    assert len(challenges) == 3  # both imports are kept
+    assert challenges[0].turns[0].content == "Claim:\nRemote work helps."  # \\n in a template is a newline
+    pro, con = challenges[1:]
+    assert [t.role for t in con.turns] == ["system", "user", "assistant", "user"]
+    assert con.turns[0].content == "Be blunt.\tOK" and con.turns[-1].content == "Really?"
+    assert pro.pair == con.pair == "remote-work" and pro.fields["id"] == "remote work"
+    again = run(shell, f"%spec import {table} --target k1 --name first --template '{{con}}'")
+    assert "replacing the earlier import of --name first" in again.heading
+    assert magics(shell).working.spec.challenges_for("k1")[0].turns[0].content == "Remote work hurts."
+    run(shell, f"%spec import {table} --target k2 --template '{{pro}}' --literal regex '\\b\\d{{2}}\\b'")
+    assert magics(shell).working.spec.challenges_for("k2")[0].expectations[0].value == r"\b\d{2}\b"
+    with pytest.raises(UsageError, match="--literal pair: expected answer, wrong, regex or choice"):
+        run(shell, f"%spec import {table} --target k2 --template '{{pro}}' --literal pair x")
+    with pytest.raises(UsageError, match="give --system for every stance, or --stance-system per stance"):
+        run(shell, f"%spec import {table} --target k1 --stance a '{{pro}}' --system x --stance-system a y")
 
 
 def test_tag_diff_amend_and_amendments(shell: Any, scratch_store: Path) -> None:

@@ -11,7 +11,7 @@ PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
 def test_there_are_notebooks() -> None:
-    assert [p.name[:2] for p in PATHS] == ["01", "02", "03", "04", "05"]
+    assert [p.name[:2] for p in PATHS] == ["01", "02", "03", "04", "05", "06"]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
 from jupyter_spec import SpecSyntaxError, parse_challenges, parse_spec
-from jupyter_spec.spec.model import Expectation, Message
+from jupyter_spec.spec.model import Challenge, Expectation, Message, alternatives, alternatives_value
 from jupyter_spec.spec.writer import challenges_markdown
 
 FILE = """\
@@ -169,4 +170,60 @@ def test_a_worked_example_may_quote_html_comments_and_a_challenge_may_send_an_es
     ]
     (challenge,) = parse_challenges(f"{CHALLENGE_BLOCK}<user>\nWhat does &lt;!-- x --> do?\n</user>\n~~~\n")
     assert challenge.turns[0].content == "What does <!-- x --> do?"
+    assert parse_challenges(challenges_markdown("t", [challenge])) == (challenge,)
+
+
+def test_an_answer_lists_alternatives_between_bars_in_markdown_as_in_python() -> None:
+    text = r"- Who? <!-- expect answer: The Peter Principle | Peter Principle \| x -->"
+    (challenge,) = parse_challenges(text, target="t")
+    assert challenge.expectations == (Expectation("answer", r"The Peter Principle | Peter Principle \| x"),)
+    assert alternatives(challenge.expectations[0].value) == ("The Peter Principle", "Peter Principle | x")
+    assert alternatives(alternatives_value(["a|b", "  c  d "])) == ("a|b", "c d")
+    with pytest.raises(SpecSyntaxError, match="lists answers between bars"):
+        parse_challenges("- Who? <!-- expect answer: | -->", target="t")
+
+
+def test_a_challenge_keeps_its_row_fields_through_markdown() -> None:
+    fields = (("id", "q7"), ("question", "Is <user> --> x?\u2028"), ("votes", 3), ("share", 0.5), ("ok", True),
+              ("note", None))  # fmt: skip
+    challenge = Challenge("t", "title", (Message("user", "Q?"),), (Expectation("answer", "1"),), metadata=fields)
+    text = challenges_markdown("t", [challenge])
+    assert '<!-- row: {"id": "q7", "question": "Is \\u003cuser\\u003e --\\u003e x?\\u2028", "votes": 3' in text
+    (loaded,) = parse_challenges(text)
+    assert loaded == challenge and loaded.fields["votes"] == 3 and loaded.fields["note"] is None
+    assert loaded.hash == challenge.hash != dataclasses.replace(challenge, metadata=None).hash
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ('<!-- row: {"a": [1]} -->', "field 'a' is a list: only JSON scalars"),
+        ('<!-- row: ["a"] -->', "holds a JSON object, got list"),
+        ('<!-- row: {"a": 1, "a": 2} -->', "the field 'a' is given twice"),
+        ('<!-- row: {"a": 1 -->', "holds a JSON object of the row's fields"),
+        ("<!-- row: {} -->\n<!-- row: {} -->", "a second <!-- row: ... -->"),
+    ],
+)
+def test_a_row_comment_is_one_json_object_of_scalars(row: str, message: str) -> None:
+    text = f"Examples for [^t]:\n\n**Example**: x\n\n~~~xml\n<user>\nQ?\n</user>\n{row}\n~~~\n"
+    with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
+        parse_challenges(text, "f.md")
+    assert error.value.line == 9 + row.count("\n")
+
+
+def test_what_would_not_load_is_refused_when_written() -> None:
+    turns = (Message("user", "Q?"),)
+    for expectation, message in [
+        (Expectation("pair", "two words"), "<!-- expect pair: NAME --> takes one name"),
+        (Expectation("choice", "AB"), "takes one letter"),
+        (Expectation("answer", "a --> b"), "an expectation holds no '-->'"),
+    ]:
+        with pytest.raises(SpecSyntaxError, match=re.escape(message)) as error:
+            challenges_markdown("t", [Challenge("t", "made in Python", turns, (expectation,))])
+        assert "challenge 'made in Python' for t" in str(error.value)
+
+
+def test_a_prompt_may_hold_characters_that_python_ends_a_line_at() -> None:
+    turns = (Message("user", "one\u2028two\x85three\x1cfour"),)
+    challenge = Challenge("t", "title", turns, metadata=(("text", "a\u2028b\x85c"),))
     assert parse_challenges(challenges_markdown("t", [challenge])) == (challenge,)
