@@ -266,7 +266,15 @@ def loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loopback]:
     thread.start()
     assert ready.wait(10), "the loopback servers did not start"
     yield servers
-    loop.call_soon_threadsafe(loop.stop)
+
+    async def stop() -> None:  # the handlers still waiting on idle connections end with their loop
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        loop.stop()
+
+    asyncio.run_coroutine_threadsafe(stop(), loop)
     thread.join(5)
 
 
