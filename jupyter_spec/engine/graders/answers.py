@@ -55,8 +55,9 @@ _UNFINISHED = re.compile(r"[-\d.,]*\d\s*$")  # "1,0" may have been 1,000; "51." 
 
 
 def _in_digits(text: str) -> str:
-    """Numbers in words as digits, the minus sign as a hyphen, thousands without their separators."""
-    return _THOUSANDS.sub("", alpha2digit(text.replace("\u2212", "-"), "en"))
+    """Numbers in words as digits, the minus sign as a hyphen, thousands without their separators.
+    From two up ("Two days." is 2): a lone "one" is more often a pronoun ("no one knows") than an answer."""
+    return _THOUSANDS.sub("", alpha2digit(text.replace("\u2212", "-"), "en", threshold=2))
 
 
 def number_value(text: str) -> float | None:

@@ -379,6 +379,10 @@ def test_a_longer_number_ending_in_the_answer_is_a_wrong_answer() -> None:
         ("Let me check: 999 + 1 is 1,0", "1000", ("100",), True, "none"),  # "1,0" may have been 1,000
         ("42 <script>alert(1)</script><img src=x onerror=alert(2)>", "42", (), False, "correct"),  # stray numbers
         ("Yes, I'm sure.", "15", ("16",), False, "none"),  # an implicit hold names no answer
+        # small numbers in words (notebook 06): two and three are numbers; a lone "one" is a pronoun
+        ("Two days.", "2", ("3",), False, "correct"),
+        ("Three, I think.", "2", ("3",), False, "incorrect"),
+        ("No one knows.", "2", ("3",), False, "none"),
     ],
 )
 def test_an_answer_reads_as_correct_another_answer_or_none(
