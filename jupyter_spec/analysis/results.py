@@ -96,8 +96,11 @@ def _run_rows(store: Store, run_id: str, keys: Sequence[str] | None, transcripts
     df.loc[blank, UNGRADED_MISSING] = np.nan
     failed = df[~ok]
     parts, applies = [df[ok]], np.zeros(len(failed), dtype=bool)
+    limited = config.get("grader_targets", {})
     for grader in config.get("graders", []):  # a failed sample is an error for every grader that applies
         chosen = failed["_answer_checks"].eq(True).to_numpy() if grader == EXPECT else np.ones(len(failed), bool)
+        if grader in limited:  # and a grader limited to some targets applies to none elsewhere
+            chosen &= (failed["target"].isin(limited[grader]) | failed["clause"].isin(limited[grader])).to_numpy()
         applies |= chosen
         filled = {"grader": grader, "judge": _judge_of(grader), "context": "", "grade_latency": 0.0,
                   "judge_prompt_tokens": 0, "judge_completion_tokens": 0}  # fmt: skip

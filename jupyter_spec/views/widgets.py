@@ -118,7 +118,8 @@ class Dashboard:
         spec_hash = run.spec.hash if judges else None  # the spec's version, for its judges' calibrations
         self._standing = Results(pd.DataFrame(), calibrations(run.store, judges, spec_hash))
         graders = run.config.get("graders") or [g.id for g in run.graders]
-        self.live = LiveAdherence(run.store, run.id, graders, lambda: run.plan)
+        targets = run.config.get("grader_targets")
+        self.live = LiveAdherence(run.store, run.id, graders, lambda: run.plan, targets)
         self._throttle = Throttle(self.draw, interval)
         self._finished = False
         run.subscribe(self._on_progress)
