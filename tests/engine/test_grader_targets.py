@@ -157,3 +157,15 @@ def test_a_resumed_run_keeps_its_graders_targets(providers: dict[str, ScriptedPr
     }  # fmt: skip
     df = resumed.results.df
     assert set(df.loc[df["grader"] == "judge:scripted:judge", "target"]) == {"h1"}
+
+
+def test_a_judge_made_without_settings_takes_the_runs(providers: dict[str, ScriptedProvider], store: Store) -> None:
+    unbound = ModelJudge("scripted:judge", targets=["hold"])  # the environment's settings: output mode "auto"
+    assert "response_format" not in unbound.params  # "auto" asks a scripted endpoint for none
+    handle = start(make_spec(), store, judges=[unbound])  # a run whose settings say json_object
+    handle.wait(30)
+    (judge,) = [g for g in handle.graders if isinstance(g, ModelJudge)]
+    assert judge.targets == frozenset({"hold"}) and judge.params["response_format"]["type"] == "json_object"
+    assert {params["response_format"]["type"] for _, params in providers["judge"].calls} == {"json_object"}
+    bound = ModelJudge("scripted:judge", Settings(), targets=["hold"])
+    assert bound.for_run(Settings(judge_output="json_object")) is bound  # settings given: kept

@@ -33,9 +33,11 @@ def make_graders(
     """Expectations always (they cost nothing), one model judge per ID (or a `ModelJudge` as given, e.g.
     limited to some targets), then any extra graders."""
     settings = settings or config.settings  # the one read from the environment, as the magics and runs use
-    made = [j if isinstance(j, ModelJudge) else ModelJudge(j, settings) for j in judges]
+    made = [j.for_run(settings) if isinstance(j, ModelJudge) else ModelJudge(j, settings) for j in judges]
     graders: list[Grader] = [ExpectationGrader(), *made]
     for grader in extra:
+        if isinstance(grader, ModelJudge):
+            grader = grader.for_run(settings)
         graders.append(grader if hasattr(grader, "grade") else PythonGrader(grader))  # type: ignore[arg-type]
     ids = [g.id for g in graders]
     repeated = sorted({i for i in ids if ids.count(i) > 1})

@@ -332,6 +332,7 @@ class ModelJudge:
         *,
         targets: Iterable[str] | str | None = None,
     ) -> None:
+        self._given = (model, params, settings is not None)  # to bind it to a run's settings (`for_run`)
         settings = settings or config.settings  # the one read from the environment, as runs use
         self.model = settings.resolve(model)
         self.params: dict[str, Any] = {"temperature": 0.0, "max_tokens": 400, **(params or {})}
@@ -344,6 +345,12 @@ class ModelJudge:
     def __repr__(self) -> str:
         limited = "" if self.targets is None else f", targets={sorted(self.targets)!r}"
         return f"ModelJudge({self.model!r}{limited})"
+
+    def for_run(self, settings: Settings) -> ModelJudge:
+        """The judge a run with these settings uses: one made without settings takes the run's (its model
+        aliases, its output mode), as a judge named by ID does; one made with settings keeps them."""
+        model, params, bound = self._given
+        return self if bound else ModelJudge(model, settings, params, targets=self.targets)
 
     def applies(self, sample: Sample) -> bool:
         return bool(sample.responses) and covers(self.targets, sample.target, sample.clause)
