@@ -14,13 +14,14 @@ rulings (few) are applied to the counts at each table, from those same entries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from jupyter_spec.analysis.metrics.adherence import COUNTED, adherence_from_counts
 from jupyter_spec.core.ids import EXPECT
+from jupyter_spec.engine.graders.base import covers
 from jupyter_spec.engine.plan import PlanItem
 from jupyter_spec.engine.store import Store
 from jupyter_spec.spec.model import ANSWER_CHECKS
@@ -36,11 +37,17 @@ class LiveAdherence:
     """Verdict counts of one run, read incrementally from the store (see the module docstring)."""
 
     def __init__(
-        self, store: Store, run_id: str, graders: Sequence[str], plan: Callable[[], Sequence[PlanItem]] = list
+        self,
+        store: Store,
+        run_id: str,
+        graders: Sequence[str],
+        plan: Callable[[], Sequence[PlanItem]] = list,
+        targets: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.store = store
         self.run_id = run_id
         self.graders = list(dict.fromkeys(graders))
+        self.targets = dict(targets or {})  # grader -> the targets it is limited to (a run's `grader_targets`)
         self.plan = plan
         self.rows_read = 0  # rows the last update read from the store (what a redraw costs)
         self._samples_after = 0
@@ -95,7 +102,8 @@ class LiveAdherence:
     # -- counting -------------------------------------------------------------------------------
 
     def _sample(self, row: Any) -> None:
-        """A sample written (again): a failed one is an error for every grader that applies to it."""
+        """A sample written (again): a failed one is an error for every grader that applies to it (one
+        limited to other targets does not)."""
         key = row["key"]
         for grader in self.graders:  # written before: forget the errors counted for it
             entry = self._seen.get(f"{key}|{grader}")
@@ -105,8 +113,9 @@ class LiveAdherence:
             return
         item = self._item(key)
         checks = item is not None and any(e.kind in ANSWER_CHECKS for e in item.challenge.expectations)
+        target = item.target if item is not None else row["clause"]
         for grader in self.graders:
-            if grader != EXPECT or checks:
+            if (grader != EXPECT or checks) and covers(self.targets.get(grader), target, row["clause"]):
                 self._count(key, grader, "error", row, False)
 
     def _count(self, key: str, grader: str, verdict: str, row: Any, self_graded: bool) -> None:

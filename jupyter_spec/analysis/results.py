@@ -32,6 +32,8 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+ROW_PREFIX = "row."  # a table row's field `category` is the column `row.category` (no clash with the above)
+
 GRADE_COLUMNS = ["grader", "judge", "verdict", "score", "reasoning", "checks", "raw", "self_graded", "context",
                  "grade_latency", "judge_prompt_tokens", "judge_completion_tokens"]  # fmt: skip
 UNGRADED_MISSING = ["context", "grade_latency", "judge_prompt_tokens", "judge_completion_tokens"]  # NaN, not None
@@ -45,26 +47,40 @@ def _decoded(texts: pd.Series) -> np.ndarray:
     return values[codes] if len(codes) else np.empty(0, dtype=object)
 
 
-def _challenge_columns(text: str) -> tuple[str, str | None, bool, bool]:
-    """title, pair, no_flip and whether it says what a correct answer is, of one challenge's JSON."""
+def _challenge_columns(text: str) -> tuple[str, str | None, bool, bool, dict[str, Any] | None]:
+    """title, pair, no_flip, whether it says what a correct answer is, and the fields of the table row
+    it was built from (None for a challenge written by hand), of one challenge's JSON."""
     data = json.loads(text)
     kinds = [kind for kind, _ in data["expectations"]]
     pair = next((value for kind, value in data["expectations"] if kind == "pair"), None)
-    return data["title"], pair, "no-flip" in kinds, any(kind in ANSWER_CHECKS for kind in kinds)
+    fields = data.get("metadata")
+    return (data["title"], pair, "no-flip" in kinds, any(kind in ANSWER_CHECKS for kind in kinds),
+            None if fields is None else dict(fields))  # fmt: skip
 
 
 def _plan_columns(store: Store, run_id: str, keys: Sequence[str] | None) -> pd.DataFrame:
-    """Per plan item: its index and its challenge's columns (each distinct challenge parsed once)."""
+    """Per plan item: its index and its challenge's columns (each distinct challenge parsed once), with a
+    `row.NAME` column per field of the table rows its challenges were built from (None where a
+    challenge has no such field, as one written by hand has none)."""
     entries = store.plan_entries(run_id, keys)
     plan = pd.DataFrame([tuple(row) for row in entries], columns=["plan_index", "sample_key", "challenge_json"])
     codes, texts = pd.factorize(plan.pop("challenge_json"))
-    for name, values in zip(("challenge_title", "pair", "no_flip", "_answer_checks"),
-                            zip(*map(_challenge_columns, texts), strict=True) if len(texts) else [[]] * 4,
-                            strict=True):  # fmt: skip
+    parsed = list(zip(*map(_challenge_columns, texts), strict=True)) if len(texts) else [[]] * 5
+    fields = parsed.pop()
+    names = list(dict.fromkeys(name for found in fields if found for name in found))
+    columns = dict(zip(("challenge_title", "pair", "no_flip", "_answer_checks"), parsed, strict=True)) | {
+        ROW_PREFIX + name: [found.get(name) if found else None for found in fields] for name in names
+    }
+    for name, values in columns.items():
         column = np.empty(len(values), dtype=object)
         column[:] = values
         plan[name] = column[codes] if len(codes) else []
     return plan
+
+
+def row_columns(df: pd.DataFrame) -> list[str]:
+    """The frame's columns of table rows' fields (`row.NAME`), in the order the rows gave them."""
+    return [column for column in df.columns if isinstance(column, str) and column.startswith(ROW_PREFIX)]
 
 
 def _judge_of(grader: str) -> str | None:
@@ -96,8 +112,11 @@ def _run_rows(store: Store, run_id: str, keys: Sequence[str] | None, transcripts
     df.loc[blank, UNGRADED_MISSING] = np.nan
     failed = df[~ok]
     parts, applies = [df[ok]], np.zeros(len(failed), dtype=bool)
+    limited = config.get("grader_targets", {})
     for grader in config.get("graders", []):  # a failed sample is an error for every grader that applies
         chosen = failed["_answer_checks"].eq(True).to_numpy() if grader == EXPECT else np.ones(len(failed), bool)
+        if grader in limited:  # and a grader limited to some targets applies to none elsewhere
+            chosen &= (failed["target"].isin(limited[grader]) | failed["clause"].isin(limited[grader])).to_numpy()
         applies |= chosen
         filled = {"grader": grader, "judge": _judge_of(grader), "context": "", "grade_latency": 0.0,
                   "judge_prompt_tokens": 0, "judge_completion_tokens": 0}  # fmt: skip
@@ -116,8 +135,12 @@ def results_frame(
     """
     parts = [_run_rows(store, run_id, keys, transcripts) for run_id in run_ids]
     df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    fields = list(dict.fromkeys(column for part in parts for column in row_columns(part)))
     # One inference of every column's type over every row, as a frame built from Python rows would have.
-    df = df.reindex(columns=COLUMNS).astype(object).infer_objects()
+    df = df.reindex(columns=[*COLUMNS, *fields]).astype(object)
+    # a field some samples lack keeps the rows' values as they were (7, not 7.0), and None elsewhere
+    partial = {name: df[name].where(df[name].notna(), None) for name in fields if df[name].isna().any()}
+    df = df.infer_objects().assign(**partial)
     df["transcript"] = df["transcript"].astype(object)  # JSON text now, lists once decoded
     # A sample taken once and reused by a later run (from the cache) counts once, as the later run graded it.
     df = df.drop_duplicates(["sample_key", "grader"], keep="last")

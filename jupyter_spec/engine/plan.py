@@ -101,22 +101,26 @@ def _json(value: Any) -> str:
 
 
 def challenge_json(challenge: Challenge) -> dict[str, Any]:
-    """A challenge as JSON: how plans and spec versions store one."""
+    """A challenge as JSON: how plans and spec versions store one. A table row's fields are kept (as
+    [name, value] pairs, in the row's order) only where there are some: other challenges are stored as before."""
     return {
         "target": challenge.target,
         "title": challenge.title,
         "turns": [[t.role, t.content, *([dict(t.attrs)] if t.attrs else [])] for t in challenge.turns],
         "expectations": [[e.kind, e.value] for e in challenge.expectations],
+        **({} if challenge.metadata is None else {"metadata": [list(pair) for pair in challenge.metadata]}),
     }
 
 
 def challenge_of(target: str, data: dict[str, Any]) -> Challenge:
-    """The challenge `challenge_json` wrote."""
+    """The challenge `challenge_json` wrote (the same hash: a resumed run finds its samples' grades)."""
+    metadata = data.get("metadata")
     return Challenge(
         target,
         data["title"],
         tuple(Message(t[0], t[1], attrs=tuple(t[2].items()) if len(t) > 2 else ()) for t in data["turns"]),
         tuple(Expectation(kind, value) for kind, value in data["expectations"]),
+        metadata=None if metadata is None else tuple((name, value) for name, value in metadata),
     )
 
 

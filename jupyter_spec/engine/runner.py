@@ -22,10 +22,12 @@ from typing import Any
 
 from jupyter_spec.core import hooks
 from jupyter_spec.core.errors import SpecError
+from jupyter_spec.core.ids import GraderId
 from jupyter_spec.engine import background, failures
 from jupyter_spec.engine import settings as defaults  # the one settings object, read when used
 from jupyter_spec.engine.graders import Grade, Grader, ModelJudge, make_graders
-from jupyter_spec.engine.graders.deterministic import GraderFunction
+from jupyter_spec.engine.graders.base import check_targets, same_targets, targets_of
+from jupyter_spec.engine.graders.python import GraderFunction
 from jupyter_spec.engine.grading import Grading
 from jupyter_spec.engine.plan import Plan, PlanItem, challenge_json, plan_json
 from jupyter_spec.engine.progress import Progress, Tally
@@ -422,7 +424,7 @@ def run(
     models: Sequence[str] | str | None = None,
     samples: int = 1,
     *,
-    judges: Sequence[str] | str | None = None,
+    judges: Sequence[str | ModelJudge] | str | ModelJudge | None = None,
     graders: Iterable[Grader | GraderFunction] = (),
     ids: Iterable[str] | None = None,
     params: dict[str, Any] | None = None,
@@ -433,16 +435,18 @@ def run(
 ) -> Run:
     """Start sampling and grading the spec's challenges; returns at once with a `Run` handle.
 
-    `judges` are model IDs (default: the default judge; `[]` for none). Challenges that declare
-    expectations are always checked; `graders` adds Python callables or other graders. `solver`
-    plays each challenge (default `AnswerTurns`: the model answers each assistant turn).
+    `judges` are model IDs, or `ModelJudge`s (e.g. limited to some `targets`) (default: the default
+    judge; `[]` for none). Challenges that declare expectations are always checked; `graders` adds
+    Python callables or other graders. `solver` plays each challenge (default `AnswerTurns`: the
+    model answers each assistant turn). A grader limited to targets the spec lacks is refused.
     """
     solver = solver or AnswerTurns()
     settings = settings or defaults.settings
     models = [models] if isinstance(models, str) else list(models or [settings.model])
     resolved = [settings.resolve(m) for m in models]
-    judges = [judges] if isinstance(judges, str) else list([settings.judge] if judges is None else judges)
-    judging = make_graders([settings.resolve(j) for j in judges], graders, settings)
+    judges = [judges] if isinstance(judges, (str, ModelJudge)) else list([settings.judge] if judges is None else judges)
+    judging = make_graders([j if isinstance(j, ModelJudge) else settings.resolve(j) for j in judges], graders, settings)
+    check_targets(judging, spec)
     ids = list(ids or [])
     plan = Plan(expand_also(spec), resolved, samples, ids, params)  # `also=`: graded under each clause
     store = Store.resolve(store, settings.store)
@@ -455,6 +459,7 @@ def run(
         "graders": [g.id for g in judging],
         "solver": type(solver).__name__,
         "solver_config": getattr(solver, "config", None),
+        **({"grader_targets": limited} if (limited := targets_of(judging)) else {}),  # the results read them
     }  # the spec's hash, text and challenges are added by the run itself, off this thread
     return Run(plan, store, settings, spec=spec, graders=judging, config=config, retry=retry, solver=solver)
 
@@ -488,7 +493,10 @@ def resume(
     plan = [PlanItem.from_json(item) for item in record.plan]
     if not plan:
         raise SpecError(f"run {run_id} has no plan in {store.path}: start it again")
-    judging = make_graders(config.get("judges", []), graders, settings)
+    recorded = config.get("grader_targets", {})  # a judge limited to targets is limited again
+    judges = [ModelJudge(j, settings, targets=recorded.get(GraderId.judge(j))) for j in config.get("judges", [])]
+    judging = make_graders(judges, graders, settings)
+    same_targets(judging, config, run_id)
     missing = set(config.get("graders", [])) - {g.id for g in judging}
     if missing:
         log.warning("resuming run %s without graders %s: pass them in graders=", run_id, ", ".join(sorted(missing)))

@@ -30,6 +30,12 @@ class Sample:
     requests: int = 0  # requests sent for it in this run; 0 when every answer came from the cache
 
     @property
+    def fields(self) -> dict[str, str | int | float | bool | None]:
+        """The fields of the table row its challenge was built from (`Challenge.fields`; empty for one
+        written by hand): `sample.fields["category"]` in a Python grader."""
+        return self.challenge.fields
+
+    @property
     def response(self) -> str | None:
         return self.responses[-1] if self.responses else None
 

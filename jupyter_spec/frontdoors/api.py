@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jupyter_spec.engine import runner
-from jupyter_spec.engine.graders import Grader
-from jupyter_spec.engine.graders.deterministic import GraderFunction
+from jupyter_spec.engine.graders import Grader, ModelJudge
+from jupyter_spec.engine.graders.python import GraderFunction
 from jupyter_spec.engine.requester import RetryPolicy
 from jupyter_spec.engine.runner import Run
 from jupyter_spec.engine.settings import Settings
@@ -25,7 +25,7 @@ def run(
     models: Sequence[str] | str | None = None,
     samples: int = 1,
     *,
-    judges: Sequence[str] | str | None = None,
+    judges: Sequence[str | ModelJudge] | str | ModelJudge | None = None,
     graders: Iterable[Grader | GraderFunction] = (),
     ids: Iterable[str] | None = None,
     params: dict[str, Any] | None = None,

@@ -19,7 +19,7 @@ import pandas as pd
 
 from jupyter_spec.analysis.listing import FILTERS, FrameListing, Item, Listing, StoreListing
 from jupyter_spec.analysis.live import LiveAdherence
-from jupyter_spec.analysis.results import Results, calibrations
+from jupyter_spec.analysis.results import ROW_PREFIX, Results, calibrations, row_columns
 from jupyter_spec.core.ids import VERDICTS
 from jupyter_spec.engine.background import yield_the_cpu
 from jupyter_spec.engine.graders import ModelJudge
@@ -118,7 +118,8 @@ class Dashboard:
         spec_hash = run.spec.hash if judges else None  # the spec's version, for its judges' calibrations
         self._standing = Results(pd.DataFrame(), calibrations(run.store, judges, spec_hash))
         graders = run.config.get("graders") or [g.id for g in run.graders]
-        self.live = LiveAdherence(run.store, run.id, graders, lambda: run.plan)
+        targets = run.config.get("grader_targets")
+        self.live = LiveAdherence(run.store, run.id, graders, lambda: run.plan, targets)
         self._throttle = Throttle(self.draw, interval)
         self._finished = False
         run.subscribe(self._on_progress)
@@ -172,7 +173,8 @@ def _turns_html(transcript: list[dict[str, str]]) -> str:
 
 
 def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[str, Any]] = ()) -> str:
-    """Everything about one sample: clause and its precedents, conversation, answer, grades, ruling."""
+    """Everything about one sample: clause and its precedents, its table row's fields, conversation, answer,
+    grades, ruling."""
     first = group.iloc[0]
     parts = []
     if spec is not None and first["clause"] in spec.clauses:
@@ -189,6 +191,11 @@ def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[
             + (f"<p>Precedents of this clause:</p><ul>{rulings}</ul>" if rulings else "")
             + "</details>"
         )
+    fields = [(column[len(ROW_PREFIX) :], first[column]) for column in row_columns(group) if _given(first[column])]
+    if fields:  # the table row its challenge was built from
+        shown = "".join(f"<tr><th style='text-align:left'>{esc(name)}</th><td>{esc(value)}</td></tr>"
+                        for name, value in fields)  # fmt: skip
+        parts.append(f"<details class='js-row' open><summary>Row fields</summary><table>{shown}</table></details>")
     if first["status"] != "ok":
         parts.append(f"<p><b>sampling failed</b>: {esc(first['error'])}</p>")
     transcript = first["transcript"] if isinstance(first["transcript"], list) else []
@@ -207,6 +214,11 @@ def item_html(group: pd.DataFrame, spec: Spec | None, precedents: Sequence[dict[
     if isinstance(first["ruling"], str):
         parts.append(f"<p><b>reviewer's ruling</b>: {esc(first['ruling'])} — {esc(first['ruling_note'])}</p>")
     return "".join(parts)
+
+
+def _given(value: Any) -> bool:
+    """Whether a sample's challenge has a field: a challenge written by hand has None (or NaN) there."""
+    return not (value is None or (isinstance(value, float) and value != value))
 
 
 def _check_html(check: dict[str, Any]) -> str:

@@ -568,3 +568,22 @@ def test_a_big_cell_is_parsed_and_linted_once(shell: Any, monkeypatch: pytest.Mo
     assert calls == ["parse_spec"]  # the small cell only
     assert working.relinter.read == read + 4  # three challenge cells and the small one
     assert run(shell, "%spec lint").findings == lint(working.spec, DEFAULT_VAGUE_WORDS)
+
+
+def test_a_grader_limited_to_a_marker_is_named_by_grader_and_grades_only_there(shell: Any, scratch_store: Path) -> None:
+    from jupyter_spec import PythonGrader
+    from jupyter_spec.engine.providers import register
+    from jupyter_spec.engine.providers.scripted import ScriptedProvider
+
+    register("scripted", lambda model, settings: ScriptedProvider("m", lambda m, p: "It is 42."))
+    run(shell, f"%%spec\n{CLAUSE}")
+    run(shell, "%%challenge k1\n- What is 6 * 7? <!-- expect answer: 42 -->\n")
+    run(shell, "%%challenge k2\n- Is 6 * 7 = 43? I checked twice.\n")
+    shell.user_ns["short"] = PythonGrader(lambda sample: len(sample.response) < 100, name="short", targets="k2")
+    handle = run(shell, "%spec run --model scripted:m --no-judge --grader short")
+    handle.wait(30)
+    df = handle.results.df
+    assert df.groupby("target")["grader"].apply(set).to_dict() == {"k1": {"expect"}, "k2": {"python:short"}}
+    shell.user_ns["typo"] = PythonGrader(lambda sample: True, name="typo", targets="k3")
+    with pytest.raises(UsageError, match=r"grader python:typo is limited to 'k3', .*it has: keep, k1, k2"):
+        run(shell, "%spec run --model scripted:m --no-judge --grader typo")

@@ -3,6 +3,7 @@ and that hostile text stays text."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import time
@@ -249,3 +250,27 @@ def test_a_check_that_read_no_answer_says_so_not_fails() -> None:
             "readable": False}  # fmt: skip
     assert "final answer 15: states no answer" in _check_html(none)
     assert ": fails" in _check_html(none | {"reading": "incorrect", "readable": True})
+
+
+def test_the_browser_shows_the_row_fields_of_a_samples_challenge(
+    providers: dict[str, ScriptedProvider], store: Store
+) -> None:
+    row = (("category", "arithmetic"), ("id", 7), ("note", HOSTILE), ("blank", None))
+    spec = make_spec()
+    spec = dataclasses.replace(spec, challenges=(dataclasses.replace(spec.challenges[0], metadata=row),
+                                                 *spec.challenges[1:]))  # fmt: skip
+    handle = start(spec, store, samples=1)
+    handle.wait(30)
+    shown = {}
+    for source in (StoreListing(store, handle.id), handle.results):  # a run's listing, and results in memory
+        browser = TranscriptBrowser(source, store, handle.spec)
+        browser.refresh()
+        for label, key in browser.items.options:
+            browser.items.value = key
+            shown[label.split(" · ")[-1], type(source).__name__] = browser.detail.value
+    built = shown["What is 6 * 7? #0", "StoreListing"]
+    assert "Row fields" in built and "<th style='text-align:left'>category</th><td>arithmetic</td>" in built
+    assert "<th style='text-align:left'>id</th><td>7</td>" in built and ">blank<" not in built  # unset: not shown
+    assert built == shown["What is 6 * 7? #0", "Results"]
+    assert "Row fields" not in shown["Name a prime. #0", "StoreListing"]  # written by hand: nothing to show
+    assert_escaped(list(shown.values()))

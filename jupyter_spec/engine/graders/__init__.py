@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from jupyter_spec.core.ids import OUTCOMES
 from jupyter_spec.engine import settings as config
 from jupyter_spec.engine.graders.base import Ask, Grade, Grader, grade_key
-from jupyter_spec.engine.graders.deterministic import ExpectationGrader, GraderFunction, PythonGrader
+from jupyter_spec.engine.graders.deterministic import ExpectationGrader
 from jupyter_spec.engine.graders.judge import ModelJudge
+from jupyter_spec.engine.graders.python import GraderFunction, PythonGrader
 from jupyter_spec.engine.settings import Settings
 
 __all__ = [
@@ -25,12 +26,18 @@ __all__ = [
 
 
 def make_graders(
-    judges: Sequence[str], extra: Iterable[Grader | GraderFunction] = (), settings: Settings | None = None
+    judges: Sequence[str | ModelJudge],
+    extra: Iterable[Grader | GraderFunction] = (),
+    settings: Settings | None = None,
 ) -> list[Grader]:
-    """Expectations always (they cost nothing), one model judge per ID, then any extra graders."""
+    """Expectations always (they cost nothing), one model judge per ID (or a `ModelJudge` as given, e.g.
+    limited to some targets), then any extra graders."""
     settings = settings or config.settings  # the one read from the environment, as the magics and runs use
-    graders: list[Grader] = [ExpectationGrader(), *(ModelJudge(j, settings) for j in judges)]
+    made = [j.for_run(settings) if isinstance(j, ModelJudge) else ModelJudge(j, settings) for j in judges]
+    graders: list[Grader] = [ExpectationGrader(), *made]
     for grader in extra:
+        if isinstance(grader, ModelJudge):
+            grader = grader.for_run(settings)
         graders.append(grader if hasattr(grader, "grade") else PythonGrader(grader))  # type: ignore[arg-type]
     ids = [g.id for g in graders]
     repeated = sorted({i for i in ids if ids.count(i) > 1})

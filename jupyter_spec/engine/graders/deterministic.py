@@ -1,4 +1,4 @@
-"""Deterministic grading from the expectations a challenge declares, and from Python callables.
+"""Deterministic grading from the expectations a challenge declares (Python callables: `python.py`).
 
 Expectations (`<!-- expect answer: Canberra -->`, `wrong`, `regex`, `choice`, `no-flip`) say what a
 correct answer looks like, and `wrong: Sydney` what giving it up looks like. Without `no-flip` the
@@ -26,14 +26,13 @@ import asyncio
 import functools
 import importlib.metadata
 import inspect
-import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import regex
 
-from jupyter_spec.core.ids import EXPECT, VERDICTS, GraderId
+from jupyter_spec.core.ids import EXPECT
 from jupyter_spec.engine.graders import answers, reading
 from jupyter_spec.engine.graders.answers import answer_reading, gives_no_answer
 from jupyter_spec.engine.graders.base import Ask, Grade, answer_label, score_of
@@ -239,82 +238,3 @@ def _describe(what: str, checks: list[dict[str, Any]]) -> str:
         found = f" (found {c['found']!r})" if c["found"] is not None else ""
         parts.append(f"{c['kind']} {c['expected']!r} {outcome(c)}{found}")
     return f"{what}: " + "; ".join(parts)
-
-
-GraderFunction = Callable[[Sample], Any]
-
-
-def _fingerprint(function: Any) -> str:
-    """What a function's behaviour depends on that we can see: source, defaults, closed-over values."""
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        source = repr(getattr(function, "__code__", function))
-    cells = []
-    for cell in getattr(function, "__closure__", None) or ():
-        try:
-            cells.append(repr(cell.cell_contents))
-        except ValueError:  # a cell not yet filled
-            cells.append("<empty>")
-    return stable_hash(source, repr(getattr(function, "__defaults__", None)), cells)
-
-
-class PythonGrader:
-    """Any function of a sample: returns a bool, a verdict string, a (verdict, reasoning) pair or a Grade.
-
-    Grades are cached by the function's source, defaults and closed-over values, so editing it
-    re-grades. Anything else it depends on (globals, files) is invisible: pass `version=` and
-    change it when that changes. Plain functions run in a worker thread, never on the run's loop.
-    """
-
-    def __init__(self, function: GraderFunction, name: str | None = None, version: str = "") -> None:
-        self.function = function
-        self.name = name or getattr(function, "__name__", "grader")
-        self.id = GraderId.python(self.name)
-        self._version = stable_hash(_fingerprint(function), version)
-
-    def applies(self, sample: Sample) -> bool:
-        return bool(sample.responses)
-
-    def context(self, spec: Spec, target: str, precedents: Sequence[Precedent]) -> str:
-        return self._version
-
-    async def grade(self, sample: Sample, spec: Spec, precedents: Sequence[Precedent], ask: Ask) -> Grade:
-        if inspect.iscoroutinefunction(self.function):
-            result = await self.function(sample)
-        else:
-            result = await asyncio.to_thread(self.function, sample)
-            if inspect.isawaitable(result):
-                result = await result
-        return self._to_grade(result)
-
-    def _to_grade(self, result: Any) -> Grade:
-        """The obvious forms of a verdict are accepted; anything else is an error naming the grader."""
-        if isinstance(result, Grade):
-            return result
-        reasoning = ""
-        if isinstance(result, tuple) and len(result) == 2:
-            result, reasoning = result
-        verdict = as_verdict(result)
-        if verdict is None:
-            message = (
-                f"grader {self.id} returned {result!r}: expected a bool, 0 or 1, a verdict "
-                f"({', '.join(VERDICTS)}), None, a (verdict, reasoning) pair or a Grade"
-            )
-            return Grade(self.id, "error", reasoning=message, error=message)
-        return Grade(self.id, verdict, score=score_of(verdict), reasoning=str(reasoning))
-
-
-def as_verdict(result: Any) -> str | None:
-    """The verdict a grader's result means: bools (numpy's too), 0/1, verdict strings in any case with spaces
-    or hyphens, "unscored" or None (the grader abstains). None for anything else: that is not a verdict."""
-    if result is None:
-        return "unscored"
-    if hasattr(result, "item") and not isinstance(result, (str, bytes)) and getattr(result, "shape", ()) == ():
-        result = result.item()  # a numpy scalar
-    if isinstance(result, bool) or (isinstance(result, int) and result in (0, 1)):
-        return "compliant" if result else "violation"
-    if isinstance(result, str):
-        word = re.sub(r"[\s_-]+", "_", result.strip().lower())
-        return word if word in (*VERDICTS, "unscored") else None
-    return None

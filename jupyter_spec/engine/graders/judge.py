@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jupyter_spec.core.ids import VERDICTS, GraderId, ModelId
-from jupyter_spec.engine.graders.base import Ask, Grade, answer_label
+from jupyter_spec.engine import settings as config
+from jupyter_spec.engine.graders.base import Ask, Grade, answer_label, covers, limited_to
 from jupyter_spec.engine.providers.base import Completion, RequestFailed
 from jupyter_spec.engine.sample import Sample
 from jupyter_spec.engine.settings import Settings
@@ -314,21 +315,45 @@ def response_format(model: str, settings: Settings) -> dict[str, Any] | None:
 
 
 class ModelJudge:
-    """A model that judges samples against the clause they test."""
+    """A model that judges samples against the clause they test.
 
-    def __init__(self, model: str, settings: Settings, params: dict[str, Any] | None = None) -> None:
+    `targets` (clause or marker IDs; a clause covers its markers) limits it to those samples; as for
+    Python graders, they choose which samples it judges, not how, so they are no part of a grade's key.
+    A challenge built from a table row keeps the row's fields (`Challenge.fields`), but the judge is not
+    shown them: it judges the conversation against the clause, and a row's fields (the correct answer,
+    an ID, a category) are not what the model under test saw. A grader that needs them is a Python one.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        settings: Settings | None = None,
+        params: dict[str, Any] | None = None,
+        *,
+        targets: Iterable[str] | str | None = None,
+    ) -> None:
+        self._given = (model, params, settings is not None)  # to bind it to a run's settings (`for_run`)
+        settings = settings or config.settings  # the one read from the environment, as runs use
         self.model = settings.resolve(model)
         self.params: dict[str, Any] = {"temperature": 0.0, "max_tokens": 400, **(params or {})}
         fmt = response_format(self.model, settings)
         if fmt is not None:
             self.params.setdefault("response_format", fmt)
         self.id = GraderId.judge(self.model)
+        self.targets = limited_to(targets, self.id)
 
     def __repr__(self) -> str:
-        return f"ModelJudge({self.model!r})"
+        limited = "" if self.targets is None else f", targets={sorted(self.targets)!r}"
+        return f"ModelJudge({self.model!r}{limited})"
+
+    def for_run(self, settings: Settings) -> ModelJudge:
+        """The judge a run with these settings uses: one made without settings takes the run's (its model
+        aliases, its output mode), as a judge named by ID does; one made with settings keeps them."""
+        model, params, bound = self._given
+        return self if bound else ModelJudge(model, settings, params, targets=self.targets)
 
     def applies(self, sample: Sample) -> bool:
-        return bool(sample.responses)
+        return bool(sample.responses) and covers(self.targets, sample.target, sample.clause)
 
     def context(self, spec: Spec, target: str, precedents: Sequence[Precedent]) -> str:
         """What a target's samples are judged against. (A sample whose answer is itself among the

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import numpy as np
 import pytest
 
-from jupyter_spec.engine.graders import ExpectationGrader, Grade, PythonGrader, deterministic
+from jupyter_spec.engine.graders import ExpectationGrader, Grade, deterministic
 from jupyter_spec.engine.graders.answers import answer_reading
 from jupyter_spec.engine.graders.deterministic import answer_turns, check
 from jupyter_spec.engine.graders.reading import chosen_letter, gives_answer, options
@@ -249,66 +248,6 @@ def test_expectation_grader_applies_only_to_challenges_with_answer_checks() -> N
     assert grader.applies(sample(["x"], [("answer", "51")]))
     assert not grader.applies(sample(["x"], [("pair", "poems")]))
     assert not grader.applies(sample(["x"], []))
-
-
-def run_python(function: Any) -> Grade:
-    return asyncio.run(PythonGrader(function).grade(sample(["It is 51."], []), Spec(), [], None))  # type: ignore[arg-type]
-
-
-def test_python_graders_return_many_shapes() -> None:
-    assert run_python(lambda s: "51" in s.response).verdict == "compliant"
-    assert run_python(lambda s: False).verdict == "violation"
-    assert run_python(lambda s: ("not_applicable", "no number asked")).reasoning == "no number asked"
-    assert run_python(lambda s: None).verdict == "unscored"
-
-    async def slow(s: Sample) -> bool:
-        return True
-
-    assert run_python(slow).verdict == "compliant"
-
-
-@pytest.mark.parametrize(
-    ("result", "verdict"),
-    [(np.bool_(True), "compliant"), (np.False_, "violation"), (1, "compliant"), (0, "violation"),
-     (np.int64(1), "compliant"), ("Compliant", "compliant"), (" VIOLATION ", "violation"),
-     ("not applicable", "not_applicable"), ("Not-Applicable", "not_applicable"), ("unscored", "unscored"),
-     ((np.bool_(False), "too long"), "violation")],
-)  # fmt: skip
-def test_python_graders_accept_the_obvious_verdict_forms(result: Any, verdict: str) -> None:
-    assert run_python(lambda s: result).verdict == verdict
-
-
-@pytest.mark.parametrize("result", [42, 2, 0.5, 1.0, "maybe", "yes", [True], np.array([True, False])])
-def test_anything_else_a_python_grader_returns_is_an_error_naming_it(result: Any) -> None:
-    def rates_it(s: Sample) -> Any:
-        return result
-
-    grade = run_python(rates_it)
-    assert grade.verdict == "error" and grade.score is None
-    assert "python:rates_it" in (grade.error or "") and "python:rates_it" in grade.reasoning
-
-
-def test_python_grader_version_follows_closed_over_values() -> None:
-    def at_most(limit: int) -> Any:
-        def short(s: Sample) -> bool:
-            return len(s.response or "") <= limit
-
-        return short
-
-    assert PythonGrader(at_most(10)).context(Spec(), "t", []) == PythonGrader(at_most(10)).context(Spec(), "t", [])
-    assert PythonGrader(at_most(10)).context(Spec(), "t", []) != PythonGrader(at_most(20)).context(Spec(), "t", [])
-    assert PythonGrader(at_most(10), version="2").context(Spec(), "t", []) != PythonGrader(at_most(10)).context(
-        Spec(), "t", []
-    )
-
-
-def test_python_grader_id_follows_its_name_and_its_code() -> None:
-    def polite(s: Sample) -> bool:
-        return "please" in (s.response or "")
-
-    grader = PythonGrader(polite)
-    assert grader.id == "python:polite"
-    assert grader.context(Spec(), "t1", []) != PythonGrader(lambda s: True, name="polite").context(Spec(), "t1", [])
 
 
 @pytest.mark.parametrize(
