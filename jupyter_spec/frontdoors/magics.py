@@ -28,6 +28,7 @@ from jupyter_spec.spec.lint import Finding
 from jupyter_spec.spec.working import WorkingSpec
 from jupyter_spec.spec.writer import challenges_markdown, section_markdown
 from jupyter_spec.views.html import SpecReport, totals
+from jupyter_spec.views.shell import execution_count
 
 
 @contextmanager
@@ -201,7 +202,7 @@ class SpecMagics(Magics):
     # -- helpers ------------------------------------------------------------------------------
 
     def _source(self) -> str:
-        count = getattr(self.shell, "execution_count", None)
+        count = execution_count(self.shell)
         return f"In [{count}]" if count is not None else "cell"
 
     def _cell_id(self) -> str | None:

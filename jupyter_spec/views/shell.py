@@ -20,6 +20,10 @@ def in_notebook() -> bool:
     return getattr(current_shell(), "kernel", None) is not None
 
 
-def execution_count() -> int | None:
-    """The number of the cell running now, if any."""
-    return getattr(current_shell(), "execution_count", None)
+def execution_count(shell: Any = None) -> int | None:
+    """The number of the cell running now (its `In [N]`), if any. Read from the display hook's
+    prompt count: IPython 9 advances `shell.execution_count` to the next cell's number as a cell
+    starts, so that one is a cell ahead while it runs; earlier IPythons give the same value either way."""
+    shell = current_shell() if shell is None else shell
+    count = getattr(getattr(shell, "displayhook", None), "prompt_count", None)
+    return count if isinstance(count, int) else getattr(shell, "execution_count", None)
