@@ -42,7 +42,7 @@ import openai
 
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages, request_key
-from jupyter_spec.engine.providers.direct import MAX_BODY
+from jupyter_spec.engine.providers.bodies import MAX_BODY
 from jupyter_spec.engine.providers.network import ca_bundle as find_ca_bundle
 from jupyter_spec.engine.providers.network import check_header, route
 from jupyter_spec.engine.providers.official import official_client

@@ -13,6 +13,7 @@ import zlib
 
 from jupyter_spec.engine.providers.causes import BrokenReply, ReplyTooLarge
 
+MAX_BODY = 64 * 2**20  # the default cap on a reply's body, as sent and once decompressed (`max_reply_mib`)
 PIECE = 2**20  # inflated at a time: memory never runs past the cap by more than this
 GZIP_MAGIC = b"\x1f\x8b"
 CODINGS = ("", "identity", "gzip", "x-gzip", "deflate")

@@ -26,12 +26,11 @@ from yarl import URL
 
 from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers.base import ProviderError
-from jupyter_spec.engine.providers.bodies import CappedBody, size_text
+from jupyter_spec.engine.providers.bodies import MAX_BODY, CappedBody, size_text
 from jupyter_spec.engine.providers.causes import BrokenReply, connection_failure
 
 KEEP_ALIVE = 4.0  # seconds an idle connection is reused for: under uvicorn's 5 (vLLM, SGLang), or less if told
 MAX_HEAD = 64 * 1024  # a reply whose status line and headers (or any one line) run longer is not a chat completion
-MAX_BODY = 64 * 2**20  # the default cap on a reply's body, as sent and once decompressed
 _SLICE = 16 * 1024  # bytes handed to the parser at a time
 CONNECTION_FAILED = "connection failed"  # then the cause (`causes.py`)
 TIMED_OUT = "request timed out"

@@ -28,8 +28,9 @@ import aiohttp
 
 from jupyter_spec.core.sanitize import redact
 from jupyter_spec.engine.providers.base import ProviderError
+from jupyter_spec.engine.providers.bodies import MAX_BODY, size_text
 from jupyter_spec.engine.providers.causes import ReplyTooLarge, connection_failure
-from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT, Pool, Reply, size_text
+from jupyter_spec.engine.providers.direct import TIMED_OUT, Pool, Reply
 from jupyter_spec.engine.providers.network import OPENAI_API, Route, route, ssl_context
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,9 @@ import openai
 from jupyter_spec.core.sanitize import redact, unicode_safe
 from jupyter_spec.core.timeouts import within
 from jupyter_spec.engine.providers.base import Completion, Messages, ProviderError, chat_messages
+from jupyter_spec.engine.providers.bodies import MAX_BODY
 from jupyter_spec.engine.providers.causes import BrokenReply, connection_failure
-from jupyter_spec.engine.providers.direct import MAX_BODY, TIMED_OUT
+from jupyter_spec.engine.providers.direct import TIMED_OUT
 from jupyter_spec.engine.providers.endpoints import Endpoint, EndpointPool
 from jupyter_spec.engine.providers.http import NOT_JSON, ChatClient, status_error
 from jupyter_spec.engine.providers.network import OPENAI_API, check_header, route

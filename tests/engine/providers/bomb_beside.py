@@ -12,7 +12,7 @@ import sys
 import time
 
 from jupyter_spec.engine.providers.base import ProviderError
-from jupyter_spec.engine.providers.direct import MAX_BODY
+from jupyter_spec.engine.providers.bodies import MAX_BODY
 from jupyter_spec.engine.providers.openai import OpenAIProvider
 
 
